@@ -1,0 +1,31 @@
+# The two entry points named at the top of the README.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test test-slow bench lint clean
+
+$(BIN)/modgate: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	touch $(BIN)/modgate
+
+demo: $(BIN)/modgate
+	$(BIN)/modgate demo
+
+lint: $(BIN)/modgate
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(BIN)/modgate
+	$(BIN)/python -m pytest -m slow
+
+bench: $(BIN)/modgate
+	$(BIN)/python bench/run.py --quick --json
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

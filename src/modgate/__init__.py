@@ -1,0 +1,7 @@
+"""modgate: make an application safely moddable."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

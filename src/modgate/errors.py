@@ -1,0 +1,74 @@
+"""Problems and exceptions.
+
+Every failure modgate reports is a :class:`Problem`: a stable ``code`` (documented in
+``docs/errors.md`` and listed in :mod:`modgate.codes`), a ``path`` naming where the problem
+is, a human ``message`` and optionally a ``hint`` and a JSON-safe ``detail``.
+
+Exception tree::
+
+    ModgateError                 carries one Problem
+    ├── JsonLoadError            strict JSON loading (modgate.jsonsafe)
+    ├── StoreError               SQLite failures, translated once in modgate.store
+    ├── PayloadError             a command payload failed a semantic check
+    └── HandlerError             a command handler refused to run (precondition)
+
+This module imports nothing of ours, so every other module may import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    code: str
+    path: str
+    message: str
+    hint: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "path": self.path, "message": self.message}
+        if self.hint is not None:
+            out["hint"] = self.hint
+        if self.detail:
+            out["detail"] = dict(self.detail)
+        return out
+
+
+class ModgateError(Exception):
+    """Base class: an error with a documented code."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(f"{problem.code}: {problem.message}")
+        self.problem = problem
+
+    @classmethod
+    def make(cls, code: str, message: str, path: str = "", **detail: Any) -> ModgateError:
+        return cls(Problem(code=code, path=path, message=message, detail=detail))
+
+    @property
+    def code(self) -> str:
+        return self.problem.code
+
+    @property
+    def message(self) -> str:
+        return self.problem.message
+
+
+class JsonLoadError(ModgateError):
+    """Input bytes are not strict JSON."""
+
+
+class StoreError(ModgateError):
+    """The state store failed (locked, read-only, corrupt, ...)."""
+
+
+class PayloadError(ModgateError):
+    """A command payload passed its schema but failed a semantic check."""
+
+
+class HandlerError(ModgateError):
+    """A command handler could not run in the current state."""

@@ -1,0 +1,76 @@
+"""The host-agnostic model: a Host and the commands it offers.
+
+A host application embedding modgate describes itself with a :class:`Host`: app id and
+version, platform ids, UI slots, event names, the command catalog and the state domains.
+Commands are :class:`CommandSpec` values: metadata (as in ``board-commands.json``) plus a pure
+handler ``(view, payload) -> result`` that stages writes on a :class:`~modgate.state.StateView`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from modgate.state import JsonObject, StateView
+
+MutationScope = Literal["doc", "sync", "local"]
+Handler = Callable[[StateView, JsonObject], Any]
+Normalizer = Callable[[Any], Any]
+Checker = Callable[[JsonObject, StateView | None], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandSpec:
+    id: str
+    description: str
+    mutation_scope: MutationScope
+    requires_approval: bool
+    audit_tag: str
+    undo_command: str | None
+    idempotent: bool
+    writes: tuple[str, ...]
+    payload_schema: JsonObject
+    payload_example: Any
+    handler: Handler
+    # Runs before schema validation: trims ids/enum strings, maps null to {} where allowed.
+    normalize: Normalizer | None = None
+    # Runs after schema validation: semantic rules a schema cannot express; raises PayloadError.
+    check: Checker | None = None
+    # Commands with effects outside the state (network, files) cannot be dry-run silently.
+    external_effects: bool = False
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+    def metadata(self) -> JsonObject:
+        """What ``modgate commands --json`` prints for this command."""
+        return {
+            "id": self.id,
+            "description": self.description,
+            "mutationScope": self.mutation_scope,
+            "requiresApproval": self.requires_approval,
+            "auditTag": self.audit_tag,
+            "undoCommand": self.undo_command,
+            "idempotent": self.idempotent,
+            "writes": list(self.writes),
+            "payloadSchema": self.payload_schema,
+            "payloadExample": self.payload_example,
+            "externalEffects": self.external_effects,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Host:
+    app_id: str
+    app_version: str
+    platform_ids: tuple[str, ...]
+    ui_slots: tuple[str, ...]
+    event_names: tuple[str, ...]
+    commands: Mapping[str, CommandSpec]
+    state_domains: tuple[str, ...]
+    initial_state: Callable[[], JsonObject]
+
+    def command(self, command_id: str) -> CommandSpec | None:
+        return self.commands.get(command_id)
+
+    def sorted_commands(self) -> list[CommandSpec]:
+        return [self.commands[k] for k in sorted(self.commands)]
