@@ -39,6 +39,9 @@ class CommandSpec:
     check: Checker | None = None
     # Commands with effects outside the state (network, files) cannot be dry-run silently.
     external_effects: bool = False
+    # "undo"/"redo": the bus runs these over the journal (reverse / replay the last doc edit)
+    # instead of calling ``handler``.
+    journal_action: Literal["undo", "redo"] | None = None
     notes: Mapping[str, str] = field(default_factory=dict)
 
     def metadata(self) -> JsonObject:
