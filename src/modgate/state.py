@@ -119,7 +119,7 @@ def inverse_ops(state: JsonObject, ops: Iterable[Op]) -> list[Op]:
         if before is MISSING:
             inverse.append(Op("remove", op.path))
         else:
-            inverse.append(Op("replace" if op.op != "add" else "replace", op.path, before))
+            inverse.append(Op("replace", op.path, before))
         current = apply_ops(current, [op])
     inverse.reverse()
     return inverse

@@ -1,0 +1,365 @@
+"""The command bus: one dispatch pipeline for every change to the state.
+
+dispatch = role check → idempotency → lookup → payload validation → role/approval policy →
+handler → effect check → atomic apply + journal + audit (DESIGN.md §2).
+
+The bus is orchestration over a :class:`BusStore` (SQLite in :mod:`modgate.store.bus_store`,
+in memory in :class:`MemoryBusStore`), like pypa/installer over its source and destination.
+Envelopes follow the source app: ``{ok: true, code: "executed", commandId, auditTag, result}``
+or ``{ok: false, code, commandId, error, message}``. An ``approval-required`` refusal is never
+cached under the idempotency key, so a retry after approval is not answered by a stale refusal.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from modgate.errors import HandlerError, ModgateError, PayloadError
+from modgate.host.model import CommandSpec, Host
+from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, path_within
+from modgate.store.audit import AuditEvent
+
+ROLES = ("host", "student", "agent")
+APPROVAL_ROLES = ("student", "agent")
+DEFAULT_TTL_MS = 60_000
+MAX_TTL_MS = 24 * 3600 * 1000
+Envelope = dict[str, Any]
+
+
+@dataclass(slots=True, kw_only=True)
+class JournalEntry:
+    command_id: str
+    role: str
+    scope: str
+    kind: str  # edit | undo | redo
+    ops: list[Op]
+    inverse: list[Op]
+    ref_seq: int | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Commit:
+    ops: list[Op]
+    journal: JournalEntry | None
+    events: list[AuditEvent]
+    idempotency: tuple[str, Envelope, float] | None = None
+    journal_status: list[tuple[int, str]] = field(default_factory=list)
+
+
+class WriteSession(Protocol):
+    state: JsonObject
+    revision: int
+
+    def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None: ...
+    def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None: ...
+    def commit(self, commit: Commit) -> int: ...
+
+
+class BusStore(Protocol):
+    def write(self) -> AbstractContextManager[WriteSession]: ...
+    def record(self, events: list[AuditEvent]) -> None: ...
+    def idempotent_result(self, key: str, now: float) -> Envelope | None: ...
+    def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str: ...
+
+
+@dataclass(slots=True)
+class _Validators:
+    by_id: dict[str, Callable[[Any], bool]]
+    explain: dict[str, Callable[[Any], str | None]]
+
+
+def _compile(host: Host) -> _Validators:
+    import jsonschema_rs
+
+    by_id: dict[str, Callable[[Any], bool]] = {}
+    explain: dict[str, Callable[[Any], str | None]] = {}
+    for spec in host.commands.values():
+        validator = jsonschema_rs.validator_for(spec.payload_schema)
+        by_id[spec.id] = validator.is_valid
+
+        def _first_error(payload: Any, v: Any = validator) -> str | None:
+            for err in v.iter_errors(payload):
+                where = "/".join(str(p) for p in err.instance_path)
+                return f"{err.message} (at payload/{where})" if where else str(err.message)
+            return None
+
+        explain[spec.id] = _first_error
+    return _Validators(by_id, explain)
+
+
+def _fail(code: str, command_id: str, message: str, **extra: Any) -> Envelope:
+    out: Envelope = {"ok": False, "code": code, "commandId": command_id, "error": message, "message": message}
+    out.update({k: v for k, v in extra.items() if v is not None})
+    return out
+
+
+class Bus:
+    """Dispatches commands of one host against one store."""
+
+    def __init__(
+        self,
+        host: Host,
+        store: BusStore,
+        *,
+        clock: Callable[[], float] = time.time,
+        queue_enabled: bool = True,
+    ) -> None:
+        self.host = host
+        self.store = store
+        self.clock = clock
+        self.queue_enabled = queue_enabled
+        self._validators = _compile(host)
+
+    # -- the pipeline -------------------------------------------------------------------------
+    def dispatch(
+        self,
+        command_id: str,
+        payload: Any = None,
+        *,
+        role: str = "host",
+        idempotency_key: str | None = None,
+        ttl_ms: int = DEFAULT_TTL_MS,
+        meta: Mapping[str, Any] | None = None,
+    ) -> Envelope:
+        now = self.clock()
+        if role not in ROLES:
+            return _fail("invalid-role", command_id, f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        cache_key = f"{command_id}:{role}:{idempotency_key}" if idempotency_key else None
+        if cache_key is not None:
+            cached = self.store.idempotent_result(cache_key, now)
+            if cached is not None:
+                return {**cached, "deduped": True}
+        correlation = idempotency_key or f"cmd-{int(now * 1000)}-{secrets.token_hex(4)}"
+        events = [AuditEvent(event_type="dispatch-request", correlation_id=correlation,
+                             command_id=command_id, role=role, data={"meta": dict(meta or {})})]
+        spec = self.host.commands.get(command_id)
+        if spec is None:
+            return self._refuse(events, _fail("unknown-command", command_id,
+                                              f"unknown command {command_id!r}"), cache_key, now, ttl_ms)
+        checked = self._validate(spec, payload)
+        if isinstance(checked, dict) and checked.get("ok") is False:
+            return self._refuse(events, checked, cache_key, now, ttl_ms)
+        if role in APPROVAL_ROLES and spec.requires_approval:
+            return self._queue(spec, checked, role, idempotency_key, meta, events, correlation)
+        envelope = self._execute(spec, checked, role, events, correlation, cache_key, now, ttl_ms)
+        if idempotency_key:
+            envelope["idempotencyKey"] = idempotency_key
+        return envelope
+
+    def _validate(self, spec: CommandSpec, payload: Any) -> Any:
+        try:
+            value = spec.normalize(payload) if spec.normalize else payload
+        except PayloadError as exc:
+            return _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
+                         auditTag=spec.audit_tag, path=exc.problem.path or "payload")
+        if not self._validators.by_id[spec.id](value):
+            reason = self._validators.explain[spec.id](value) or "does not match the schema"
+            return _fail("invalid-payload", spec.id, f"payload validation failed: {reason}",
+                         auditTag=spec.audit_tag, path="payload")
+        if spec.check is not None:
+            try:
+                spec.check(value, None)
+            except PayloadError as exc:
+                return _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
+                             auditTag=spec.audit_tag, path=exc.problem.path or "payload")
+        return value
+
+    def _refuse(self, events: list[AuditEvent], envelope: Envelope, cache_key: str | None,
+                now: float, ttl_ms: int) -> Envelope:
+        kind = {"unknown-command": "dispatch-invalid-command", "invalid-payload": "dispatch-invalid-payload"}
+        first = events[0]
+        events.append(AuditEvent(event_type=kind.get(envelope["code"], "dispatch-failed"),
+                                 correlation_id=first.correlation_id, command_id=first.command_id,
+                                 role=first.role, data={"code": envelope["code"], "error": envelope["error"]}))
+        self.store.record(events)
+        if cache_key is not None:
+            self._remember(cache_key, envelope, now, ttl_ms)
+        return envelope
+
+    def _remember(self, cache_key: str, envelope: Envelope, now: float, ttl_ms: int) -> None:
+        # Refusals are remembered in their own small write; executed results in their commit.
+        with self.store.write() as session:
+            session.commit(Commit(ops=[], journal=None, events=[],
+                                  idempotency=(cache_key, envelope, now + _ttl(ttl_ms) / 1000)))
+
+    def _queue(self, spec: CommandSpec, payload: Any, role: str, idempotency_key: str | None,
+               meta: Mapping[str, Any] | None, events: list[AuditEvent], correlation: str) -> Envelope:
+        if not self.queue_enabled:
+            return _fail("approval-policy-missing", spec.id,
+                         "approval required but no approval queue is configured", auditTag=spec.audit_tag)
+        events.append(AuditEvent(event_type="dispatch-queued-for-approval", correlation_id=correlation,
+                                 command_id=spec.id, role=role, data={"mutationScope": spec.mutation_scope}))
+        item = {"commandId": spec.id, "payload": payload, "role": role, "idempotencyKey": idempotency_key,
+                "mutationScope": spec.mutation_scope, "auditTag": spec.audit_tag, "meta": dict(meta or {}),
+                "correlationId": correlation}
+        try:
+            approval_id = self.store.enqueue(item, events)
+        except ModgateError as exc:
+            return _fail("approval-queue-failed", spec.id, f"could not queue for approval: {exc.message}",
+                         auditTag=spec.audit_tag)
+        return _fail("approval-required", spec.id,
+                     f"approval required: {role} command execution must be approved by host.",
+                     auditTag=spec.audit_tag, approvalId=approval_id)
+
+    # -- execution ------------------------------------------------------------------------------
+    def _execute(self, spec: CommandSpec, payload: Any, role: str, events: list[AuditEvent],
+                 correlation: str, cache_key: str | None, now: float, ttl_ms: int) -> Envelope:
+        try:
+            with self.store.write() as session:
+                outcome = self._run(spec, payload, role, session)
+                if isinstance(outcome, dict):  # a coded refusal from the handler or effect check
+                    raise _Abort(outcome)
+                result, ops, journal, statuses = outcome
+                envelope: Envelope = {"ok": True, "code": "executed", "commandId": spec.id,
+                                      "auditTag": spec.audit_tag, "result": result}
+                events.append(AuditEvent(
+                    event_type=_executed_event(journal), correlation_id=correlation, command_id=spec.id,
+                    role=role, data={"paths": [op.path for op in ops], "refSeq": journal.ref_seq if journal else None}))
+                idem = (cache_key, envelope, now + _ttl(ttl_ms) / 1000) if cache_key else None
+                envelope["revision"] = session.commit(Commit(ops=ops, journal=journal, events=events,
+                                                             idempotency=idem, journal_status=statuses))
+                return envelope
+        except _Abort as abort:
+            events.append(AuditEvent(event_type="dispatch-execution-failed", correlation_id=correlation,
+                                     command_id=spec.id, role=role,
+                                     data={"code": abort.envelope["code"], "error": abort.envelope["error"]}))
+            self.store.record(events)
+            if cache_key is not None:
+                self._remember(cache_key, abort.envelope, now, ttl_ms)
+            return abort.envelope
+
+    def _run(self, spec: CommandSpec, payload: Any, role: str, session: WriteSession
+             ) -> Envelope | tuple[Any, list[Op], JournalEntry | None, list[tuple[int, str]]]:
+        if spec.journal_action is not None:
+            return self._run_journal(spec, role, session)
+        view = StateView(session.state)
+        try:
+            if spec.check is not None:
+                spec.check(payload, view)
+            result = spec.handler(view, payload)
+        except (HandlerError, PayloadError) as exc:
+            return _fail("command-execution-failed", spec.id,
+                         f"command '{spec.id}' execution failed: {exc.message}", auditTag=spec.audit_tag)
+        except Exception as exc:  # a handler bug must not leave a half-applied change
+            return _fail("command-execution-failed", spec.id,
+                         f"command '{spec.id}' execution failed: {type(exc).__name__}: {exc}",
+                         auditTag=spec.audit_tag)
+        outside = [p for p in view.staged_paths if not path_within(p, spec.writes)]
+        if outside:
+            return _fail("undeclared-write", spec.id,
+                         f"command '{spec.id}' wrote {outside[0]} outside its declared writes; nothing changed",
+                         auditTag=spec.audit_tag, path=outside[0])
+        ops = view.ops()
+        journal = JournalEntry(command_id=spec.id, role=role, scope=spec.mutation_scope, kind="edit",
+                               ops=ops, inverse=inverse_ops(session.state, ops)) if ops else None
+        return result, ops, journal, []
+
+    def _run_journal(self, spec: CommandSpec, role: str, session: WriteSession
+                     ) -> Envelope | tuple[Any, list[Op], JournalEntry | None, list[tuple[int, str]]]:
+        scope = spec.mutation_scope
+        found = session.last_undoable(scope) if spec.journal_action == "undo" else session.next_redoable(scope)
+        key = "undone" if spec.journal_action == "undo" else "redone"
+        if found is None:
+            return {key: None}, [], None, []
+        seq, ops = found
+        outside = [op.path for op in ops if not path_within(op.path, spec.writes)]
+        if outside:
+            return _fail("undeclared-write", spec.id, f"{spec.id} would write {outside[0]} outside its writes",
+                         auditTag=spec.audit_tag, path=outside[0])
+        journal = JournalEntry(command_id=spec.id, role=role, scope=scope, kind=spec.journal_action,
+                               ops=ops, inverse=inverse_ops(session.state, ops), ref_seq=seq)
+        status = "undone" if spec.journal_action == "undo" else "done"
+        return {key: seq}, ops, journal, [(seq, status)]
+
+
+class _Abort(Exception):
+    def __init__(self, envelope: Envelope) -> None:
+        super().__init__(envelope["code"])
+        self.envelope = envelope
+
+
+def _ttl(ttl_ms: int) -> int:
+    return max(1, min(int(ttl_ms), MAX_TTL_MS))
+
+
+def _executed_event(journal: JournalEntry | None) -> str:
+    if journal is not None and journal.kind == "undo":
+        return "dispatch-undone"
+    if journal is not None and journal.kind == "redo":
+        return "dispatch-redone"
+    return "dispatch-executed"
+
+
+# -- in-memory store ------------------------------------------------------------------------------
+class MemoryBusStore:
+    """A BusStore kept in memory: tests, dry-runs and the dispatch benchmark.
+
+    The audit log is a plain list (no hash chain, no persistence), the journal a list.
+    """
+
+    def __init__(self, state: JsonObject) -> None:
+        self.state = state
+        self.revision = 0
+        self.journal: list[tuple[int, JournalEntry, str]] = []
+        self.audit: list[AuditEvent] = []
+        self.queue: dict[str, JsonObject] = {}
+        self._idem: dict[str, tuple[Envelope, float]] = {}
+
+    @contextmanager
+    def write(self) -> Iterator[_MemorySession]:
+        yield _MemorySession(self)
+
+    def record(self, events: list[AuditEvent]) -> None:
+        self.audit.extend(events)
+
+    def idempotent_result(self, key: str, now: float) -> Envelope | None:
+        hit = self._idem.get(key)
+        return dict(hit[0]) if hit and hit[1] > now else None
+
+    def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
+        approval_id = f"apr-{len(self.queue) + 1}"
+        self.queue[approval_id] = {**item, "id": approval_id, "status": "pending"}
+        self.audit.extend(events)
+        return approval_id
+
+
+class _MemorySession:
+    def __init__(self, store: MemoryBusStore) -> None:
+        self._store = store
+        self.state = store.state
+        self.revision = store.revision
+
+    def _find(self, scope: str, kind: str, status: str, last: bool) -> tuple[int, list[Op]] | None:
+        rows = [(s, e) for s, e, st in self._store.journal if e.scope == scope and e.kind == "edit" and st == status]
+        if not rows:
+            return None
+        seq, entry = rows[-1] if last else rows[0]
+        return seq, entry.inverse if kind == "undo" else entry.ops
+
+    def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
+        return self._find(scope, "undo", "done", last=True)
+
+    def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None:
+        return self._find(scope, "redo", "undone", last=False)
+
+    def commit(self, commit: Commit) -> int:
+        store = self._store
+        if commit.ops:
+            store.state = apply_ops(store.state, commit.ops)
+            store.revision += 1
+        if commit.journal is not None:
+            if commit.journal.kind == "edit":
+                store.journal = [(s, e, "dead" if st == "undone" else st) for s, e, st in store.journal]
+            store.journal.append((len(store.journal) + 1, commit.journal, "done"))
+        for seq, status in commit.journal_status:
+            store.journal = [(s, e, status if s == seq else st) for s, e, st in store.journal]
+        store.audit.extend(commit.events)
+        if commit.idempotency is not None:
+            key, envelope, expires = commit.idempotency
+            store._idem[key] = (dict(envelope), expires)
+        return store.revision

@@ -1,0 +1,139 @@
+"""The SQLite database under MODGATE_HOME: connection, atomic blocks, migrations.
+
+One database file (``modgate.sqlite3``) holds everything persistent. WAL mode lets readers
+run beside one writer; every write block starts with ``BEGIN IMMEDIATE`` so two processes
+serialise on the write lock instead of failing half-way, and ``synchronous=FULL`` makes a
+commit durable before we tell the user it happened. sqlite3 errors are translated into coded
+:class:`~modgate.errors.StoreError` values here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from modgate.errors import Problem, StoreError
+
+DB_FILENAME = "modgate.sqlite3"
+Migration = tuple[str, Callable[[sqlite3.Connection], None]]
+
+
+def translate(exc: BaseException, path: Path | str = "") -> StoreError:
+    """The one place where sqlite3/OS errors become coded errors."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        code, msg = "store-locked", "the database is locked by another modgate process; try again"
+    elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        code, msg = "store-readonly", "the database (or its folder) is not writable"
+    elif "not a database" in text or "malformed" in text or "file is encrypted" in text:
+        code, msg = "store-corrupt", "the database file is corrupted or is not a modgate database"
+    elif "unable to open" in text:
+        code, msg = "store-readonly", "the database file cannot be opened (check the folder's permissions)"
+    else:
+        code, msg = "store-error", f"database error: {exc}"
+    return StoreError(Problem(code=code, path=str(path), message=msg, detail={"sqlite": str(exc)}))
+
+
+@contextmanager
+def translating(path: Path | str = "") -> Iterator[None]:
+    try:
+        yield
+    except StoreError:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        raise translate(exc, path) from exc
+
+
+class Database:
+    """A connection with sqlite-utils-style ``atomic()`` blocks and named migrations."""
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
+        self.path = path
+        self._depth = 0
+        with translating(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(
+                str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
+            )
+            self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            if mode is None:
+                raise sqlite3.DatabaseError("file is not a database")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        with translating(self.path):
+            self.conn.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE at top level, SAVEPOINT when nested; rollback on any exception."""
+        with translating(self.path):
+            if self._depth == 0:
+                self.conn.execute("BEGIN IMMEDIATE")
+            else:
+                self.conn.execute(f"SAVEPOINT sp{self._depth}")
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth -= 1
+            self._rollback()
+            raise
+        self._depth -= 1
+        with translating(self.path):
+            if self._depth == 0:
+                self.conn.execute("COMMIT")
+            else:
+                self.conn.execute(f"RELEASE sp{self._depth}")
+
+    def _rollback(self) -> None:
+        try:
+            if self._depth == 0:
+                self.conn.execute("ROLLBACK")
+            else:
+                self.conn.execute(f"ROLLBACK TO sp{self._depth}")
+                self.conn.execute(f"RELEASE sp{self._depth}")
+        except sqlite3.Error:
+            pass  # the original exception matters more than a failed rollback
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with translating(self.path):
+            return self.conn.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with translating(self.path):
+            self.conn.execute(sql, params)
+
+    def migrate(self, migrations: Sequence[Migration]) -> list[str]:
+        """Apply the named migrations not yet recorded, each committed with its record."""
+        with translating(self.path):
+            self.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)")
+            done = {row[0] for row in self.conn.execute("SELECT name FROM schema_migrations")}
+        known = {name for name, _ in migrations}
+        unknown = sorted(done - known)
+        if unknown:
+            raise StoreError(
+                Problem(
+                    code="store-schema-too-new",
+                    path=str(self.path),
+                    message=f"the database was written by a newer modgate (migration {unknown[0]!r})",
+                )
+            )
+        applied = []
+        for name, fn in migrations:
+            if name in done:
+                continue
+            with self.atomic() as conn:
+                fn(conn)
+                conn.execute("INSERT INTO schema_migrations(name) VALUES (?)", (name,))
+            applied.append(name)
+        return applied

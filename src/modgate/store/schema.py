@@ -1,0 +1,69 @@
+"""Named schema migrations, in order. Areas append theirs; names are never reused."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from modgate.store.db import Migration
+
+
+def _core(conn: sqlite3.Connection) -> None:
+    conn.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta(key, value) VALUES ('revision', '0');
+        CREATE TABLE state_domains (
+            domain TEXT PRIMARY KEY, doc TEXT NOT NULL, revision INTEGER NOT NULL
+        );
+        -- One row per applied change. status: done | undone | dead (undone, then superseded).
+        CREATE TABLE journal (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at REAL NOT NULL,
+            command_id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ops TEXT NOT NULL,
+            inverse TEXT NOT NULL,
+            status TEXT NOT NULL,
+            ref_seq INTEGER,
+            revision INTEGER NOT NULL
+        );
+        CREATE INDEX journal_undo ON journal(scope, kind, status, seq);
+        CREATE TABLE approvals (
+            id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            command_id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            idempotency_key TEXT,
+            status TEXT NOT NULL,
+            decided_at REAL,
+            decided_by TEXT,
+            result TEXT,
+            meta TEXT NOT NULL
+        );
+        CREATE TABLE idempotency (key TEXT PRIMARY KEY, result TEXT NOT NULL, expires_at REAL NOT NULL);
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY,
+            created_at REAL NOT NULL,
+            event_type TEXT NOT NULL,
+            correlation_id TEXT NOT NULL,
+            command_id TEXT,
+            role TEXT,
+            data TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_core", _core),
+]
