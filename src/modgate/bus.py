@@ -49,6 +49,8 @@ class Commit:
     events: list[AuditEvent]
     idempotency: tuple[str, Envelope, float] | None = None
     journal_status: list[tuple[int, str]] = field(default_factory=list)
+    # (approvalId, status, decidedBy, result): decides a queued item in the same transaction.
+    decision: tuple[str, str, str, Envelope] | None = None
 
 
 class WriteSession(Protocol):
@@ -65,6 +67,8 @@ class BusStore(Protocol):
     def record(self, events: list[AuditEvent]) -> None: ...
     def idempotent_result(self, key: str, now: float) -> Envelope | None: ...
     def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str: ...
+    def approval(self, approval_id: str) -> JsonObject | None: ...
+    def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -206,9 +210,50 @@ class Bus:
                      f"approval required: {role} command execution must be approved by host.",
                      auditTag=spec.audit_tag, approvalId=approval_id)
 
+    # -- approvals ----------------------------------------------------------------------------
+    def approve(self, approval_id: str, *, approver: str = "host") -> Envelope:
+        """Run a queued command now, as the role that asked, on the host's authority."""
+        item = self._pending(approval_id)
+        if "ok" in item:
+            return item
+        spec = self.host.commands[item["commandId"]]
+        now = self.clock()
+        events = [AuditEvent(event_type="dispatch-approved", correlation_id=item["correlationId"],
+                             command_id=spec.id, role=item["role"],
+                             data={"approvalId": approval_id, "approver": approver})]
+        envelope = self._execute(spec, item["payload"], item["role"], events, item["correlationId"], None, now,
+                                 DEFAULT_TTL_MS, decision=(approval_id, approver))
+        envelope["approvalId"] = approval_id
+        return envelope
+
+    def reject(self, approval_id: str, *, approver: str = "host", reason: str = "") -> Envelope:
+        item = self._pending(approval_id)
+        if "ok" in item:
+            return item
+        envelope = {"ok": True, "code": "rejected", "commandId": item["commandId"], "approvalId": approval_id}
+        events = [AuditEvent(event_type="dispatch-rejected", correlation_id=item["correlationId"],
+                             command_id=item["commandId"], role=item["role"],
+                             data={"approvalId": approval_id, "approver": approver, "reason": reason})]
+        try:
+            self.store.decide((approval_id, "rejected", approver, envelope), events)
+        except _NotPending:
+            return _fail("approval-not-pending", item["commandId"], f"approval {approval_id} was already decided",
+                         approvalId=approval_id)
+        return envelope
+
+    def _pending(self, approval_id: str) -> JsonObject:
+        item = self.store.approval(approval_id)
+        if item is None:
+            return _fail("approval-not-found", "", f"no approval item {approval_id!r}", approvalId=approval_id)
+        if item["status"] != "pending":
+            return _fail("approval-not-pending", item["commandId"],
+                         f"approval {approval_id} is already {item['status']}", approvalId=approval_id)
+        return item
+
     # -- execution ------------------------------------------------------------------------------
     def _execute(self, spec: CommandSpec, payload: Any, role: str, events: list[AuditEvent],
-                 correlation: str, cache_key: str | None, now: float, ttl_ms: int) -> Envelope:
+                 correlation: str, cache_key: str | None, now: float, ttl_ms: int,
+                 decision: tuple[str, str] | None = None) -> Envelope:
         try:
             with self.store.write() as session:
                 outcome = self._run(spec, payload, role, session)
@@ -221,14 +266,22 @@ class Bus:
                     event_type=_executed_event(journal), correlation_id=correlation, command_id=spec.id,
                     role=role, data={"paths": [op.path for op in ops], "refSeq": journal.ref_seq if journal else None}))
                 idem = (cache_key, envelope, now + _ttl(ttl_ms) / 1000) if cache_key else None
+                decided = (decision[0], "approved", decision[1], envelope) if decision else None
                 envelope["revision"] = session.commit(Commit(ops=ops, journal=journal, events=events,
-                                                             idempotency=idem, journal_status=statuses))
+                                                             idempotency=idem, journal_status=statuses,
+                                                             decision=decided))
                 return envelope
+        except _NotPending:
+            return _fail("approval-not-pending", spec.id, "the approval item was decided by someone else",
+                         approvalId=decision[0] if decision else None)
         except _Abort as abort:
             events.append(AuditEvent(event_type="dispatch-execution-failed", correlation_id=correlation,
                                      command_id=spec.id, role=role,
                                      data={"code": abort.envelope["code"], "error": abort.envelope["error"]}))
-            self.store.record(events)
+            if decision is not None:
+                self.store.decide((decision[0], "failed", decision[1], abort.envelope), events)
+            else:
+                self.store.record(events)
             if cache_key is not None:
                 self._remember(cache_key, abort.envelope, now, ttl_ms)
             return abort.envelope
@@ -262,6 +315,7 @@ class Bus:
     def _run_journal(self, spec: CommandSpec, role: str, session: WriteSession
                      ) -> Envelope | tuple[Any, list[Op], JournalEntry | None, list[tuple[int, str]]]:
         scope = spec.mutation_scope
+        action = spec.journal_action or "undo"
         found = session.last_undoable(scope) if spec.journal_action == "undo" else session.next_redoable(scope)
         key = "undone" if spec.journal_action == "undo" else "redone"
         if found is None:
@@ -271,10 +325,14 @@ class Bus:
         if outside:
             return _fail("undeclared-write", spec.id, f"{spec.id} would write {outside[0]} outside its writes",
                          auditTag=spec.audit_tag, path=outside[0])
-        journal = JournalEntry(command_id=spec.id, role=role, scope=scope, kind=spec.journal_action,
+        journal = JournalEntry(command_id=spec.id, role=role, scope=scope, kind=action,
                                ops=ops, inverse=inverse_ops(session.state, ops), ref_seq=seq)
         status = "undone" if spec.journal_action == "undo" else "done"
         return {key: seq}, ops, journal, [(seq, status)]
+
+
+class _NotPending(Exception):
+    """Raised by a store when an approval item stopped being pending under our feet."""
 
 
 class _Abort(Exception):
@@ -327,6 +385,18 @@ class MemoryBusStore:
         self.audit.extend(events)
         return approval_id
 
+    def approval(self, approval_id: str) -> JsonObject | None:
+        item = self.queue.get(approval_id)
+        return dict(item) if item else None
+
+    def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None:
+        approval_id, status, approver, result = decision
+        if self.queue[approval_id]["status"] != "pending":
+            raise _NotPending(approval_id)
+        self.queue[approval_id] = {**self.queue[approval_id], "status": status, "decidedBy": approver,
+                                   "result": result}
+        self.audit.extend(events)
+
 
 class _MemorySession:
     def __init__(self, store: MemoryBusStore) -> None:
@@ -358,6 +428,8 @@ class _MemorySession:
             store.journal.append((len(store.journal) + 1, commit.journal, "done"))
         for seq, status in commit.journal_status:
             store.journal = [(s, e, status if s == seq else st) for s, e, st in store.journal]
+        if commit.decision is not None:
+            store.decide(commit.decision, [])
         store.audit.extend(commit.events)
         if commit.idempotency is not None:
             key, envelope, expires = commit.idempotency

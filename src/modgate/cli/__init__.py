@@ -1,0 +1,59 @@
+"""The ``modgate`` command line.
+
+Subcommands are registered by dotted path and imported only when run, so ``modgate --help``
+costs little more than click itself. Exit status: 0 ok, 1 coded failure, 2 usage error,
+3 waiting for approval.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from modgate import __version__
+
+# name -> (module, attribute, one-line help). Keep sorted by name.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "approvals": ("modgate.cli.core", "approvals", "List, approve and reject queued commands."),
+    "audit": ("modgate.cli.core", "audit", "Show and verify the hash-chained audit log."),
+    "commands": ("modgate.cli.core", "commands", "List the host's commands with their metadata."),
+    "demo": ("modgate.cli.demo", "demo", "A scripted walk-through of modgate in a temporary home."),
+    "dispatch": ("modgate.cli.core", "dispatch", "Dispatch a command through the bus."),
+    "state": ("modgate.cli.core", "state", "Show the state domains."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        command: click.Command = getattr(module, entry[1])
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help comes from the table above, so --help imports no subcommand module.
+        rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="modgate")
+def cli() -> None:
+    """modgate: make an application safely moddable.
+
+    State lives in MODGATE_HOME (default: the platform's user data folder).
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    from modgate.cli.output import run_main
+
+    return run_main(cli, argv)

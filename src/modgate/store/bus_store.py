@@ -1,0 +1,223 @@
+"""The SQLite implementation of the bus's store: state domains, journal, queue, audit.
+
+Every write runs inside ``BEGIN IMMEDIATE``: the handler sees the state as of the moment this
+process holds the write lock, so two processes can never apply on a stale base. The decoded
+state is cached per global revision; a revision bumped by another process forces a reload.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+
+from modgate.bus import Commit, Envelope, JournalEntry, _NotPending
+from modgate.host.model import Host
+from modgate.modules.registry import REGISTRY_DOMAIN, initial_registry
+from modgate.state import JsonObject, Op, apply_ops, domains_of
+from modgate.store import audit
+from modgate.store.audit import AuditEvent
+from modgate.store.db import Database
+
+
+def _ops_json(ops: list[Op]) -> str:
+    return orjson.dumps([op.to_dict() for op in ops]).decode()
+
+
+def _ops_from(text: str) -> list[Op]:
+    return [Op.from_dict(d) for d in orjson.loads(text)]
+
+
+class SqliteBusStore:
+    def __init__(self, db: Database, host: Host, clock: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self.host = host
+        self.clock = clock
+        self._cache: tuple[int, JsonObject] | None = None
+        self._ensure_state()
+
+    def _ensure_state(self) -> None:
+        domains = (*self.host.state_domains, REGISTRY_DOMAIN)
+        have = {row[0] for row in self.db.query("SELECT domain FROM state_domains")}
+        if have.issuperset(domains):
+            return
+        initial = {**self.host.initial_state(), REGISTRY_DOMAIN: initial_registry()}
+        with self.db.atomic() as conn:
+            for domain in domains:
+                conn.execute(
+                    "INSERT OR IGNORE INTO state_domains(domain, doc, revision) VALUES (?,?,0)",
+                    (domain, orjson.dumps(initial.get(domain, {})).decode()),
+                )
+
+    # -- reads --------------------------------------------------------------------------------
+    def revision(self) -> int:
+        return int(self.db.query("SELECT value FROM meta WHERE key='revision'")[0][0])
+
+    def load(self) -> tuple[int, JsonObject]:
+        """Current (revision, state); reuses the decoded state while the revision is unchanged."""
+        rev = self.revision()
+        if self._cache is not None and self._cache[0] == rev:
+            return self._cache
+        state = {d: orjson.loads(doc) for d, doc in self.db.query("SELECT domain, doc FROM state_domains")}
+        self._cache = (rev, state)
+        return self._cache
+
+    def state(self) -> JsonObject:
+        return self.load()[1]
+
+    def domain_revisions(self) -> dict[str, int]:
+        return {d: r for d, r in self.db.query("SELECT domain, revision FROM state_domains ORDER BY domain")}
+
+    # -- BusStore protocol ----------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[_SqliteSession]:
+        with self.db.atomic():
+            rev, state = self.load()
+            session = _SqliteSession(self, rev, state)
+            yield session
+        if session.new_cache is not None:
+            self._cache = session.new_cache
+
+    def record(self, events: list[AuditEvent]) -> None:
+        with self.db.atomic() as conn:
+            audit.append(conn, events, self.clock())
+
+    def idempotent_result(self, key: str, now: float) -> Envelope | None:
+        rows = self.db.query("SELECT result, expires_at FROM idempotency WHERE key=?", (key,))
+        if rows and rows[0][1] > now:
+            result: Envelope = orjson.loads(rows[0][0])
+            return result
+        return None
+
+    def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
+        with self.db.atomic() as conn:
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM approvals").fetchone()[0]
+            approval_id = f"apr-{seq}"
+            conn.execute(
+                "INSERT INTO approvals(id, seq, created_at, command_id, role, payload, idempotency_key, status,"
+                " meta) VALUES (?,?,?,?,?,?,?, 'pending', ?)",
+                (approval_id, seq, self.clock(), item["commandId"], item["role"],
+                 orjson.dumps(item["payload"]).decode(), item.get("idempotencyKey"),
+                 orjson.dumps({k: item[k] for k in ("meta", "mutationScope", "auditTag", "correlationId")}).decode()),
+            )
+            audit.append(conn, [*events, AuditEvent(
+                event_type="dispatch-approval-required", correlation_id=item["correlationId"],
+                command_id=item["commandId"], role=item["role"], data={"approvalId": approval_id})], self.clock())
+        return approval_id
+
+    def approval(self, approval_id: str) -> JsonObject | None:
+        rows = self.db.query(f"SELECT {_APPROVAL_COLUMNS} FROM approvals WHERE id=?", (approval_id,))
+        return _approval_dict(rows[0]) if rows else None
+
+    def approvals(self, status: str | None = None) -> list[JsonObject]:
+        sql = f"SELECT {_APPROVAL_COLUMNS} FROM approvals"
+        rows = self.db.query(sql + " WHERE status=? ORDER BY seq", (status,)) if status else self.db.query(
+            sql + " ORDER BY seq")
+        return [_approval_dict(r) for r in rows]
+
+    def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None:
+        with self.db.atomic() as conn:
+            _decide(conn, decision, self.clock())
+            audit.append(conn, events, self.clock())
+
+    # -- journal ----------------------------------------------------------------------------------
+    def journal(self, limit: int = 50) -> list[JsonObject]:
+        rows = self.db.query(
+            "SELECT seq, created_at, command_id, role, scope, kind, ops, status, ref_seq, revision FROM journal"
+            " ORDER BY seq DESC LIMIT ?", (limit,))
+        keys = ("seq", "createdAt", "commandId", "role", "scope", "kind", "ops", "status", "refSeq", "revision")
+        out = [dict(zip(keys, r, strict=True)) for r in reversed(rows)]
+        for item in out:
+            item["ops"] = orjson.loads(item["ops"])
+        return out
+
+
+_APPROVAL_COLUMNS = (
+    "id, created_at, command_id, role, payload, idempotency_key, status, decided_at, decided_by, result, meta"
+)
+
+
+def _approval_dict(row: tuple[Any, ...]) -> JsonObject:
+    (approval_id, created_at, command_id, role, payload, key, status, decided_at, decided_by, result, meta) = row
+    extra = orjson.loads(meta)
+    return {
+        "id": approval_id, "createdAt": created_at, "commandId": command_id, "role": role,
+        "payload": orjson.loads(payload), "idempotencyKey": key, "status": status, "decidedAt": decided_at,
+        "decidedBy": decided_by, "result": orjson.loads(result) if result else None,
+        "mutationScope": extra.get("mutationScope"), "auditTag": extra.get("auditTag"),
+        "correlationId": extra.get("correlationId"), "meta": extra.get("meta", {}),
+    }
+
+
+def _decide(conn: Any, decision: tuple[str, str, str, Envelope], now: float) -> None:
+    approval_id, status, approver, result = decision
+    cur = conn.execute(
+        "UPDATE approvals SET status=?, decided_at=?, decided_by=?, result=? WHERE id=? AND status='pending'",
+        (status, now, approver, orjson.dumps(result).decode(), approval_id))
+    if cur.rowcount != 1:
+        raise _NotPending(approval_id)
+
+
+class _SqliteSession:
+    def __init__(self, store: SqliteBusStore, revision: int, state: JsonObject) -> None:
+        self._store = store
+        self._conn = store.db.conn
+        self.revision = revision
+        self.state = state
+        self.new_cache: tuple[int, JsonObject] | None = None
+
+    def _find(self, scope: str, status: str, newest: bool) -> tuple[int, list[Op]] | None:
+        order = "DESC" if newest else "ASC"
+        row = self._conn.execute(
+            f"SELECT seq, ops, inverse FROM journal WHERE scope=? AND kind='edit' AND status=? ORDER BY seq {order}"
+            " LIMIT 1", (scope, status)).fetchone()
+        if row is None:
+            return None
+        return row[0], _ops_from(row[2] if newest else row[1])
+
+    def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
+        return self._find(scope, "done", newest=True)
+
+    def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None:
+        return self._find(scope, "undone", newest=False)
+
+    def commit(self, commit: Commit) -> int:
+        conn, now = self._conn, self._store.clock()
+        revision = self.revision
+        if commit.ops:
+            revision = self._write_state(commit.ops)
+        if commit.journal is not None:
+            self._write_journal(commit.journal, now, revision)
+        for seq, status in commit.journal_status:
+            conn.execute("UPDATE journal SET status=? WHERE seq=?", (status, seq))
+        if commit.decision is not None:
+            _decide(conn, commit.decision, now)
+        audit.append(conn, commit.events, now)
+        if commit.idempotency is not None:
+            key, envelope, expires = commit.idempotency
+            conn.execute("INSERT OR REPLACE INTO idempotency(key, result, expires_at) VALUES (?,?,?)",
+                         (key, orjson.dumps(envelope).decode(), expires))
+        return revision
+
+    def _write_state(self, ops: list[Op]) -> int:
+        new_state = apply_ops(self.state, ops)
+        for domain in sorted(domains_of(ops)):
+            self._conn.execute("UPDATE state_domains SET doc=?, revision=revision+1 WHERE domain=?",
+                               (orjson.dumps(new_state[domain]).decode(), domain))
+        revision = self.revision + 1
+        self._conn.execute("UPDATE meta SET value=? WHERE key='revision'", (str(revision),))
+        self.new_cache = (revision, new_state)
+        return revision
+
+    def _write_journal(self, entry: JournalEntry, now: float, revision: int) -> None:
+        if entry.kind == "edit":
+            # A new edit ends the redo stack of its scope.
+            self._conn.execute("UPDATE journal SET status='dead' WHERE scope=? AND status='undone'", (entry.scope,))
+        self._conn.execute(
+            "INSERT INTO journal(created_at, command_id, role, scope, kind, ops, inverse, status, ref_seq, revision)"
+            " VALUES (?,?,?,?,?,?,?, 'done', ?, ?)",
+            (now, entry.command_id, entry.role, entry.scope, entry.kind, _ops_json(entry.ops),
+             _ops_json(entry.inverse), entry.ref_seq, revision))
