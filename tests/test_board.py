@@ -206,7 +206,12 @@ def test_padded_block_ids_are_trimmed() -> None:
     assert out["blockId"] == out["block"]["id"] == "b"
     assert out["block"]["kind"] == "content"
     assert out["block"]["segments"][0] == {
-        "id": "s", "type": "image", "orderIndex": 0, "src": "u", "width": 1, "height": 1
+        "id": "s",
+        "type": "image",
+        "orderIndex": 0,
+        "src": "u",
+        "width": 1,
+        "height": 1,
     }
     assert jsonschema_rs.validator_for(spec.payload_schema).is_valid(out)
     assert payload["blockId"] == " b "

@@ -99,17 +99,31 @@ def test_flow_pages_columns_lines_and_pages() -> None:
     ]
     assert [(i["segmentId"], i["step"], i["column"], i["line"]) for i in pages[1]] == [("d1", 3, 0, 0)]
     assert pages[0][0] == {
-        "id": "flow:a:a1", "type": "text", "layout": "flow", "blockId": "a", "segmentId": "a1",
-        "step": 0, "column": 0, "line": 0, "html": "a1",
+        "id": "flow:a:a1",
+        "type": "text",
+        "layout": "flow",
+        "blockId": "a",
+        "segmentId": "a1",
+        "step": 0,
+        "column": 0,
+        "line": 0,
+        "html": "a1",
     }
 
 
 def test_segments_sorted_by_order_index_and_break_segments_ignored() -> None:
-    block = {"id": "a", "segments": [
-        {"id": "late", "type": "text", "orderIndex": 5, "html": ""},
-        {"id": "early", "type": "image", "orderIndex": 1, "src": "u", "width": 1, "height": 2},
-    ]}
-    page_break = {"id": "p", "kind": "page-break", "segments": [{"id": "x", "type": "text", "orderIndex": 0, "html": ""}]}
+    block = {
+        "id": "a",
+        "segments": [
+            {"id": "late", "type": "text", "orderIndex": 5, "html": ""},
+            {"id": "early", "type": "image", "orderIndex": 1, "src": "u", "width": 1, "height": 2},
+        ],
+    }
+    page_break = {
+        "id": "p",
+        "kind": "page-break",
+        "segments": [{"id": "x", "type": "text", "orderIndex": 0, "html": ""}],
+    }
     pages = bd.flow_pages([block, page_break])
     assert [i["segmentId"] for i in pages[0]] == ["early", "late"]
     assert pages[0][0]["width"] == 1 and pages[0][0]["height"] == 2
@@ -117,7 +131,7 @@ def test_segments_sorted_by_order_index_and_break_segments_ignored() -> None:
 
 
 def doc_with(pages: dict[str, Any], order: list[str], counts: dict[str, Any] | None = None) -> JsonObject:
-    doc = bd.initial_state()["doc"]
+    doc: JsonObject = bd.initial_state()["doc"]
     doc.update(pages=pages, pageOrder=order, pageColumnCounts=counts or dict.fromkeys(order, 2))
     return doc
 

@@ -11,8 +11,8 @@ Three jobs, all pure (no I/O, no clock):
   context values (companion specs B1), counting like JavaScript does.
 
 Speed: the happy path of :func:`loads` is orjson plus two cheap screens computed in C (see
-:func:`_screen`); only suspicious input goes through the exact, slower scanner in
-:mod:`modgate._jsonscan`-style code below, which also produces the precise error position.
+:func:`_screen`); only rejected or suspicious input goes through the exact, slower :class:`_Scanner`, which
+also finds the precise error position and JSON path.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, NoReturn
 
 import orjson
 import rfc8785
@@ -187,45 +187,40 @@ class _Scanner:
         if char != ",":
             self.fail("json-syntax", frame.path, f"Expected ',' or '{close}'.")
         self.pos += 1
-        return self.member(frame) if close == "}" else self.value(f"{frame.path}[{len(container)}]")
+        path = self.key(frame) if close == "}" else f"{frame.path}[{len(container)}]"
+        return self.value(path)
 
     # --- values -------------------------------------------------------------------------------
     def value(self, path: str) -> Any:
-        """Parse one value; an opened container returns only once it is empty-closed or filled."""
+        """Parse one value; for a non-empty container, open it and parse its first child instead."""
         while True:
             self.skip_ws()
             char = self.peek()
-            if char == "{" or char == "[":
-                opened = self.open(char, path)
-                if opened is None:
-                    return {} if char == "{" else []
-                if isinstance(opened, tuple):
-                    return opened[0]  # an object's first member value, already parsed
-                path = opened
-                continue
             if char == '"':
                 return self.string(path)
-            return self.scalar(path)
+            if char not in ("{", "["):
+                return self.scalar(path)
+            child_path = self.open(char, path)
+            if child_path is None:
+                return {} if char == "{" else []
+            path = child_path
 
-    def open(self, char: str, path: str) -> tuple[Any] | str | None:
+    def open(self, char: str, path: str) -> str | None:
+        """Push a container; return its first child's path, or None when it is empty."""
         if len(self.stack) >= self.max_depth:
             self.fail("json-too-deep", path, f"Nesting is deeper than the limit of {self.max_depth}.",
                       limit=self.max_depth)
-        start = self.pos
         self.pos += 1
         self.skip_ws()
         if self.peek() == ("}" if char == "{" else "]"):
             self.pos += 1
             return None
-        self.pos = start + 1
         frame = _Frame({} if char == "{" else [], path)
         self.stack.append(frame)
-        if char == "[":
-            return f"{path}[0]"
-        return (self.member(frame),)
+        return self.key(frame) if char == "{" else f"{path}[0]"
 
-    def member(self, frame: _Frame) -> Any:
-        """Parse ``"key": value`` of the object on top of the stack; return the value."""
+    def key(self, frame: _Frame) -> str:
+        """Parse ``"key":`` of the object on top of the stack; return the member's path."""
         self.skip_ws()
         if self.peek() != '"':
             self.fail("json-syntax", frame.path, "Expected a string key.")
@@ -235,19 +230,19 @@ class _Scanner:
         assert isinstance(frame.container, dict)
         if key in frame.container:
             self.pos = key_start
-            self.fail("json-duplicate-key", path, f"Duplicate key {key!r} in the object at {frame.path}.",
+            self.fail("json-duplicate-key", path, f"Duplicate key {json.dumps(key, ensure_ascii=False)} in the object at {frame.path}.",
                       key=key, objectPath=frame.path)
         self.skip_ws()
         if self.peek() != ":":
             self.fail("json-syntax", path, "Expected ':' after the key.")
         self.pos += 1
         frame.key = key
-        return self.value(path)
+        return path
 
     def string(self, path: str) -> str:
         start = self.pos
         try:
-            text, end = json.decoder.scanstring(self.text, start + 1, True)
+            text, end = _scanstring(self.text, start + 1, True)
         except json.JSONDecodeError as exc:
             self.pos = exc.pos
             self.fail("json-syntax", path, f"Invalid string: {exc.msg}.")
@@ -294,7 +289,7 @@ class _Scanner:
         assert match is not None  # the pattern matches the empty string
         self.pos = match.end()
 
-    def fail(self, code: str, path: str, message: str, **detail: Any) -> Any:
+    def fail(self, code: str, path: str, message: str, **detail: Any) -> NoReturn:
         where = _position_in_text(self.text, self.pos, self.text[: self.pos])
         raise _error(code, path, f"{message} (line {where['line']}, column {where['column']})",
                      **where, **detail)
@@ -306,14 +301,15 @@ class _Scanner:
         except UnicodeDecodeError as exc:
             prefix = raw[: exc.start].decode("utf-8")
             where = _position_in_text(prefix, len(prefix), prefix)
-            if raw[exc.start] == 0xED and 0xA0 <= raw[exc.start + 1 : exc.start + 2][0:1][0:1].__len__() * 0 + (
-                raw[exc.start + 1] if exc.start + 1 < len(raw) else 0
-            ) <= 0xBF:
+            following = raw[exc.start + 1] if exc.start + 1 < len(raw) else 0
+            if raw[exc.start] == 0xED and 0xA0 <= following <= 0xBF:  # UTF-8-encoded surrogate
                 raise _error("json-lone-surrogate", "$", "The bytes encode a UTF-16 surrogate.", **where) from None
             raise _error("json-invalid-utf8", "$", f"Invalid UTF-8 at byte {exc.start}.", **where) from None
 
 
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+# The stdlib's C string scanner: strict about control characters, joins escaped surrogate pairs.
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 def _lone_surrogate_index(text: str, start: int, end: int) -> int:
@@ -328,3 +324,309 @@ def _lone_surrogate_index(text: str, start: int, end: int) -> int:
             return pending
         pending = match.start() if 0xD800 <= unit <= 0xDBFF else -1
     return pending if pending >= 0 else start
+
+
+# ============================================================================================
+# Serialisation and canonical form (RFC 8785)
+# ============================================================================================
+
+
+def dumps(value: Any) -> bytes:
+    """Compact JSON bytes (orjson)."""
+    return orjson.dumps(value)
+
+
+def dumps_pretty(value: Any) -> str:
+    """Human-facing JSON: 2-space indent, sorted keys, trailing newline (for CLI output)."""
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE).decode()
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """RFC 8785 canonical JSON; byte-identical to ``rfc8785.dumps`` (and raises where it raises).
+
+    orjson with sorted keys already writes JCS for most values; :func:`_orjson_is_canonical`
+    lists where it does not, and those values go to the (about 20× slower) reference.
+    """
+    if _orjson_is_canonical(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # e.g. lone surrogates, nesting over orjson's limit
+            pass
+    result: bytes = rfc8785.dumps(value)
+    return result
+
+
+def sha256_hex(value: Any) -> str:
+    """Hex SHA-256 of the canonical bytes."""
+    return hashlib.sha256(canonical_bytes(value)).hexdigest()
+
+
+def sha256_prefixed(value: Any) -> str:
+    """``"sha256:" + sha256_hex(value)``."""
+    return "sha256:" + sha256_hex(value)
+
+
+_SAFE_INT: Final = 2**53  # rfc8785 refuses integers outside ±(2**53 - 1)
+
+
+def _float_is_canonical(number: float) -> bool:
+    """Does orjson print this float as ECMAScript does?
+
+    Both print the shortest round-trip digits. They differ on integral floats (``1.0`` vs ``1``),
+    on 1e-6 <= |x| < 1e-5 (orjson switches to exponent form earlier) and on 1e16 <= |x| < 1e21
+    (orjson keeps exponent form where ECMAScript writes all digits).
+    """
+    size = abs(number)
+    if size >= 1e21:
+        return True
+    if not math.isfinite(number) or number.is_integer():
+        return False
+    return size < 1e-6 or 1e-5 <= size < 1e16
+
+
+def _key_is_canonical(key: Any) -> bool:
+    # JCS sorts keys by UTF-16 code units, orjson by code points: they only disagree when a key
+    # holds a character from U+E000 up (astral characters sort below it in UTF-16).
+    return type(key) is str and (key.isascii() or max(key) < "\ue000")
+
+
+def _orjson_is_canonical(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            if not all(map(_key_is_canonical, item)):
+                return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float:
+            if not _float_is_canonical(item):
+                return False
+        elif kind is int:
+            if not -_SAFE_INT < item < _SAFE_INT:
+                return False
+        elif not (kind is str or item is None or kind is bool):
+            return False
+    return True
+
+
+# ============================================================================================
+# JSON-safety check (companion specs B1), counting like JavaScript
+# ============================================================================================
+
+MAX_DEPTH: Final = 8
+MAX_NODES: Final = 512
+MAX_STRINGIFY_LENGTH: Final = 16_384
+FORBIDDEN_KEYS: Final = frozenset({"html", "innerHTML", "__html", "dangerouslySetInnerHTML"})
+
+
+def check_json_safe(value: Any, path: str) -> Problem | None:
+    """The first JSON-safety problem of ``value`` in the source app's order, or None."""
+    walk = _SafetyWalk()
+    problem = walk.visit(value, path, 0)
+    if problem is None and walk.length > MAX_STRINGIFY_LENGTH:
+        problem = _problem("json-size-exceeded", path,
+                           f"{path} serialises to {walk.length} UTF-16 code units; the limit is "
+                           f"{MAX_STRINGIFY_LENGTH}.", length=walk.length, limit=MAX_STRINGIFY_LENGTH)
+    return problem
+
+
+def _problem(code: str, path: str, message: str, **detail: Any) -> Problem:
+    return Problem(code=code, path=path, message=message, detail=detail)
+
+
+class _SafetyWalk:
+    """Depth-first walk in the source's order; also sums the JSON.stringify length on the way.
+
+    Recursion is safe here: the depth rule stops every branch at depth 9.
+    """
+
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.length = 0
+        self.on_path: set[int] = set()
+
+    def visit(self, value: Any, path: str, depth: int) -> Problem | None:
+        if depth > MAX_DEPTH:
+            return _problem("json-depth-exceeded", path, f"{path} is nested deeper than {MAX_DEPTH} levels.",
+                            limit=MAX_DEPTH)
+        scalar = _scalar_length(value)
+        if scalar is not None:
+            self.length += scalar
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _problem("invalid-json-number", path, f"{path} is not a finite number.")
+        if not isinstance(value, dict | list | tuple) and not _is_mapping(value):
+            return _problem("invalid-json-value", path,
+                            f"{path} is a {type(value).__name__}, which JSON cannot carry.")
+        return self.container(value, path, depth)
+
+    def container(self, value: Any, path: str, depth: int) -> Problem | None:
+        if id(value) in self.on_path:
+            return _problem("invalid-json-cycle", path, f"{path} contains itself.")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            return _problem("json-node-limit-exceeded", path,
+                            f"{path} is object/array number {self.nodes}; the limit is {MAX_NODES}.",
+                            limit=MAX_NODES)
+        self.on_path.add(id(value))
+        if isinstance(value, list):
+            problem = self.items(value, path, depth)
+        elif type(value) is dict:
+            problem = self.members(value, path, depth)
+        else:
+            return _problem("invalid-json-object", path,
+                            f"{path} is a {type(value).__name__}, not a plain JSON object.")
+        self.on_path.discard(id(value))
+        return problem
+
+    def items(self, value: list[Any], path: str, depth: int) -> Problem | None:
+        self.length += 2 + max(len(value) - 1, 0)
+        for index, item in enumerate(value):
+            problem = self.visit(item, f"{path}[{index}]", depth + 1)
+            if problem is not None:
+                return problem
+        return None
+
+    def members(self, value: dict[Any, Any], path: str, depth: int) -> Problem | None:
+        odd = sorted((key for key in value if not isinstance(key, str)), key=repr)
+        if odd:
+            return _problem("invalid-json-key", f"{path}.{odd[0]!r}",
+                            f"{path} has a key of type {type(odd[0]).__name__}; JSON keys are strings.")
+        self.length += 2 + max(len(value) - 1, 0)
+        for key in sorted(value, key=_utf16_order):
+            if key in FORBIDDEN_KEYS:
+                return _problem("invalid-json-key", f"{path}.{key}", f"{path}.{key}: the key {key!r} is not allowed.")
+            self.length += _string_length(key) + 1
+            problem = self.visit(value[key], f"{path}.{key}", depth + 1)
+            if problem is not None:
+                return problem
+        return None
+
+
+def _is_mapping(value: Any) -> bool:
+    return isinstance(value, Mapping)
+
+
+def _utf16_order(key: str) -> bytes:
+    # JavaScript's Array.prototype.sort compares UTF-16 code units.
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _scalar_length(value: Any) -> int | None:
+    """JSON.stringify length of a JSON-safe scalar; None for containers and unsafe values."""
+    if value is None or value is True:
+        return 4
+    if value is False:
+        return 5
+    if isinstance(value, str):
+        return _string_length(value)
+    if isinstance(value, float | int):
+        try:
+            return len(js_number(value))
+        except (ValueError, OverflowError):
+            return None
+    return None
+
+
+def js_stringify_length(value: Any) -> int:
+    """Length in UTF-16 code units of JavaScript's compact ``JSON.stringify(value)``.
+
+    Dicts are objects, lists and tuples arrays; non-finite numbers count as ``null``, as in
+    JavaScript. Raises TypeError for values JSON cannot carry and ValueError on a cycle.
+    """
+    total = 0
+    stack: list[Any] = [value]
+    on_path: list[int] = []
+    while stack:
+        item = stack.pop()
+        if item is _EXIT:
+            on_path.pop()
+            continue
+        total += _node_length(item, stack, on_path)
+    return total
+
+
+_EXIT: Final = object()
+
+
+def _node_length(item: Any, stack: list[Any], on_path: list[int]) -> int:
+    """Own length of one node; pushes its children (and an exit marker) onto ``stack``."""
+    scalar = _scalar_length(item)
+    if scalar is not None:
+        return scalar
+    if isinstance(item, float | int) and not isinstance(item, bool):
+        return 4  # NaN, Infinity: JSON.stringify writes null
+    if not isinstance(item, dict | list | tuple):
+        raise TypeError(f"{type(item).__name__} is not JSON-serialisable")
+    if id(item) in on_path:
+        raise ValueError("cyclic structure")
+    on_path.append(id(item))
+    stack.append(_EXIT)
+    own = 2 + max(len(item) - 1, 0)
+    if isinstance(item, dict):
+        own += sum(_string_length(str(key)) + 1 for key in item)
+        stack.extend(item.values())
+    else:
+        stack.extend(item)
+    return own
+
+
+_NEEDS_ESCAPE: Final = re.compile('[\x00-\x1f"\\\\\ud800-\udfff]')
+_SHORT_ESCAPES: Final = frozenset('"\\\b\f\n\r\t')
+_SURROGATE_PAIR: Final = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+
+
+def _string_length(text: str) -> int:
+    """UTF-16 length of the JSON.stringify form of a string, quotes included."""
+    units = len(text) + 2
+    if not text.isascii():
+        units += sum(1 for char in text if char > "\uffff")  # astral: a surrogate pair in JS
+    if _NEEDS_ESCAPE.search(text) is None:
+        return units
+    paired = 2 * len(_SURROGATE_PAIR.findall(text))  # a Python str may hold a JS pair as two units
+    extra = 0
+    for char in _NEEDS_ESCAPE.findall(text):
+        extra += 1 if char in _SHORT_ESCAPES else 5
+    return units + extra - 5 * paired
+
+
+def js_number(number: float | int) -> str:
+    """ECMAScript Number::toString of ``number`` (ints above 2**53 round like JavaScript's).
+
+    Raises ValueError for NaN and infinities and OverflowError for ints beyond a double.
+    """
+    value = float(number)
+    if not math.isfinite(value):
+        raise ValueError(f"{number!r} is not finite")
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    digits, exponent = _shortest_digits(abs(value))
+    return sign + _format_es(digits, exponent)
+
+
+def _shortest_digits(value: float) -> tuple[str, int]:
+    """Shortest round-trip digits d1..dk and n with value = 0.d1..dk × 10**n."""
+    mantissa, _, exp = repr(value).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    all_digits = whole + fraction
+    digits = all_digits.lstrip("0")
+    leading_zeros = len(all_digits) - len(digits)
+    return digits.rstrip("0"), len(whole) + int(exp or 0) - leading_zeros
+
+
+def _format_es(digits: str, n: int) -> str:
+    k = len(digits)
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return f"{digits[:n]}.{digits[n:]}"
+    if -6 < n <= 0:
+        return "0." + "0" * -n + digits
+    exp = n - 1
+    sign = "+" if exp >= 0 else "-"
+    mantissa = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
+    return f"{mantissa}e{sign}{abs(exp)}"

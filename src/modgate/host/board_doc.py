@@ -40,7 +40,7 @@ Decisions where the catalog is silent:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from modgate.state import JsonObject
@@ -153,12 +153,12 @@ def step_count(blocks: Iterable[Mapping[str, Any]]) -> int:
     return sum(1 for b in blocks if is_content(b))
 
 
-def steps_before(blocks: list[Mapping[str, Any]], index: int) -> int:
+def steps_before(blocks: Sequence[Mapping[str, Any]], index: int) -> int:
     """How many content blocks precede block-list position ``index``."""
     return step_count(blocks[:index])
 
 
-def block_index_of_step(blocks: list[Mapping[str, Any]], step: int) -> int:
+def block_index_of_step(blocks: Sequence[Mapping[str, Any]], step: int) -> int:
     """Block-list position of step ``step``; ``len(blocks)`` when there is no such step."""
     seen = 0
     for index, block in enumerate(blocks):
@@ -169,7 +169,7 @@ def block_index_of_step(blocks: list[Mapping[str, Any]], step: int) -> int:
     return len(blocks)
 
 
-def find_block(blocks: list[Mapping[str, Any]], block_id: str) -> int:
+def find_block(blocks: Sequence[Mapping[str, Any]], block_id: str) -> int:
     """Position of the first block with ``block_id`` or -1."""
     return next((i for i, b in enumerate(blocks) if b.get("id") == block_id), -1)
 
@@ -223,12 +223,12 @@ def _segment_item(block_id: str, segment: Mapping[str, Any], step: int, column: 
     return item
 
 
-def _ordered_segments(block: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def _ordered_segments(block: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
     segments = [s for s in block.get("segments") or [] if isinstance(s, dict)]
     return sorted(segments, key=lambda s: s.get("orderIndex", 0))
 
 
-def flow_pages(blocks: list[Mapping[str, Any]]) -> list[list[JsonObject]]:
+def flow_pages(blocks: Sequence[Mapping[str, Any]]) -> list[list[JsonObject]]:
     """Flow items per generated page: one list, plus one more per page-break block."""
     out: list[list[JsonObject]] = [[]]
     step = column = line = 0
@@ -256,7 +256,7 @@ def current_page(doc: Mapping[str, Any], current_id: Any) -> str:
     return str(order[0]) if order else FIRST_PAGE_ID
 
 
-def rebuild_layout(doc: Mapping[str, Any], current_id: Any, blocks: list[Mapping[str, Any]]) -> JsonObject:
+def rebuild_layout(doc: Mapping[str, Any], current_id: Any, blocks: Sequence[Mapping[str, Any]]) -> JsonObject:
     """Regenerate the pages from ``blocks``, starting from the current page.
 
     Returns the new ``pages``, ``pageOrder`` and ``pageColumnCounts`` (other old pages are

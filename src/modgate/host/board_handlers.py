@@ -8,17 +8,18 @@ normalized (:mod:`modgate.host.board_payload`) and schema-valid.
 
 A handler that cannot run raises :class:`~modgate.errors.HandlerError` with code
 ``command-execution-failed`` (unknown page/block ids). The document-model decisions (steps,
-page ids, presets) are described in :mod:`modgate.host.board_doc`.
+page ids, presets) are described in :mod:`modgate.host.board_doc`; the playback and tool/chrome
+handlers live in :mod:`modgate.host.board_settings`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from modgate.errors import HandlerError
 from modgate.host import board_doc as bd
+from modgate.host.board_settings import SETTINGS_HANDLERS
 from modgate.state import JsonObject, StateView
 
 FAILED = "command-execution-failed"
@@ -290,86 +291,8 @@ def journal_only(view: StateView, payload: JsonObject) -> JsonObject:
     raise HandlerError.make(FAILED, "undo/redo are journal actions run by the command bus")
 
 
-# --- playback -------------------------------------------------------------------------------------
-
-_PLAYBACK = "/sync/playback/"
-
-
-def _toggle(field: str) -> HandlerFn:
-    def handler(view: StateView, payload: JsonObject) -> JsonObject:
-        value = payload["value"] if "value" in payload else not view.get(_PLAYBACK + field, False)
-        view.set(_PLAYBACK + field, value)
-        return {field: value}
-
-    return handler
-
-
-def _signal(field: str, *, animating: bool = False) -> HandlerFn:
-    def handler(view: StateView, payload: JsonObject) -> JsonObject:
-        value = int(view.get(_PLAYBACK + field, 0) or 0) + 1
-        view.set(_PLAYBACK + field, value)
-        if animating:
-            view.set(_PLAYBACK + "isAnimating", True)
-        return {field: value}
-
-    return handler
-
-
-def _setter(path: str, key: str, convert: Callable[[Any], Any] = lambda v: v) -> HandlerFn:
-    """A handler storing ``convert(payload[key])`` at ``path`` and returning it under the field name."""
-    name = path.rsplit("/", 1)[-1]
-
-    def handler(view: StateView, payload: JsonObject) -> JsonObject:
-        value = convert(payload[key])
-        view.set(path, value)
-        return {name: value}
-
-    return handler
-
-
-def round_ms(value: float) -> int:
-    """Round half up to a whole millisecond (as JavaScript's Math.round does)."""
-    return math.floor(value + 0.5)
-
-
-# --- local tool / chrome --------------------------------------------------------------------------
-
-_TOOL = "/local/tool/"
-
-
-def _preset_setter(type_field: str, presets: Mapping[str, Mapping[str, Any]]) -> HandlerFn:
-    def handler(view: StateView, payload: JsonObject) -> JsonObject:
-        chosen = payload[type_field]
-        view.set(_TOOL + type_field, chosen)
-        for field, value in presets[chosen].items():
-            view.set(_TOOL + field, value)
-        return {type_field: chosen, **{f: view.get(_TOOL + f) for f in _preset_fields(presets)}}
-
-    return handler
-
-
-def _preset_fields(presets: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    return sorted({field for preset in presets.values() for field in preset})
-
-
-def set_tool(view: StateView, payload: JsonObject) -> JsonObject:
-    view.set(_TOOL + "activeTool", payload["tool"])
-    view.set("/local/chrome/openPanel", "none")
-    view.set("/local/chrome/isPanelOpen", False)
-    return {"activeTool": payload["tool"]}
-
-
-def set_toolbar_dock(view: StateView, payload: JsonObject) -> JsonObject:
-    current = view.get("/local/chrome/toolbarPlacement") or {}
-    if payload.get("mode") == "floating":
-        placement = {"mode": "floating", "edge": current.get("edge", "bottom")}
-    else:
-        placement = {"mode": "docked", "edge": payload["edge"]}
-    view.set("/local/chrome/toolbarPlacement", placement)
-    return {"toolbarPlacement": placement}
-
-
 HANDLERS: Mapping[str, HandlerFn] = {
+    **SETTINGS_HANDLERS,
     "addPage": add_page,
     "clearAllAudio": clear_all_audio,
     "deleteBlock": delete_block,
@@ -384,28 +307,9 @@ HANDLERS: Mapping[str, HandlerFn] = {
     "prevPage": prev_page,
     "prevStep": prev_step,
     "redo": journal_only,
-    "setAnimating": _setter(_PLAYBACK + "isAnimating", "value"),
     "setAnimationModInput": set_animation_mod_input,
-    "setAutoPlayDelay": _setter(_PLAYBACK + "autoPlayDelayMs", "delayMs", round_ms),
     "setColumnCount": set_column_count,
-    "setEraserWidth": _setter(_TOOL + "eraserWidth", "width"),
     "setInsertionIndex": set_insertion_index,
-    "setLaserColor": _setter(_TOOL + "laserColor", "color", str.upper),
-    "setLaserType": _preset_setter("laserType", bd.LASER_PRESETS),
-    "setLaserWidth": _setter(_TOOL + "laserWidth", "width"),
-    "setPenColor": _setter(_TOOL + "penColor", "color", str.upper),
-    "setPenOpacity": _setter(_TOOL + "penOpacity", "opacity"),
-    "setPenType": _preset_setter("penType", bd.PEN_PRESETS),
-    "setPenWidth": _setter(_TOOL + "penWidth", "width"),
-    "setPlaybackSpeed": _setter(_PLAYBACK + "playbackSpeed", "speed"),
-    "setTool": set_tool,
-    "setToolbarDock": set_toolbar_dock,
-    "setViewMode": _setter("/local/view/viewMode", "mode"),
-    "toggleAutoPlay": _toggle("isAutoPlay"),
-    "togglePause": _toggle("isPaused"),
-    "triggerPlay": _signal("playSignal", animating=True),
-    "triggerSkip": _signal("skipSignal"),
-    "triggerStop": _signal("stopSignal"),
     "undo": journal_only,
     "updateBlock": update_block,
 }

@@ -138,9 +138,7 @@ def check_import_step_blocks(payload: JsonObject, view: StateView | None) -> Non
     seen: set[str] = set()
     for index, block in enumerate(payload["blocks"]):
         if block["id"] in seen:
-            raise PayloadError.make(
-                INVALID, f"duplicate block id {block['id']!r}", path=f"payload.blocks[{index}].id"
-            )
+            raise PayloadError.make(INVALID, f"duplicate block id {block['id']!r}", path=f"payload.blocks[{index}].id")
         seen.add(block["id"])
 
 

@@ -218,16 +218,16 @@ def _normalize_entry(entry: dict[str, Any]) -> dict[str, Any]:
         out["action"] = {"commandId": action["commandId"]}
         for key in ("payload", "context"):
             if key in action:
-                out["action"][key] = _deep_copy(action[key])
+                out["action"][key] = deep_copy(action[key])
     return out
 
 
-def _deep_copy(value: Any) -> Any:
-    """Copy JSON data (already checked JSON-safe, so acyclic and shallow enough to recurse)."""
+def deep_copy(value: Any) -> Any:
+    """Copy JSON data (checked JSON-safe or strict-loaded, so acyclic and of bounded depth)."""
     if isinstance(value, dict):
-        return {k: _deep_copy(v) for k, v in value.items()}
+        return {k: deep_copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_deep_copy(v) for v in value]
+        return [deep_copy(v) for v in value]
     return value
 
 

@@ -48,8 +48,9 @@ def entry_for(package: JsonObject, *, enabled: bool = True) -> JsonObject:
 def register_ops(state: JsonObject, package: JsonObject) -> list[Op]:
     """Ops that register (or replace) ``package``: one op, so it is all-or-nothing."""
     path = module_path(package["moduleId"])
-    op = "replace" if package["moduleId"] in modules(state) else "add"
-    return [Op(op, path, entry_for(package))]
+    if package["moduleId"] in modules(state):
+        return [Op("replace", path, entry_for(package))]
+    return [Op("add", path, entry_for(package))]
 
 
 def remove_ops(state: JsonObject, module_id: str) -> list[Op]:

@@ -7,14 +7,26 @@ import sqlite3
 from modgate.store.db import Migration
 
 
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run ``;;``-separated statements inside the caller's transaction.
+
+    ``executescript`` would COMMIT first and break the migration's atomicity, and trigger
+    bodies contain ``;``, hence the double separator.
+    """
+    for statement in script.split(";;"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 def _core(conn: sqlite3.Connection) -> None:
-    conn.executescript(
+    run_script(
+        conn,
         """
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        INSERT INTO meta(key, value) VALUES ('revision', '0');
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);;
+        INSERT INTO meta(key, value) VALUES ('revision', '0');;
         CREATE TABLE state_domains (
             domain TEXT PRIMARY KEY, doc TEXT NOT NULL, revision INTEGER NOT NULL
-        );
+        );;
         -- One row per applied change. status: done | undone | dead (undone, then superseded).
         CREATE TABLE journal (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -28,8 +40,8 @@ def _core(conn: sqlite3.Connection) -> None:
             status TEXT NOT NULL,
             ref_seq INTEGER,
             revision INTEGER NOT NULL
-        );
-        CREATE INDEX journal_undo ON journal(scope, kind, status, seq);
+        );;
+        CREATE INDEX journal_undo ON journal(scope, kind, status, seq);;
         CREATE TABLE approvals (
             id TEXT PRIMARY KEY,
             seq INTEGER NOT NULL,
@@ -43,8 +55,8 @@ def _core(conn: sqlite3.Connection) -> None:
             decided_by TEXT,
             result TEXT,
             meta TEXT NOT NULL
-        );
-        CREATE TABLE idempotency (key TEXT PRIMARY KEY, result TEXT NOT NULL, expires_at REAL NOT NULL);
+        );;
+        CREATE TABLE idempotency (key TEXT PRIMARY KEY, result TEXT NOT NULL, expires_at REAL NOT NULL);;
         CREATE TABLE audit (
             seq INTEGER PRIMARY KEY,
             created_at REAL NOT NULL,
@@ -55,11 +67,11 @@ def _core(conn: sqlite3.Connection) -> None:
             data TEXT NOT NULL,
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL
-        );
+        );;
         CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;;
         CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;;
         """
     )
 
