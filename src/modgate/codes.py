@@ -61,6 +61,7 @@ STORE = {
 CLI = {
     "invalid-argument": "A command-line argument is malformed (e.g. --payload is not strict JSON).",
     "file-not-found": "A file named on the command line does not exist or cannot be read.",
+    "internal-error": "A bug in modgate: an unexpected exception, reported without a traceback.",
 }
 
 RETIRED: dict[str, str] = {}

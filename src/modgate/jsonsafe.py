@@ -230,7 +230,8 @@ class _Scanner:
         assert isinstance(frame.container, dict)
         if key in frame.container:
             self.pos = key_start
-            self.fail("json-duplicate-key", path, f"Duplicate key {json.dumps(key, ensure_ascii=False)} in the object at {frame.path}.",
+            quoted = json.dumps(key, ensure_ascii=False)
+            self.fail("json-duplicate-key", path, f"Duplicate key {quoted} in the object at {frame.path}.",
                       key=key, objectPath=frame.path)
         self.skip_ws()
         if self.peek() != ":":

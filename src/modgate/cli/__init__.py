@@ -37,6 +37,15 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(module, entry[1])
         return command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["modgate.json"] = "--json" in args
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from modgate.cli.output import guarded
+
+        return guarded(lambda: super(LazyGroup, self).invoke(ctx), bool(ctx.meta.get("modgate.json")))
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Short help comes from the table above, so --help imports no subcommand module.
         rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]
@@ -54,6 +63,4 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    from modgate.cli.output import run_main
-
-    return run_main(cli, argv)
+    return cli.main(args=argv, prog_name="modgate")

@@ -53,15 +53,14 @@ def failure(exc: ModgateError) -> dict[str, Any]:
     return out
 
 
-def run_main(cli: click.Group, argv: list[str] | None) -> Any:
-    """Run the click app; a coded error anywhere becomes a clean failure, never a traceback."""
-    as_json = "--json" in (argv if argv is not None else sys.argv[1:])
+def guarded(body: Callable[[], Any], as_json: bool) -> Any:
+    """Run a command; a coded error anywhere becomes a clean failure, never a traceback."""
     try:
-        return cli.main(args=argv, prog_name="modgate", standalone_mode=True)
+        return body()
     except ModgateError as exc:
         emit(failure(exc), as_json)
-    except (KeyboardInterrupt, BrokenPipeError):
-        raise SystemExit(130) from None
+    except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+        raise
     except Exception as exc:
         if os.environ.get("MODGATE_DEBUG"):
             raise

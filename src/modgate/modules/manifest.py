@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from modgate.errors import Problem
 from modgate.host.model import CommandSpec
 from modgate.jsonsafe import check_json_safe
@@ -86,11 +88,17 @@ def iter_manifest_problems(
     *,
     root: str = "manifest",
     slots: Iterable[str] = KNOWN_UI_SLOTS,
+    structural: bool = True,
 ) -> Iterator[Problem]:
     """Every problem of ``value`` in the fixed order; the first one is the fail-fast answer.
 
     ``commands=None`` is the structure-only guard (``isDeclarativePluginManifestV1``).
+    ``structural=False`` runs only what the published JSON Schema cannot decide (duplicate ids,
+    the JSON node/size limits, unknown command ids): for documents the schema already accepted.
     """
+    if not structural:
+        yield from _cross_checks(value, commands, root)
+        return
     if not isinstance(value, dict):
         yield problem("invalid-manifest-root", root, "The manifest must be a JSON object.")
         return
@@ -166,6 +174,36 @@ def _ui_action(action: Any, path: str) -> Iterator[Problem]:
             found = check_json_safe(action[key], f"{path}.{key}")
             if found is not None:
                 yield found
+
+
+def _cross_checks(value: Any, commands: Mapping[str, CommandSpec] | None, root: str) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for i, entry in enumerate(value["ui"]):
+        path = f"{root}.ui[{i}]"
+        yield from _ui_id(entry["id"], f"{path}.id", seen)
+        action = entry.get("action")
+        for key in ("payload", "context"):
+            if action is not None and key in action:
+                found = json_limits_problem(action[key], f"{path}.action.{key}")
+                if found is not None:
+                    yield found
+    if commands is not None:
+        yield from _unknown_command_ids(value["ui"], commands, root)
+
+
+# Two bytes per container at least, and a JS number is at most ~6x its shortest orjson spelling
+# (1e20 -> 100000000000000000000): at or under this many orjson bytes, a value can exceed neither
+# the 512-node nor the 16384-unit limit, so the exact (slower) count is skipped.
+_SURELY_SMALL = 1024
+
+
+def json_limits_problem(value: Any, path: str) -> Problem | None:
+    """The JSON-safety check for a value whose depth, keys and types are already known good."""
+    try:
+        small = len(orjson.dumps(value)) <= _SURELY_SMALL
+    except orjson.JSONEncodeError:
+        small = False
+    return None if small else check_json_safe(value, path)
 
 
 def _unknown_command_ids(ui: list[Any], commands: Mapping[str, CommandSpec], root: str) -> Iterator[Problem]:

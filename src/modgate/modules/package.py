@@ -21,7 +21,7 @@ from typing import Any
 from modgate.errors import JsonLoadError, Problem
 from modgate.host.model import Host
 from modgate.jsonsafe import canonical_bytes, loads
-from modgate.modules import rules
+from modgate.modules import package_rules as rules
 from modgate.modules.migrations import (
     DEFAULT_MANIFEST_ADAPTERS,
     DEFAULT_MIGRATIONS,
@@ -170,14 +170,26 @@ def validate_package(
     ``registered_version`` is the moduleVersion already registered under the same moduleId (None
     when there is none): it decides ``replaced`` and the downgrade check.
     """
-    prepared = prepare(value, migrations=migrations, manifest_adapters=manifest_adapters)
+    options = ImportOptions(
+        registered_version=registered_version,
+        allow_downgrade=allow_downgrade,
+        migrations=migrations,
+        manifest_adapters=manifest_adapters,
+    )
+    return _validate(value, host, options, from_json=False)
+
+
+def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool) -> ImportOutcome:
+    registered_version = options.registered_version
+    prepared = prepare(value, migrations=options.migrations, manifest_adapters=options.manifest_adapters)
     if prepared.problem is not None:
         return _fail(prepared.problem, prepared.migrated_from)
     document = prepared.document
-    first = rules.first_problem(document, host)
+    # The schema fast path only for untouched strict-loaded data: a migration may build tuples etc.
+    first = rules.first_problem(document, host, from_json=from_json and document is value)
     if first is not None:
         return _fail(first, prepared.migrated_from)
-    downgrade = rules.downgrade_problem(document["moduleVersion"], registered_version, allow_downgrade)
+    downgrade = rules.downgrade_problem(document["moduleVersion"], registered_version, options.allow_downgrade)
     if downgrade is not None:
         return _fail(downgrade, prepared.migrated_from)
     package = rules.normalize_package(document)
@@ -208,14 +220,13 @@ def import_bytes(
         value = loads(data)
     except JsonLoadError as exc:
         return _fail(load_problem(exc.problem))
-    return validate_package(
-        value,
-        host,
+    options = ImportOptions(
         registered_version=registered_version,
         allow_downgrade=allow_downgrade,
         migrations=migrations,
         manifest_adapters=manifest_adapters,
     )
+    return _validate(value, host, options, from_json=True)
 
 
 def load_problem(inner: Problem) -> Problem:

@@ -26,9 +26,12 @@ Codes beyond the seed's 23 (all documented in docs/errors.md, listed in modgate.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import jsonschema_rs
@@ -46,6 +49,8 @@ from modgate.modules.manifest import (
 )
 
 ROOT = "package"
+PACKAGE_SCHEMA = "heavy-module-package.v1.schema.json"
+MANIFEST_SCHEMA = "plugin-manifest.v1.schema.json"
 PACKAGE_KEYS = frozenset(
     {
         "packageAbiVersion",
@@ -485,9 +490,20 @@ def first_problem(doc: Any, host: Host, *, from_json: bool = False) -> Problem |
     return next(iter_package_problems(doc, host), None)
 
 
-def structurally_valid(doc: Any) -> bool:
-    from modgate.modules.schemas import package_validator
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A published schema (``modgate/schemas/<name>``), parsed once; treat as read-only."""
+    text = resources.files("modgate").joinpath("schemas", name).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
+
+@cache
+def package_validator() -> Any:
+    return jsonschema_rs.validator_for(load_schema(PACKAGE_SCHEMA))
+
+
+def structurally_valid(doc: Any) -> bool:
     try:
         return bool(package_validator().is_valid(doc))
     except (ValueError, OverflowError):  # a value jsonschema-rs cannot convert: let Python decide
