@@ -278,8 +278,8 @@ def test_check_node_boundary() -> None:
 def test_check_size_boundary() -> None:
     assert check("x" * 16382) is None
     assert check("x" * 16383) == ("json-size-exceeded", ROOT)
-    assert check(["\U0001f600" * 4095]) is None  # 4 + 2 * 4095 * 2 = 16384
-    assert check(["\U0001f600" * 4095 + "x"]) == ("json-size-exceeded", ROOT)
+    assert check(["\U0001f600" * 8190]) is None  # 4 + 2 * 8190 = 16384 UTF-16 units
+    assert check(["\U0001f600" * 8190 + "x"]) == ("json-size-exceeded", ROOT)
 
 
 def test_check_size_reports_length() -> None:

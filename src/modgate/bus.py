@@ -12,10 +12,11 @@ cached under the idempotency key, so a retry after approval is not answered by a
 
 from __future__ import annotations
 
-import secrets
+import itertools
+import os
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,6 +25,9 @@ from modgate.host.model import CommandSpec, Host
 from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, path_within
 from modgate.store.audit import AuditEvent
 
+# Correlation ids are unique per process (pid + counter): cheaper than random bytes per dispatch.
+_COUNTER = itertools.count(1)
+_PROCESS_TAG = f"{os.getpid():x}-"
 ROLES = ("host", "student", "agent")
 APPROVAL_ROLES = ("student", "agent")
 DEFAULT_TTL_MS = 60_000
@@ -138,9 +142,9 @@ class Bus:
             cached = self.store.idempotent_result(cache_key, now)
             if cached is not None:
                 return {**cached, "deduped": True}
-        correlation = idempotency_key or f"cmd-{int(now * 1000)}-{secrets.token_hex(4)}"
+        correlation = idempotency_key or f"cmd-{int(now * 1000)}-{_PROCESS_TAG}{next(_COUNTER):x}"
         events = [AuditEvent(event_type="dispatch-request", correlation_id=correlation,
-                             command_id=command_id, role=role, data={"meta": dict(meta or {})})]
+                             command_id=command_id, role=role, data={"meta": dict(meta) if meta else {}})]
         spec = self.host.commands.get(command_id)
         if spec is None:
             return self._refuse(events, _fail("unknown-command", command_id,
@@ -368,9 +372,8 @@ class MemoryBusStore:
         self.queue: dict[str, JsonObject] = {}
         self._idem: dict[str, tuple[Envelope, float]] = {}
 
-    @contextmanager
-    def write(self) -> Iterator[_MemorySession]:
-        yield _MemorySession(self)
+    def write(self) -> _MemorySession:
+        return _MemorySession(self)
 
     def record(self, events: list[AuditEvent]) -> None:
         self.audit.extend(events)
@@ -399,10 +402,20 @@ class MemoryBusStore:
 
 
 class _MemorySession:
+    """Its own context manager: cheaper than a generator-based one on the hot path."""
+
+    __slots__ = ("_store", "revision", "state")
+
     def __init__(self, store: MemoryBusStore) -> None:
         self._store = store
         self.state = store.state
         self.revision = store.revision
+
+    def __enter__(self) -> _MemorySession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
     def _find(self, scope: str, kind: str, status: str, last: bool) -> tuple[int, list[Op]] | None:
         rows = [(s, e) for s, e, st in self._store.journal if e.scope == scope and e.kind == "edit" and st == status]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 JsonObject = dict[str, Any]
@@ -47,13 +48,18 @@ class Op:
         return cls(op=data["op"], path=data["path"], value=data.get("value"))
 
 
-def split_pointer(path: str) -> list[str]:
-    """RFC 6901 pointer → unescaped tokens. ``""`` is the root."""
+@lru_cache(maxsize=4096)
+def _tokens(path: str) -> tuple[str, ...]:
     if path == "":
-        return []
+        return ()
     if not path.startswith("/"):
         raise ValueError(f"not a JSON pointer: {path!r}")
-    return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/"))
+
+
+def split_pointer(path: str) -> list[str]:
+    """RFC 6901 pointer → unescaped tokens. ``""`` is the root. (Cached: paths repeat.)"""
+    return list(_tokens(path))
 
 
 def escape_token(token: str) -> str:
@@ -63,7 +69,7 @@ def escape_token(token: str) -> str:
 def get_path(state: Any, path: str) -> Any:
     """Value at ``path`` or MISSING."""
     node = state
-    for token in split_pointer(path):
+    for token in _tokens(path):
         if isinstance(node, dict):
             if token not in node:
                 return MISSING
@@ -127,6 +133,13 @@ def inverse_ops(state: JsonObject, ops: Iterable[Op]) -> list[Op]:
 
 def path_within(path: str, declared: Iterable[str]) -> bool:
     """True when ``path`` equals a declared path or lies beneath one."""
+    if isinstance(declared, tuple):
+        return _within(path, declared)
+    return any(path == d or path.startswith(d + "/") for d in declared)
+
+
+@lru_cache(maxsize=8192)
+def _within(path: str, declared: tuple[str, ...]) -> bool:
     return any(path == d or path.startswith(d + "/") for d in declared)
 
 

@@ -100,3 +100,46 @@ def test_loads_fragments_only_raise_json_load_error(parts: list[bytes]) -> None:
     except JsonLoadError:
         return
     assert json.loads(data) == value  # anything we accept, the stdlib accepts too
+
+
+def _render(node: Any, indent: int | None) -> str:
+    """JSON text of a tree whose objects are lists of (key, value) pairs, keys possibly repeated."""
+    if isinstance(node, tuple):
+        members = [f"{json.dumps(key)}:{_render(value, indent)}" for key, value in node[1]]
+        return "{" + ("," + " " * (indent or 0)).join(members) + "}"
+    if isinstance(node, list):
+        return "[" + ",".join(_render(item, indent) for item in node) + "]"
+    return json.dumps(node)
+
+
+def _has_duplicate(node: Any) -> bool:
+    if isinstance(node, tuple):
+        keys = [key for key, _ in node[1]]
+        return len(set(keys)) < len(keys) or any(_has_duplicate(value) for _, value in node[1])
+    if isinstance(node, list):
+        return any(_has_duplicate(item) for item in node)
+    return False
+
+
+pair_trees = st.recursive(
+    st.one_of(st.none(), st.integers(-5, 5), st.sampled_from(["a", "a:b", ":", '"', "\\", "é"])),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.tuples(st.just("obj"), st.lists(st.tuples(st.sampled_from(["a", "b", "a:", ":", '":']), children),
+                                           max_size=4)),
+    ),
+    max_leaves=20,
+)
+
+
+@SETTINGS
+@given(pair_trees, st.sampled_from([None, 1]))
+def test_duplicate_keys_always_detected(tree: Any, indent: int | None) -> None:
+    text = _render(tree, indent)
+    try:
+        loads(text)
+    except JsonLoadError as error:
+        assert error.code == "json-duplicate-key"
+        assert _has_duplicate(tree)
+        return
+    assert not _has_duplicate(tree)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modgate.host.model import CommandSpec, Host
 
-HOST_NAMES = ("board",)
+HOST_NAMES = ("board", "codexchat")
 
 
 def get_host(name: str = "board") -> Host:
@@ -12,6 +12,10 @@ def get_host(name: str = "board") -> Host:
         from modgate.host.board import board_host
 
         return board_host()
+    if name == "codexchat":
+        from modgate.host.codexchat import codexchat_host
+
+        return codexchat_host()
     raise KeyError(name)
 
 

@@ -37,7 +37,10 @@ KNOWN_UI_SLOTS: tuple[str, ...] = ("chrome-top-toolbar", "left-panel", "toolbar-
 UI_TYPES = frozenset({"button", "panel"})
 
 # ECMAScript WhiteSpace + LineTerminator: what String.prototype.trim removes.
-_JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
 
 def js_trim(text: str) -> str:
@@ -313,7 +316,8 @@ class ManifestRegistry:
     def get(self, plugin_id: str) -> dict[str, Any] | None:
         return self._manifests.get(plugin_id)
 
-    def list(self) -> list[dict[str, Any]]:
+    def list_manifests(self) -> list[dict[str, Any]]:
+        """``listDeclarativePluginManifests``: sorted by pluginId."""
         return [self._manifests[k] for k in sorted(self._manifests)]
 
     def remove(self, plugin_id: str | None = None) -> bool:
@@ -330,7 +334,7 @@ class ManifestRegistry:
     def slot_contributions(self) -> dict[str, list[SlotContribution]]:
         """Per slot (every known slot, possibly empty), entries in pluginId then manifest order."""
         out: dict[str, list[SlotContribution]] = {slot: [] for slot in self.slots}
-        for manifest in self.list():
+        for manifest in self.list_manifests():
             for entry in manifest["ui"]:
                 cid = f"{manifest['pluginId']}:{entry['id']}"
                 contribution = SlotContribution(contribution_id=cid, plugin_id=manifest["pluginId"], entry=entry)

@@ -134,7 +134,9 @@ def _adapt_manifest(value: dict[str, Any], adapters: AdapterRegistry, migrated_f
     try:
         adapted = adapters.adapt(manifest, version)
     except MigrationFailed as exc:
-        return Prepared(document=value, migrated_from=migrated_from, problem=_migration_problem(exc, "package.pluginManifest"))
+        failed = _migration_problem(exc, "package.pluginManifest")
+        return Prepared(document=value, migrated_from=migrated_from, problem=failed)
+    assert isinstance(compat, dict)  # version came from it
     document = {**value, "pluginManifest": adapted, "compatibility": {**compat, "pluginManifestVersion": 1}}
     return Prepared(document=document, migrated_from=migrated_from)
 

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from modgate.errors import ModgateError, Problem
 from modgate.host.model import CommandSpec, Host
@@ -207,7 +208,7 @@ def _contract_version(compat: dict[str, Any], key: str, code: str) -> Iterator[P
         yield problem(code, path, f"compatibility.{key} must be 1.", version=shown)
 
 
-def _bound(compat: dict[str, Any], key: str, *, nullable: bool, structural: bool) -> Iterator[Problem]:
+def _bound(compat: dict[str, Any], key: str, *, nullable: bool, structural: bool) -> Generator[Problem, None, bool]:
     """Check one optional bound; returns True when it is usable for the range check."""
     value = compat.get(key)
     if key not in compat or (nullable and value is None) or is_semver(value):
@@ -311,7 +312,9 @@ def _binding_id(binding_id: Any, path: str, run: _Run, seen: set[str]) -> Iterat
     seen.add(binding_id)
 
 
-def _ui_entry_ref(entry_id: Any, path: str, run: _Run, bound: set[str]) -> Iterator[Problem]:
+def _ui_entry_ref(
+    entry_id: Any, path: str, run: _Run, bound: set[str]
+) -> Generator[Problem, None, dict[str, Any] | None]:
     """Returns the referenced ui entry (or None)."""
     if not is_nonempty_string(entry_id):
         if run.structural:
@@ -329,7 +332,9 @@ def _ui_entry_ref(entry_id: Any, path: str, run: _Run, bound: set[str]) -> Itera
     return entry
 
 
-def _command_ref(command_id: Any, path: str, run: _Run, entry: dict[str, Any] | None) -> Iterator[Problem]:
+def _command_ref(
+    command_id: Any, path: str, run: _Run, entry: dict[str, Any] | None
+) -> Generator[Problem, None, CommandSpec | None]:
     """Returns the bound command (or None)."""
     if not is_nonempty_string(command_id):
         if run.structural:
@@ -370,7 +375,7 @@ def _scope(binding: dict[str, Any], path: str, run: _Run, command: CommandSpec |
         )
 
 
-def _binding_json(binding: dict[str, Any], path: str, run: _Run) -> Iterator[Problem]:
+def _binding_json(binding: dict[str, Any], path: str, run: _Run) -> Generator[Problem, None, bool]:
     """Returns True when payload and context are JSON-safe."""
     ok = True
     for key in ("payload", "context"):
@@ -484,9 +489,17 @@ def downgrade_problem(version: str, registered: str | None, allow_downgrade: boo
 
 
 def first_problem(doc: Any, host: Host, *, from_json: bool = False) -> Problem | None:
-    """The fail-fast answer. ``from_json`` (strict-loaded data) enables the schema fast path."""
-    if from_json and structurally_valid(doc):
-        return next(iter_package_problems(doc, host, structural=False), None)
+    """The fail-fast answer. ``from_json`` (strict-loaded data) enables the schema fast paths.
+
+    Tier 1: the published schema with "surely small" payload/context/extension values accepts the
+    document and :func:`fast_checks.all_clear` finds nothing: no problem. Tier 2: the published
+    schema accepts it: only the cross-checks run (in order). Tier 3: the ordered Python rules.
+    """
+    if from_json:
+        if _is_valid(small_values_validator(), doc) and all_clear(doc, host):
+            return None
+        if _is_valid(package_validator(), doc):
+            return next(iter_package_problems(doc, host, structural=False), None)
     return next(iter_package_problems(doc, host), None)
 
 
@@ -503,9 +516,33 @@ def package_validator() -> Any:
     return jsonschema_rs.validator_for(load_schema(PACKAGE_SCHEMA))
 
 
-def structurally_valid(doc: Any) -> bool:
+@cache
+def small_values_validator() -> Any:
+    """The published schema with payload/context/extension values narrowed to "surely small".
+
+    Containers at most two levels deep with at most 6 members each, strings and keys at most 24
+    characters: at most 43 containers, and even with every character escaped as \\uXXXX (6 UTF-16
+    units) and 25-character numbers, JSON.stringify stays under 12,500 units - so the 512-node and
+    16,384-unit limits cannot fire and need no counting.
+    """
+    schema = json.loads(json.dumps(load_schema(PACKAGE_SCHEMA)))
+    defs = schema["$defs"]
+    forbidden = defs["jsonSafe0"]["propertyNames"]
+    for depth in range(3):
+        small: dict[str, Any] = {"maxLength": 24, "propertyNames": {"maxLength": 24, **forbidden}}
+        if depth < 2:
+            child = {"$ref": f"#/$defs/small{depth + 1}"}
+            small |= {"maxProperties": 6, "maxItems": 6, "additionalProperties": child, "items": child}
+        else:
+            small |= {"maxProperties": 0, "maxItems": 0}
+        defs[f"small{depth}"] = small
+    defs["jsonSafe0"] = {"$ref": "#/$defs/small0"}
+    return jsonschema_rs.validator_for(schema)
+
+
+def _is_valid(validator: Any, doc: Any) -> bool:
     try:
-        return bool(package_validator().is_valid(doc))
+        return bool(validator.is_valid(doc))
     except (ValueError, OverflowError):  # a value jsonschema-rs cannot convert: let Python decide
         return False
 
@@ -539,3 +576,80 @@ def _normalize_compat(compat: dict[str, Any]) -> dict[str, Any]:
 def _normalize_binding(binding: dict[str, Any]) -> dict[str, Any]:
     keys = ("bindingId", "uiEntryId", "commandId", "payload", "context", "expectedMutationScope")
     return {k: deep_copy(binding[k]) for k in keys if k in binding}
+
+
+# --- tier 1: one tight pass over a document the small-values schema accepted -------------------------
+
+
+def all_clear(doc: dict[str, Any], host: Host) -> bool:
+    """True only when no rule can fire; False means "look closer" (never "there is a problem").
+
+    An optimisation of the ordered cross-checks for the common, valid case: it must never be more
+    lenient than :func:`iter_package_problems` (tests/property check both agree on every input).
+    """
+    compat = doc["compatibility"]
+    if not (type(doc["packageAbiVersion"]) is int and type(compat["pluginManifestVersion"]) is int):
+        return False
+    if type(compat["commandBusContractVersion"]) is not int:
+        return False
+    if next(_app_range(compat, host.app_version, ""), None) is not None:
+        return False
+    manifest = doc["pluginManifest"]
+    if manifest["pluginId"] != doc["moduleId"]:
+        return False
+    actions = _ui_actions(manifest["ui"], host.commands)
+    return actions is not None and _bindings_clear(doc["commandBindings"], actions, host)
+
+
+def _ui_actions(ui: list[dict[str, Any]], commands: Mapping[str, CommandSpec]) -> dict[str, str] | None:
+    """entry id -> action commandId (entries with an action), or None when something is off."""
+    ids: set[str] = set()
+    actions: dict[str, str] = {}
+    for entry in ui:
+        entry_id = entry["id"]
+        if entry_id in ids:
+            return None
+        ids.add(entry_id)
+        action = entry.get("action")
+        if action is not None:
+            if action["commandId"] not in commands:
+                return None
+            actions[entry_id] = action["commandId"]
+    # Entries without an action cannot be bound (command-id-mismatch): all bindings use `actions`.
+    return actions
+
+
+def _bindings_clear(bindings: list[dict[str, Any]], actions: dict[str, str], host: Host) -> bool:
+    if len(bindings) != len(actions):
+        return False  # 1:1 coverage fails one way or the other
+    binding_ids: set[str] = set()
+    bound: set[str] = set()
+    commands = host.commands
+    for binding in bindings:
+        binding_id, entry_id, command_id = binding["bindingId"], binding["uiEntryId"], binding["commandId"]
+        if binding_id in binding_ids or entry_id in bound or actions.get(entry_id) != command_id:
+            return False
+        binding_ids.add(binding_id)
+        bound.add(entry_id)
+        command = commands[command_id]  # registered: it equals a checked action's commandId
+        scope = binding.get("expectedMutationScope")
+        if scope is not None and scope != command.mutation_scope:
+            return False
+        if not _payload_ok(command, binding.get("payload")):
+            return False
+    return True
+
+
+_PAYLOAD_OK: dict[tuple[int, bytes], tuple[CommandSpec, bool]] = {}
+
+
+def _payload_ok(command: CommandSpec, payload: Any) -> bool:
+    # Packages repeat the same few payloads; memoise per command object and serialised payload.
+    key = (id(command), orjson.dumps(payload))
+    cached = _PAYLOAD_OK.get(key)
+    if cached is None or cached[0] is not command:
+        if len(_PAYLOAD_OK) > 4096:
+            _PAYLOAD_OK.clear()
+        cached = (command, payload_problem(command, payload) is None)
+        _PAYLOAD_OK[key] = cached
+    return cached[1]

@@ -20,7 +20,7 @@ from modgate.store.db import Database
 GENESIS = "0" * 64
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen: created on every dispatch, frozen init is slower
 class AuditEvent:
     event_type: str
     correlation_id: str
@@ -48,30 +48,30 @@ def chain_hash(prev_hash: str, record: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 
-def append(conn: sqlite3.Connection, events: Iterable[AuditEvent], now: float) -> None:
-    """Append events inside the caller's transaction (which holds the write lock)."""
+def head(conn: sqlite3.Connection) -> tuple[int, str]:
     row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (row[0], row[1]) if row else (0, GENESIS)
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def append(conn: sqlite3.Connection, events: Iterable[AuditEvent], now: float,
+           known_head: tuple[int, str] | None = None) -> tuple[int, str]:
+    """Append events inside the caller's transaction (which holds the write lock).
+
+    ``known_head`` skips reading the last row when the caller already knows it within the
+    same write transaction. Returns the new head.
+    """
+    seq, prev = known_head if known_head is not None else head(conn)
+    rows = []
     for event in events:
         seq += 1
-        record = _record(seq, now, event)
-        digest = chain_hash(prev, record)
-        conn.execute(
-            "INSERT INTO audit(seq, created_at, event_type, correlation_id, command_id, role, data,"
-            " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                seq,
-                now,
-                event.event_type,
-                event.correlation_id,
-                event.command_id,
-                event.role,
-                orjson.dumps(event.data).decode(),
-                prev,
-                digest,
-            ),
-        )
+        digest = chain_hash(prev, _record(seq, now, event))
+        rows.append((seq, now, event.event_type, event.correlation_id, event.command_id, event.role,
+                     orjson.dumps(event.data).decode(), prev, digest))
         prev = digest
+    conn.executemany(
+        "INSERT INTO audit(seq, created_at, event_type, correlation_id, command_id, role, data,"
+        " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    return seq, prev
 
 
 def _row_to_dict(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -37,6 +37,9 @@ class SqliteBusStore:
         self.host = host
         self.clock = clock
         self._cache: tuple[int, JsonObject] | None = None
+        # (db epoch, audit head) and the epoch in which _cache was last confirmed.
+        self._head: tuple[int, tuple[int, str]] | None = None
+        self._cache_epoch = -1
         self._ensure_state()
 
     def _ensure_state(self) -> None:
@@ -75,15 +78,31 @@ class SqliteBusStore:
     @contextmanager
     def write(self) -> Iterator[_SqliteSession]:
         with self.db.atomic():
-            rev, state = self.load()
+            if self._cache is not None and self._cache_epoch == self.db.epoch:
+                rev, state = self._cache  # confirmed earlier in this same write transaction
+            else:
+                rev, state = self.load()
+                self._cache_epoch = self.db.epoch
             session = _SqliteSession(self, rev, state)
-            yield session
-        if session.new_cache is not None:
-            self._cache = session.new_cache
+            try:
+                yield session
+            except BaseException:
+                self._cache_epoch, self._head = -1, None
+                raise
+            if session.new_cache is not None:
+                self._cache = session.new_cache
+        if self.db.in_transaction:
+            return
+        # Committed at top level: the next write re-reads what other processes may change.
+        self._cache_epoch, self._head = -1, None
+
+    def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None:
+        known = self._head[1] if self._head is not None and self._head[0] == self.db.epoch else None
+        self._head = (self.db.epoch, audit.append(conn, events, now, known))
 
     def record(self, events: list[AuditEvent]) -> None:
         with self.db.atomic() as conn:
-            audit.append(conn, events, self.clock())
+            self.append_audit(conn, events, self.clock())
 
     def idempotent_result(self, key: str, now: float) -> Envelope | None:
         rows = self.db.query("SELECT result, expires_at FROM idempotency WHERE key=?", (key,))
@@ -103,7 +122,7 @@ class SqliteBusStore:
                  orjson.dumps(item["payload"]).decode(), item.get("idempotencyKey"),
                  orjson.dumps({k: item[k] for k in ("meta", "mutationScope", "auditTag", "correlationId")}).decode()),
             )
-            audit.append(conn, [*events, AuditEvent(
+            self.append_audit(conn, [*events, AuditEvent(
                 event_type="dispatch-approval-required", correlation_id=item["correlationId"],
                 command_id=item["commandId"], role=item["role"], data={"approvalId": approval_id})], self.clock())
         return approval_id
@@ -121,7 +140,7 @@ class SqliteBusStore:
     def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None:
         with self.db.atomic() as conn:
             _decide(conn, decision, self.clock())
-            audit.append(conn, events, self.clock())
+            self.append_audit(conn, events, self.clock())
 
     # -- journal ----------------------------------------------------------------------------------
     def journal(self, limit: int = 50) -> list[JsonObject]:
@@ -195,7 +214,7 @@ class _SqliteSession:
             conn.execute("UPDATE journal SET status=? WHERE seq=?", (status, seq))
         if commit.decision is not None:
             _decide(conn, commit.decision, now)
-        audit.append(conn, commit.events, now)
+        self._store.append_audit(conn, commit.events, now)
         if commit.idempotency is not None:
             key, envelope, expires = commit.idempotency
             conn.execute("INSERT OR REPLACE INTO idempotency(key, result, expires_at) VALUES (?,?,?)",

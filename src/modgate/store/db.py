@@ -53,6 +53,9 @@ class Database:
     def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
         self.path = path
         self._depth = 0
+        # Bumped at every top-level BEGIN: data read while the same epoch is open cannot have
+        # been changed by another process (we hold the write lock), so callers may cache it.
+        self.epoch = 0
         with translating(path):
             path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(
@@ -75,14 +78,17 @@ class Database:
         with translating(self.path):
             if self._depth == 0:
                 self.conn.execute("BEGIN IMMEDIATE")
+                self.epoch += 1
             else:
                 self.conn.execute(f"SAVEPOINT sp{self._depth}")
         self._depth += 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
             self._rollback()
+            if isinstance(exc, sqlite3.Error):
+                raise translate(exc, self.path) from exc
             raise
         self._depth -= 1
         with translating(self.path):

@@ -1,0 +1,230 @@
+"""Heavy-package import: bytes to a validated, cross-checked package (no database write).
+
+``run(quick)`` measures modgate's ``import_bytes`` on generated packages of about 19 KiB, 165 KiB
+and 1 MB and, in the same run on the same bytes, the reference stacks:
+
+- ``strict_jsonschema_rs_ms``: stdlib ``json.loads`` with an ``object_pairs_hook`` refusing
+  duplicate keys + jsonschema-rs with the published structural schema (as strict as modgate's
+  loading, minus NaN and lone-surrogate refusal);
+- ``orjson_jsonschema_rs_ms``: ``orjson.loads`` (keeps the last duplicate silently) + jsonschema-rs;
+- ``pydantic_ms``: pydantic v2 ``model_validate_json`` with equivalent strict models;
+- ``fastjsonschema_ms``: ``orjson.loads`` + fastjsonschema with the same schema (as draft-07).
+
+The references only check structure; modgate also runs every cross-check (references, command
+registry, scopes, command payload schemas, JSON limits). ``ratio_vs_jsonschema_rs`` is modgate
+divided by the strict jsonschema-rs stack. ``import_first_error.165k_ms`` times an invalid 165 KiB
+package (a bad moduleId): fail-fast should not pay for the rest of the document.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+import fastjsonschema
+import jsonschema_rs
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+from modgate.host.board import board_host
+from modgate.modules.package import import_bytes
+from modgate.modules.package_rules import PACKAGE_SCHEMA, load_schema
+
+SIZES = {"19k": 19 * 1024, "165k": 165 * 1024, "1m": 1024 * 1024}
+
+# (slot, type, commandId, payload) cycled through to fill a package.
+_ACTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("chrome-top-toolbar", "button", "setTool", {"tool": "pen"}),
+    ("left-panel", "panel", "setViewMode", {"mode": "presentation"}),
+    ("toolbar-inline", "button", "setPenColor", {"color": "#FF0000"}),
+    ("toolbar-bottom", "button", "setPenWidth", {"width": 4}),
+    ("toolbar-bottom", "button", "nextPage", {}),
+]
+
+
+def make_package(target_bytes: int) -> dict[str, Any]:
+    """A valid package whose compact JSON is about ``target_bytes`` long."""
+    package: dict[str, Any] = {
+        "packageAbiVersion": 1,
+        "moduleId": "bench-module",
+        "moduleVersion": "1.2.3",
+        "displayName": "Bench Module",
+        "description": "Generated for the import benchmark.",
+        "compatibility": {
+            "pluginManifestVersion": 1,
+            "commandBusContractVersion": 1,
+            "minAppVersion": "10.0.0",
+            "maxAppVersionExclusive": "11.0.0",
+        },
+        "pluginManifest": {"manifestVersion": 1, "pluginId": "bench-module", "ui": []},
+        "commandBindings": [],
+        "capabilitiesRequested": ["ui.slot.render"],
+        "extensions": {"x-bench": {"generator": "bench_import"}},
+    }
+    size, i = len(orjson.dumps(package)), 0
+    while size < target_bytes:
+        slot, kind, command_id, payload = _ACTIONS[i % len(_ACTIONS)]
+        entry_id = f"entry-{i:06d}"
+        entry = {
+            "id": entry_id,
+            "slot": slot,
+            "type": kind,
+            "props": {"label": f"Action {i}", "icon": "wand", "disabled": False},
+            "action": {"commandId": command_id, "payload": payload, "context": {"surface": "heavy-module"}},
+        }
+        binding = {
+            "bindingId": f"binding-{i:06d}",
+            "uiEntryId": entry_id,
+            "commandId": command_id,
+            "payload": payload,
+            "context": {"surface": "heavy-module", "index": i},
+            "expectedMutationScope": board_host().commands[command_id].mutation_scope,
+        }
+        package["pluginManifest"]["ui"].append(entry)
+        package["commandBindings"].append(binding)
+        size += len(orjson.dumps(entry)) + len(orjson.dumps(binding)) + 2
+        i += 1
+    return package
+
+
+# --- reference stacks --------------------------------------------------------------------------------
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("duplicate key")
+    return out
+
+
+def _draft7(schema: Any) -> Any:
+    """fastjsonschema speaks draft-07: ``$defs`` becomes ``definitions``."""
+    text = json.dumps(schema).replace('"$defs"', '"definitions"').replace("#/$defs/", "#/definitions/")
+    out = json.loads(text)
+    out["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return out
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class _Compat(_Strict):
+    pluginManifestVersion: Literal[1]
+    commandBusContractVersion: Literal[1]
+    minAppVersion: str | None = Field(default=None, pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+    maxAppVersionExclusive: str | None = Field(
+        default=None, pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    )
+
+
+class _Props(_Strict):
+    label: str | None = None
+    icon: str | None = None
+    disabled: bool | None = None
+
+
+class _Action(_Strict):
+    commandId: str = Field(min_length=1)
+    payload: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+
+
+class _Entry(_Strict):
+    id: str = Field(min_length=1)
+    slot: Literal["chrome-top-toolbar", "left-panel", "toolbar-inline", "toolbar-bottom"]
+    type: Literal["button", "panel"]
+    props: _Props | None = None
+    action: _Action | None = None
+
+
+class _Manifest(_Strict):
+    manifestVersion: Literal[1]
+    pluginId: str = Field(min_length=1)
+    ui: list[_Entry]
+
+
+class _Binding(_Strict):
+    bindingId: str = Field(min_length=1)
+    uiEntryId: str = Field(min_length=1)
+    commandId: str = Field(min_length=1)
+    payload: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    expectedMutationScope: Literal["doc", "sync", "local"] | None = None
+
+
+class _Package(_Strict):
+    packageAbiVersion: Literal[1]
+    moduleId: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")
+    moduleVersion: str = Field(pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+    displayName: str = Field(min_length=1)
+    description: str | None = None
+    compatibility: _Compat
+    pluginManifest: _Manifest
+    commandBindings: list[_Binding]
+    capabilitiesRequested: list[str] = []
+    extensions: dict[str, Any] = {}
+
+
+def _stacks() -> dict[str, Callable[[bytes], Any]]:
+    schema = load_schema(PACKAGE_SCHEMA)
+    rs = jsonschema_rs.validator_for(schema)
+    fast = fastjsonschema.compile(_draft7(schema))
+    host = board_host()
+    return {
+        "modgate_ms": lambda data: import_bytes(data, host),
+        "strict_jsonschema_rs_ms": lambda data: rs.is_valid(json.loads(data, object_pairs_hook=_reject_duplicates)),
+        "orjson_jsonschema_rs_ms": lambda data: rs.is_valid(orjson.loads(data)),
+        "pydantic_ms": lambda data: _Package.model_validate_json(data),
+        "fastjsonschema_ms": lambda data: fast(orjson.loads(data)),
+    }
+
+
+def _median_ms(fn: Callable[[bytes], Any], data: bytes, repeats: int) -> float:
+    fn(data)  # warm-up: compiled validators, caches
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(data)
+        samples.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(samples), 4)
+
+
+def _repeats(label: str, quick: bool) -> int:
+    base = {"19k": 200, "165k": 40, "1m": 10}[label]
+    return base if quick else base * 5
+
+
+def run(quick: bool) -> dict[str, Any]:
+    stacks = _stacks()
+    out: dict[str, Any] = {"import": {}}
+    for label, target in SIZES.items():
+        data = orjson.dumps(make_package(target))
+        assert import_bytes(data, board_host()).ok, label
+        row: dict[str, Any] = {"bytes": len(data)}
+        # Interleave the stacks per round so drift (thermal, other load) hits them alike.
+        for name, fn in stacks.items():
+            row[name] = _median_ms(fn, data, _repeats(label, quick))
+        row["ratio_vs_jsonschema_rs"] = round(row["modgate_ms"] / row["strict_jsonschema_rs_ms"], 3)
+        out["import"][label] = row
+    out["import_first_error"] = {"165k_ms": _first_error_ms(quick)}
+    return out
+
+
+def _first_error_ms(quick: bool) -> float:
+    bad = copy.deepcopy(make_package(SIZES["165k"]))
+    bad["moduleId"] = "Bad Module"
+    data = orjson.dumps(bad)
+    host = board_host()
+    assert import_bytes(data, host).envelope["code"] == "invalid-module-id"
+    return _median_ms(lambda d: import_bytes(d, host), data, 40 if quick else 200)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(json.dumps(run("--quick" in sys.argv), indent=2))

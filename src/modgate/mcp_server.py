@@ -1,0 +1,281 @@
+"""``modgate mcp``: host commands and module actions as MCP tools, the action graph as resources.
+
+Two layers:
+
+* :class:`Gateway` — plain Python, no ``mcp`` import: derives the tool list from the action
+  graph of the *current* state, resolves a tool call to a bus dispatch in the ``agent`` role
+  and turns the envelope into a result the model can read. Every call reads fresh state (the
+  store reloads when another process changed the revision, e.g. a human approving).
+* :func:`build_server` / :func:`serve_stdio` — the official ``mcp`` SDK (v2): the low-level
+  ``mcp.server.lowlevel.Server`` with ``on_list_tools`` / ``on_call_tool`` / resource handlers.
+  The low-level server is used rather than ``MCPServer.add_tool`` because tools carry explicit
+  JSON Schemas (the command's payload schema) and the tool set follows the state at request time.
+  ``mcp`` costs ~1 s to import, so it is imported only here, inside these functions.
+
+Tool names: a host command is named by its command id (``setTool``); a module action is
+``<moduleId>.<actionId>`` — the SDK (SEP-986) allows ``A-Z a-z 0-9 _ - .``, 1..128 characters.
+An action id with other characters (or a name over 128 characters) gets those characters
+replaced by ``_`` and a ``-<8 hex>`` suffix from the sha256 of the original id, so the name stays
+valid, stable and unique. ``_meta["modgate/action"]`` always carries the exact moduleId/actionId.
+
+Approval: an approval-gated command called by the agent executes nothing; the result says the
+call is pending with its approval id and the exact human command ``modgate approvals approve
+<id>``. No tool approves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from modgate import graph as core
+from modgate.host.model import CommandSpec
+from modgate.state import JsonObject
+
+if TYPE_CHECKING:
+    from mcp.server.lowlevel import Server
+
+    from modgate.runtime import Runtime
+
+SERVER_NAME = "modgate"
+GRAPH_URI = "modgate://graph"
+GRAPH_URI_PREFIX = "modgate://graph/"
+APPROVAL_URI_PREFIX = "modgate://approvals/"
+NO_ARGUMENTS: JsonObject = {"type": "object", "properties": {}, "additionalProperties": False}
+TOOL_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
+INSTRUCTIONS = (
+    "modgate exposes the host application's commands (tool name = command id) and the actions of "
+    "every enabled module (tool name = <moduleId>.<actionId>). Read modgate://graph for what each "
+    "action calls and mutates, whether it needs approval and how to undo it. Commands that change "
+    "the shared document need a human's approval: calling them executes nothing and returns a "
+    "pending approval id; a human runs `modgate approvals approve <id>`. You cannot approve."
+)
+
+
+def tool_name(module_id: str, action_id: str) -> str:
+    """The MCP tool name of an action (see the module docstring)."""
+    name = action_id if module_id == core.HOST_MODULE_ID else f"{module_id}.{action_id}"
+    if TOOL_NAME.fullmatch(name):
+        return name
+    suffix = "-" + hashlib.sha256(action_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    prefix = "" if module_id == core.HOST_MODULE_ID else f"{module_id}."
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", action_id)[: 128 - len(prefix) - len(suffix)]
+    return f"{prefix}{safe}{suffix}"
+
+
+def annotations_for(action: core.Action, spec: CommandSpec | None) -> JsonObject:
+    """MCP tool annotations computed from the graph (and the command's flags), never claimed."""
+    return {
+        "title": action.label,
+        "readOnlyHint": not action.mutates,
+        "destructiveHint": bool(action.requires_approval) or action.undo_command is None,
+        "idempotentHint": bool(spec.idempotent) if spec else False,
+        "openWorldHint": bool(spec.external_effects) if spec else True,
+    }
+
+
+def approve_command(approval_id: str) -> str:
+    return f"modgate approvals approve {approval_id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolInfo:
+    name: str
+    description: str
+    input_schema: JsonObject
+    annotations: JsonObject
+    meta: JsonObject
+    run: core.DryRun  # the command and, for module actions, the binding's payload
+
+
+def _describe(action: core.Action, spec: CommandSpec | None, module_id: str, payload: Any) -> str:
+    parts = [spec.description if spec else f"Calls {', '.join(action.calls)}."]
+    if module_id != core.HOST_MODULE_ID:
+        parts.insert(0, f"{action.label} (module {module_id}): runs {', '.join(action.calls)} with payload "
+                        f"{orjson.dumps(payload).decode()}; takes no arguments.")
+    parts.append(f"Mutates: {', '.join(action.mutates) or 'nothing'}.")
+    parts.append(f"Undo: {action.undo_command or 'none'}.")
+    if action.requires_approval:
+        parts.append("Needs a human's approval: calling it only queues it and returns an approval id.")
+    return " ".join(parts)
+
+
+def _result(body: JsonObject, is_error: bool) -> JsonObject:
+    return {"isError": is_error, "body": body}
+
+
+def _error(code: str, message: str, path: str = "", **extra: Any) -> JsonObject:
+    return _result({"ok": False, "code": code, "path": path, "message": message, **extra}, True)
+
+
+class Gateway:
+    """Tools, calls and resources over one runtime; state is re-read on every request."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._tools: tuple[int, list[ToolInfo], dict[str, ToolInfo]] | None = None
+
+    # -- graph ------------------------------------------------------------------------------------
+    def graphs(self) -> list[core.ActionGraph]:
+        return core.build_graphs(self.rt.host, self.rt.store.state())
+
+    def tools(self) -> tuple[list[ToolInfo], dict[str, ToolInfo]]:
+        revision, state = self.rt.store.load()
+        if self._tools is None or self._tools[0] != revision:
+            infos = self._derive(state)
+            self._tools = (revision, infos, {t.name: t for t in infos})
+        return self._tools[1], self._tools[2]
+
+    def _derive(self, state: JsonObject) -> list[ToolInfo]:
+        host = self.rt.host
+        graphs = {g.module_id: g for g in core.build_graphs(host, state)}
+        out: list[ToolInfo] = []
+        for run in core.dry_runs(host, state):
+            action = graphs[run.module_id].action(run.action_id)
+            if action is None:
+                continue
+            spec = host.command(run.command_id)
+            is_host = run.module_id == core.HOST_MODULE_ID
+            schema = spec.payload_schema if is_host and spec else NO_ARGUMENTS
+            meta = {"modgate/action": {"moduleId": run.module_id, "actionId": run.action_id,
+                                       **action.to_dict()}}
+            out.append(ToolInfo(name=tool_name(run.module_id, run.action_id),
+                                description=_describe(action, spec, run.module_id, run.payload),
+                                input_schema=schema, annotations=annotations_for(action, spec), meta=meta, run=run))
+        return out
+
+    # -- calls ------------------------------------------------------------------------------------
+    def call(self, name: str, arguments: JsonObject | None) -> JsonObject:
+        """``{"isError": bool, "body": {...}}`` for a tools/call."""
+        info = self.tools()[1].get(name)
+        if info is None:
+            return _error("mcp-unknown-tool", f"no tool named {name!r} (list the tools again: modules may have "
+                          "changed)", "name")
+        run = info.run
+        if run.module_id == core.HOST_MODULE_ID:
+            payload: Any = dict(arguments or {})
+        elif arguments:
+            return _error("mcp-invalid-arguments", f"{name} takes no arguments: its binding supplies the payload",
+                          "arguments", arguments=sorted(arguments))
+        else:
+            payload = run.payload
+        envelope = self.rt.bus.dispatch(run.command_id, payload, role="agent",
+                                        meta={"via": "mcp", "tool": name})
+        return self._answer(envelope)
+
+    def _answer(self, envelope: JsonObject) -> JsonObject:
+        if envelope.get("ok"):
+            return _result({"ok": True, "code": "executed", "commandId": envelope["commandId"],
+                            "revision": envelope.get("revision"), "result": envelope.get("result")}, False)
+        if envelope.get("code") == "approval-required":
+            approval_id = envelope["approvalId"]
+            command = approve_command(approval_id)
+            return _result({
+                "ok": False, "code": "approval-required", "status": "pending", "approvalId": approval_id,
+                "commandId": envelope["commandId"], "approveCommand": command,
+                "message": f"{envelope['commandId']} was not executed: it needs a human's approval. It is queued as "
+                           f"{approval_id}; a human approves it with `{command}`. You cannot approve it yourself; "
+                           f"read {APPROVAL_URI_PREFIX}{approval_id} to see whether it ran.",
+            }, False)
+        return _error(str(envelope.get("code")), str(envelope.get("message") or envelope.get("error") or ""),
+                      str(envelope.get("path") or ""), commandId=envelope.get("commandId"))
+
+    # -- resources --------------------------------------------------------------------------------
+    def resource_uris(self) -> list[tuple[str, str, str]]:
+        """(uri, name, description) for the whole graph and each module's graph."""
+        out = [(GRAPH_URI, "action-graph", "The action graph v1.0 of the host and every enabled module.")]
+        for g in self.graphs():
+            out.append((GRAPH_URI_PREFIX + g.module_id, f"action-graph-{g.module_id}",
+                        f"The action graph v1.0 of module {g.module_id} ({len(g.actions)} actions)."))
+        return out
+
+    def read(self, uri: str) -> str | None:
+        """JSON text of a resource, or None when there is no such resource."""
+        if uri == GRAPH_URI:
+            return _dumps(core.graphs_document(self.graphs()))
+        if uri.startswith(GRAPH_URI_PREFIX):
+            module_id = uri[len(GRAPH_URI_PREFIX):]
+            found = next((g for g in self.graphs() if g.module_id == module_id), None)
+            return _dumps(found.to_dict()) if found else None
+        if uri.startswith(APPROVAL_URI_PREFIX):
+            item = self.rt.store.approval(uri[len(APPROVAL_URI_PREFIX):])
+            if item is None:
+                return None
+            keys = ("id", "status", "commandId", "role", "payload", "createdAt", "decidedAt", "decidedBy", "result")
+            return _dumps({k: item.get(k) for k in keys})
+        return None
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+
+
+# --- the SDK layer -----------------------------------------------------------------------------------
+
+
+def build_server(gateway: Gateway) -> Server[Any]:
+    """A low-level MCP server answering from ``gateway``."""
+    import mcp_types as types
+    from mcp.server.lowlevel import Server
+    from mcp.shared.exceptions import MCPError
+
+    from modgate import __version__
+
+    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=[
+            types.Tool(name=t.name, title=t.annotations["title"], description=t.description,
+                       input_schema=t.input_schema, annotations=types.ToolAnnotations.model_validate(t.annotations),
+                       _meta=t.meta)
+            for t in gateway.tools()[0]])
+
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        answer = gateway.call(params.name, params.arguments)
+        body = answer["body"]
+        return types.CallToolResult(content=[types.TextContent(type="text", text=_dumps(body))],
+                                    structured_content=body, is_error=answer["isError"])
+
+    async def list_resources(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
+        return types.ListResourcesResult(resources=[
+            types.Resource(uri=uri, name=name, description=text, mime_type="application/json")
+            for uri, name, text in gateway.resource_uris()])
+
+    async def list_templates(ctx: Any, params: types.PaginatedRequestParams | None
+                             ) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(resource_templates=[
+            types.ResourceTemplate(uri_template=GRAPH_URI_PREFIX + "{moduleId}", name="module-action-graph",
+                                   description="One module's action graph v1.0.", mime_type="application/json"),
+            types.ResourceTemplate(uri_template=APPROVAL_URI_PREFIX + "{approvalId}", name="approval",
+                                   description="A queued approval item: pending, approved (with its result), "
+                                               "rejected or failed.", mime_type="application/json"),
+        ])
+
+    async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        text = gateway.read(str(params.uri))
+        if text is None:
+            raise MCPError(code=types.INVALID_PARAMS, message=f"mcp-unknown-resource: no resource {params.uri}",
+                           data={"code": "mcp-unknown-resource", "uri": str(params.uri)})
+        return types.ReadResourceResult(contents=[
+            types.TextResourceContents(uri=params.uri, text=text, mime_type="application/json")])
+
+    return Server(SERVER_NAME, version=__version__, instructions=INSTRUCTIONS,
+                  get_tool_input_schema=lambda name: (t.input_schema if (t := gateway.tools()[1].get(name)) else None),
+                  on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
+                  on_list_resource_templates=list_templates, on_read_resource=read_resource)
+
+
+def serve_stdio(rt: Runtime) -> None:
+    """Serve over this process's stdin/stdout until the client closes the stream."""
+    import anyio
+    from mcp.server.stdio import stdio_server
+
+    server = build_server(Gateway(rt))
+
+    async def main() -> None:
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+
+    anyio.run(main)
