@@ -41,7 +41,7 @@ def _core(conn: sqlite3.Connection) -> None:
             ref_seq INTEGER,
             revision INTEGER NOT NULL
         );;
-        CREATE INDEX journal_undo ON journal(scope, kind, status, seq);;
+        CREATE INDEX journal_undo ON journal(scope, status, seq);;
         CREATE TABLE approvals (
             id TEXT PRIMARY KEY,
             seq INTEGER NOT NULL,
