@@ -7,7 +7,9 @@ and 1 MB and, in the same run on the same bytes, the reference stacks:
   duplicate keys + jsonschema-rs with the published structural schema (as strict as modgate's
   loading, minus NaN and lone-surrogate refusal);
 - ``orjson_jsonschema_rs_ms``: ``orjson.loads`` (keeps the last duplicate silently) + jsonschema-rs;
-- ``pydantic_ms``: pydantic v2 ``model_validate_json`` with equivalent strict models;
+- ``pydantic_ms``: pydantic v2 ``model_validate_json`` with equivalent strict models (the schema's
+  patterns; the JSON-safety depth and key rules as an ``AfterValidator``, the only way pydantic
+  can express them);
 - ``fastjsonschema_ms``: ``orjson.loads`` + fastjsonschema with the same schema (as draft-07).
 
 The references only check structure; modgate also runs every cross-check (references, command
@@ -23,12 +25,12 @@ import json
 import statistics
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import fastjsonschema
 import jsonschema_rs
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from modgate.host.board import board_host
 from modgate.modules.package import import_bytes
@@ -109,6 +111,32 @@ def _draft7(schema: Any) -> Any:
     return out
 
 
+_SCHEMA_DEFS = load_schema(PACKAGE_SCHEMA)["$defs"]
+_SEMVER = _SCHEMA_DEFS["semver"]["pattern"]
+_NON_EMPTY = _SCHEMA_DEFS["nonEmptyString"]["pattern"]
+_FORBIDDEN = frozenset(_SCHEMA_DEFS["jsonSafe0"]["propertyNames"]["not"]["enum"])
+
+
+def _json_safe(value: Any, depth: int = 0) -> Any:
+    """The structural part of the JSON-safety rule (depth <= 8, forbidden keys), as pydantic needs it."""
+    if depth > 8:
+        raise ValueError("nested too deep")
+    if isinstance(value, dict):
+        if _FORBIDDEN.intersection(value):
+            raise ValueError("forbidden key")
+        for item in value.values():
+            _json_safe(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _json_safe(item, depth + 1)
+    return value
+
+
+JsonSafe = Annotated[Any, AfterValidator(_json_safe)]
+NonEmpty = Annotated[str, Field(pattern=_NON_EMPTY)]
+SemVer = Annotated[str, Field(pattern=_SEMVER)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
@@ -116,10 +144,8 @@ class _Strict(BaseModel):
 class _Compat(_Strict):
     pluginManifestVersion: Literal[1]
     commandBusContractVersion: Literal[1]
-    minAppVersion: str | None = Field(default=None, pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
-    maxAppVersionExclusive: str | None = Field(
-        default=None, pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
-    )
+    minAppVersion: SemVer | None = None
+    maxAppVersionExclusive: SemVer | None = None
 
 
 class _Props(_Strict):
@@ -129,13 +155,13 @@ class _Props(_Strict):
 
 
 class _Action(_Strict):
-    commandId: str = Field(min_length=1)
-    payload: dict[str, Any] | None = None
-    context: dict[str, Any] | None = None
+    commandId: NonEmpty
+    payload: JsonSafe = None
+    context: JsonSafe = None
 
 
 class _Entry(_Strict):
-    id: str = Field(min_length=1)
+    id: NonEmpty
     slot: Literal["chrome-top-toolbar", "left-panel", "toolbar-inline", "toolbar-bottom"]
     type: Literal["button", "panel"]
     props: _Props | None = None
@@ -144,30 +170,30 @@ class _Entry(_Strict):
 
 class _Manifest(_Strict):
     manifestVersion: Literal[1]
-    pluginId: str = Field(min_length=1)
+    pluginId: NonEmpty
     ui: list[_Entry]
 
 
 class _Binding(_Strict):
-    bindingId: str = Field(min_length=1)
-    uiEntryId: str = Field(min_length=1)
-    commandId: str = Field(min_length=1)
-    payload: dict[str, Any] | None = None
-    context: dict[str, Any] | None = None
+    bindingId: NonEmpty
+    uiEntryId: NonEmpty
+    commandId: NonEmpty
+    payload: JsonSafe = None
+    context: JsonSafe = None
     expectedMutationScope: Literal["doc", "sync", "local"] | None = None
 
 
 class _Package(_Strict):
     packageAbiVersion: Literal[1]
     moduleId: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")
-    moduleVersion: str = Field(pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
-    displayName: str = Field(min_length=1)
+    moduleVersion: SemVer
+    displayName: NonEmpty
     description: str | None = None
     compatibility: _Compat
     pluginManifest: _Manifest
     commandBindings: list[_Binding]
     capabilitiesRequested: list[str] = []
-    extensions: dict[str, Any] = {}
+    extensions: dict[Annotated[str, Field(pattern=r"^x-")], JsonSafe] = {}
 
 
 def _stacks() -> dict[str, Callable[[bytes], Any]]:

@@ -44,7 +44,6 @@ BUS = {
     "invalid-role": "The dispatch role is not host, student or agent.",
     "approval-not-found": "No approval item has that id.",
     "approval-not-pending": "The approval item was already decided.",
-    "approval-stale": "The state changed since the item was queued in a way that makes it fail now.",
 }
 
 # --- state store (modgate.store) ----------------------------------------------------------------
@@ -60,7 +59,6 @@ STORE = {
 # --- CLI -----------------------------------------------------------------------------------------
 CLI = {
     "invalid-argument": "A command-line argument is malformed (e.g. --payload is not strict JSON).",
-    "file-not-found": "A file named on the command line does not exist or cannot be read.",
     "internal-error": "A bug in modgate: an unexpected exception, reported without a traceback.",
 }
 

@@ -188,13 +188,14 @@ def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool
         return _fail(prepared.problem, prepared.migrated_from)
     document = prepared.document
     # The schema fast path only for untouched strict-loaded data: a migration may build tuples etc.
-    first = rules.first_problem(document, host, from_json=from_json and document is value)
+    owned = from_json and document is value
+    first = rules.first_problem(document, host, from_json=owned)
     if first is not None:
         return _fail(first, prepared.migrated_from)
     downgrade = rules.downgrade_problem(document["moduleVersion"], registered_version, options.allow_downgrade)
     if downgrade is not None:
         return _fail(downgrade, prepared.migrated_from)
-    package = rules.normalize_package(document)
+    package = rules.normalize_package(document, copy=not owned)
     return ImportOutcome(
         envelope=success_envelope(package, replaced=registered_version is not None),
         package=package,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from modgate.ext.records import migrate_ext_installs
 from modgate.store.db import Migration
 
 
@@ -78,4 +79,5 @@ def _core(conn: sqlite3.Connection) -> None:
 
 MIGRATIONS: list[Migration] = [
     ("0001_core", _core),
+    ("0100_ext_installs", migrate_ext_installs),
 ]
