@@ -24,15 +24,15 @@ FIELDS = ("id", "label", "calls", "mutates", "requiresApproval", "undoCommand", 
 def package(module_id: str = "teacher-tools") -> JsonObject:
     """A valid HeavyModulePackageV1 with a toolbar (local), a panel (doc) and a bottom-toolbar action."""
     ui = [
-        {"id": "pen-button", "slot": "chrome-top-toolbar", "type": "button", "props": {"label": "Pen"},
-         "action": {"commandId": "setTool", "payload": {"tool": "pen"}}},
+        {"id": "laser-button", "slot": "chrome-top-toolbar", "type": "button", "props": {"label": "Laser"},
+         "action": {"commandId": "setTool", "payload": {"tool": "laser"}}},
         {"id": "break-panel", "slot": "left-panel", "type": "panel", "props": {"label": "Insert line break"},
          "action": {"commandId": "insertBreak", "payload": {"type": "line"}}},
         {"id": "next-button", "slot": "toolbar-bottom", "type": "button", "props": {"label": "Next step"},
          "action": {"commandId": "nextStep", "payload": {}}},
     ]
     bindings = [
-        {"bindingId": "use-pen", "uiEntryId": "pen-button", "commandId": "setTool", "payload": {"tool": "pen"},
+        {"bindingId": "use-laser", "uiEntryId": "laser-button", "commandId": "setTool", "payload": {"tool": "laser"},
          "context": {}, "expectedMutationScope": "local"},
         {"bindingId": "insert-break", "uiEntryId": "break-panel", "commandId": "insertBreak",
          "payload": {"type": "line"}, "context": {}, "expectedMutationScope": "doc"},
@@ -90,9 +90,9 @@ def test_module_graph_from_bindings(board: Host) -> None:
     assert [g.module_id for g in graphs] == ["host", "teacher-tools"]
     module = graphs[1].to_dict()
     by_id = {a["id"]: a for a in module["actions"]}
-    assert list(by_id) == ["use-pen", "insert-break", "next-step"]
-    pen, brk, nxt = by_id["use-pen"], by_id["insert-break"], by_id["next-step"]
-    assert pen == {"id": "use-pen", "label": "Pen", "calls": ["setTool"],
+    assert list(by_id) == ["use-laser", "insert-break", "next-step"]
+    pen, brk, nxt = by_id["use-laser"], by_id["insert-break"], by_id["next-step"]
+    assert pen == {"id": "use-laser", "label": "Laser", "calls": ["setTool"],
                    "mutates": list(board.commands["setTool"].writes), "requiresApproval": False,
                    "undoCommand": "setTool", "surface": ["toolbar", "commandPalette"]}
     assert brk["surface"] == ["panel", "commandPalette"]
@@ -115,7 +115,7 @@ def test_uncovered_ui_action_and_unknown_command(board: Host) -> None:
     pkg["commandBindings"] = pkg["commandBindings"][:1]
     pkg["pluginManifest"]["ui"][2]["action"]["commandId"] = "noSuchCommand"
     g = core.build_graphs(board, board_state(pkg))[1]
-    assert [a.id for a in g.actions] == ["use-pen", "break-panel", "next-button"]
+    assert [a.id for a in g.actions] == ["use-laser", "break-panel", "next-button"]
     unknown = g.action("next-button")
     assert unknown is not None and unknown.calls == ("noSuchCommand",) and unknown.requires_approval
     report = core.verify(board, board_state(pkg))
@@ -209,7 +209,7 @@ def test_module_actions_verify_with_their_binding_payloads(board: Host) -> None:
     report = core.verify(board, board_state(package()), module_id="teacher-tools")
     assert report["ok"] and report["counts"] == {"verified": 3, "unverified": 0, "problems": 0}
     observed = {v["actionId"]: v["observed"] for v in report["verified"]}
-    assert observed["use-pen"] == ["/local/tool/activeTool"]
+    assert observed["use-laser"] == ["/local/tool/activeTool"]
     assert observed["insert-break"] and all(p.startswith(("/doc/", "/sync/")) for p in observed["insert-break"])
 
 
@@ -217,15 +217,15 @@ def test_a_graph_that_understates_mutates_is_a_violation(board: Host) -> None:
     state = board_state(package())
     graphs = core.build_graphs(board, state)
     module = graphs[1]
-    pen = module.action("use-pen")
+    pen = module.action("use-laser")
     assert pen is not None
-    shrunk = replace(module, actions=tuple(replace(a, mutates=()) if a.id == "use-pen" else a
+    shrunk = replace(module, actions=tuple(replace(a, mutates=()) if a.id == "use-laser" else a
                                            for a in module.actions))
     report = core.verify(board, state, [graphs[0], shrunk])
     assert report["ok"] is False
     [problem] = report["problems"]
     assert problem["code"] == "graph-undeclared-mutation"
-    assert problem["path"] == "modules[teacher-tools].actions[use-pen].mutates"
+    assert problem["path"] == "modules[teacher-tools].actions[use-laser].mutates"
     assert problem["undeclared"] == ["/local/tool/activeTool"]
 
 
@@ -252,7 +252,8 @@ def test_observed_writes_come_from_the_state_diff_not_the_handler() -> None:
     assert set(problems) == {"rogue", "sneaky"}
     assert problems["sneaky"]["undeclared"] == ["/local/hidden"]
     assert problems["rogue"]["code"] == "graph-undeclared-mutation"
-    assert {u["actionId"] for u in report["unverified"]} == {"boom"}
+    unverified = {u["actionId"]: u["code"] for u in report["unverified"]}
+    assert unverified == {"boom": "command-execution-failed", "setX": "invalid-payload", "append": "invalid-payload"}
 
 
 def test_observed_writes() -> None:
@@ -271,10 +272,10 @@ def test_mermaid_and_dot(board: Host) -> None:
     graphs = core.build_graphs(board, board_state(package()))
     mermaid = core.to_mermaid(graphs)
     assert mermaid.startswith("flowchart LR\n")
-    assert '"Pen"' in mermaid and '"/local/tool/activeTool"' in mermaid and "-->|calls|" in mermaid
+    assert '"Laser"' in mermaid and '"/local/tool/activeTool"' in mermaid and "-->|calls|" in mermaid
     dot = core.to_dot(graphs)
     assert dot.startswith("digraph actiongraph {") and dot.rstrip().endswith("}")
-    assert '"a:teacher-tools:use-pen" -> "c:setTool" [label="calls"];' in dot
+    assert '"a:teacher-tools:use-laser" -> "c:setTool" [label="calls"];' in dot
     weird = core.ActionGraph(module_id="m", actions=(core.Action(id='q"x', label='say "hi"', calls=("c",),
                                                                   mutates=("/p",)),))
     assert '#quot;hi#quot;' in core.to_mermaid([weird])

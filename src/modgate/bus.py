@@ -20,10 +20,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from modgate.auditevent import AuditEvent
 from modgate.errors import HandlerError, ModgateError, PayloadError
 from modgate.host.model import CommandSpec, Host
 from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, path_within
-from modgate.store.audit import AuditEvent
 
 # Correlation ids are unique per process (pid + counter): cheaper than random bytes per dispatch.
 _COUNTER = itertools.count(1)

@@ -32,6 +32,73 @@ JSONSAFE_CHECK = {
     "json-size-exceeded": "Serialised form longer than 16,384 UTF-16 code units.",
 }
 
+# --- plugin manifest v1 (companion B1, modgate.modules.manifest) -------------------------------
+# The JSON-safety codes are shared with JSONSAFE_CHECK (documented there once).
+MANIFEST = {
+    "invalid-manifest-root": "The manifest is not a JSON object.",
+    "invalid-manifest-key": "The manifest has a key other than manifestVersion, pluginId, ui.",
+    "invalid-manifest-version": "manifestVersion is not 1.",
+    "invalid-plugin-id": "pluginId is not a non-empty string.",
+    "invalid-ui-array": "ui is not an array.",
+    "invalid-ui-entry": "A ui entry is not a JSON object.",
+    "invalid-ui-entry-key": "A ui entry has a key other than id, slot, type, props, action.",
+    "invalid-ui-id": "A ui entry id is not a non-empty string.",
+    "duplicate-ui-id": "Two ui entries of one manifest share an id (modgate addition).",
+    "invalid-ui-slot": "A ui entry's slot is not one of the host's slots.",
+    "invalid-ui-type": "A ui entry's type is not button or panel.",
+    "invalid-ui-props": "props is not a JSON object.",
+    "invalid-ui-props-key": "props has a key other than label, icon, disabled.",
+    "invalid-ui-props-value": "label/icon is not a string or disabled is not a boolean.",
+    "invalid-ui-action": "action is not a JSON object.",
+    "invalid-ui-action-key": "action has a key other than commandId, payload, context.",
+    "invalid-command-id": "action.commandId is not a non-empty string.",
+    "unknown-command-id": "A command id is not registered on the host.",
+    "invalid-json-key": JSONSAFE_CHECK["invalid-json-key"],
+    "invalid-json-value": JSONSAFE_CHECK["invalid-json-value"],
+    "invalid-json-number": JSONSAFE_CHECK["invalid-json-number"],
+    "invalid-json-object": JSONSAFE_CHECK["invalid-json-object"],
+    "invalid-json-cycle": JSONSAFE_CHECK["invalid-json-cycle"],
+    "json-depth-exceeded": JSONSAFE_CHECK["json-depth-exceeded"],
+    "json-node-limit-exceeded": JSONSAFE_CHECK["json-node-limit-exceeded"],
+    "json-size-exceeded": JSONSAFE_CHECK["json-size-exceeded"],
+}
+
+# --- heavy package import ABI v1 (seed 001, modgate.modules.package) ----------------------------
+# The seed's 23 codes first, then modgate's additions. unknown-command-id is shared with MANIFEST.
+IMPORT = {
+    "invalid-package-root": "The package is not a JSON object (or not strict JSON: see detail.jsonCode).",
+    "invalid-package-key": "The package has a key the ABI does not define.",
+    "invalid-package-abi-version": "packageAbiVersion is not 1 and no migration chain leads to 1.",
+    "invalid-module-id": "moduleId does not match ^[a-z0-9][a-z0-9-]{2,63}$ (ASCII, whole string).",
+    "invalid-module-version": "moduleVersion is not a strict SemVer 2.0.0 version.",
+    "invalid-display-name": "displayName is not a non-empty string.",
+    "invalid-compatibility": "compatibility is missing, malformed, has unknown keys or bad version bounds.",
+    "unsupported-plugin-manifest-version": "compatibility.pluginManifestVersion is not 1 (and has no adapter).",
+    "unsupported-command-bus-contract-version": "compatibility.commandBusContractVersion is not 1.",
+    "app-version-out-of-range": "The host's app version is outside [minAppVersion, maxAppVersionExclusive).",
+    "module-id-plugin-id-mismatch": "pluginManifest.pluginId differs from moduleId.",
+    "invalid-command-bindings-array": "commandBindings is missing or not an array.",
+    "invalid-command-binding": "A binding is not an object, has an unknown key or a malformed field.",
+    "invalid-command-binding-id": "A bindingId is not a non-empty string.",
+    "duplicate-command-binding-id": "Two bindings share a bindingId.",
+    "unknown-ui-entry-id": "A binding's uiEntryId names no pluginManifest.ui entry.",
+    "missing-binding-for-ui-action": "A ui entry with an action has no binding.",
+    "command-id-mismatch": "A binding's commandId differs from its ui entry's action.commandId.",
+    "unknown-command-id": MANIFEST["unknown-command-id"],
+    "binding-mutation-scope-mismatch": "expectedMutationScope differs from the command's mutationScope.",
+    "invalid-capability-shape": "capabilitiesRequested is not an array of strings.",
+    "invalid-extension-key": "An extensions key does not start with x-.",
+    "manifest-validation-error": "pluginManifest fails plugin-manifest validation (detail.manifestCode).",
+    "invalid-description": "description is present but not a string.",
+    "duplicate-ui-entry-binding": "Two bindings bind the same ui entry (the ABI requires 1:1).",
+    "invalid-binding-json": "A binding's payload or context fails the JSON-safety check (detail.jsonCode).",
+    "invalid-binding-payload": "A binding's payload would be refused by its command (schema or check).",
+    "invalid-extensions": "extensions is present but not a JSON object.",
+    "invalid-extension-value": "An extensions value fails the JSON-safety check (detail.jsonCode).",
+    "module-version-downgrade": "moduleVersion precedes the registered version and no downgrade was allowed.",
+    "package-migration-failed": "A registered packageAbiVersion migration or manifest adapter failed.",
+}
+
 # --- command bus (DESIGN.md §2) ----------------------------------------------------------------
 BUS = {
     "unknown-command": "No command with that id is registered.",
@@ -67,6 +134,8 @@ RETIRED: dict[str, str] = {}
 SECTIONS: dict[str, dict[str, str]] = {
     "jsonsafe-load": JSONSAFE_LOAD,
     "jsonsafe-check": JSONSAFE_CHECK,
+    "manifest": MANIFEST,
+    "import": IMPORT,
     "bus": BUS,
     "store": STORE,
     "cli": CLI,

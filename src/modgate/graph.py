@@ -329,7 +329,7 @@ def read_graph(obj: Any) -> ActionGraph:
 def observed_writes(before: Any, after: Any, path: str = "") -> list[str]:
     """JSON pointers where ``after`` differs from ``before`` (most specific object keys; a list
     that changed length is reported as a whole)."""
-    if before is after or (type(before) is type(after) and before == after):
+    if before is after:
         return []
     if isinstance(before, dict) and isinstance(after, dict):
         out: list[str] = []
@@ -343,7 +343,8 @@ def observed_writes(before: Any, after: Any, path: str = "") -> list[str]:
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         return [p for i, (b, a) in enumerate(zip(before, after, strict=True))
                 for p in observed_writes(b, a, f"{path}/{i}")]
-    return [path]
+    # Type-strict, as StateView.ops: 1 -> 1.0 or 1 -> true is a write.
+    return [] if type(before) is type(after) and before == after else [path]
 
 
 def _copy(state: JsonObject) -> JsonObject:

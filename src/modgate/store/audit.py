@@ -10,23 +10,16 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from modgate.auditevent import AuditEvent
 from modgate.store.db import Database
 
+__all__ = ["GENESIS", "AuditEvent", "append", "chain_hash", "head", "recent", "verify"]
+
 GENESIS = "0" * 64
-
-
-@dataclass(slots=True, kw_only=True)  # not frozen: created on every dispatch, frozen init is slower
-class AuditEvent:
-    event_type: str
-    correlation_id: str
-    command_id: str | None = None
-    role: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _record(seq: int, created_at: float, event: AuditEvent) -> dict[str, Any]:

@@ -1,0 +1,54 @@
+"""The pure core never imports the shells (DESIGN.md §5): no sqlite3, store, CLI or runtime."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "modgate.codes", "modgate.auditevent",
+        "modgate.host.model", "modgate.host.board", "modgate.modules.registry", "modgate.modules.manifest",
+        "modgate.modules.package", "modgate.modules.lint", "modgate.modules.migrations", "modgate.graph",
+        "modgate.tx.preview", "modgate.tx.machine", "modgate.caps"]
+FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.runtime", "modgate.mcp_server", "subprocess")
+
+
+def _file(module: str) -> Path | None:
+    base = SRC / module.replace(".", "/")
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _imports(module: str) -> set[str]:
+    path = _file(module)
+    if path is None:
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _closure(module: str) -> set[str]:
+    seen, todo = set(), [module]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        todo.extend(m for m in _imports(current) if m.startswith("modgate") and _file(m) is not None)
+    return {imp for m in seen for imp in _imports(m)}
+
+
+@pytest.mark.parametrize("module", [m for m in CORE if _file(m) is not None])
+def test_core_module_imports_no_shell(module: str) -> None:
+    bad = sorted(i for i in _closure(module) if i.startswith(FORBIDDEN))
+    assert not bad, f"{module} reaches shell modules: {bad}"
