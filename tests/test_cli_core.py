@@ -112,7 +112,7 @@ def test_human_output_is_readable() -> None:
     code, out, _ = run("commands")
     assert code == 0 and "insertBlock" in out and "38 commands" in out
     code, out, _ = run("dispatch", "addPage", "--role", "student")
-    assert code == 3 and "modgate approvals approve apr-1" in out
+    assert code == 3 and "modgate approvals approve tx-1" in out
 
 
 def test_internal_error_is_coded(monkeypatch: pytest.MonkeyPatch) -> None:

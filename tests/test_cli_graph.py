@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+from tests.clihelp import run, run_json, run_process
+from tests.test_graph import package
+
 from modgate.bus import Commit
 from modgate.modules.registry import register_ops
 from modgate.runtime import open_runtime
 from modgate.state import JsonObject, Op
-from tests.clihelp import run, run_json, run_process
-from tests.test_graph import package
 
 
 def install(pkg: JsonObject, *, enabled: bool = True) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fakehost import fake_host, spec
 
 from modgate import graph as core
 from modgate.errors import ModgateError
@@ -16,7 +19,6 @@ from modgate.host import get_host
 from modgate.host.model import Host
 from modgate.modules.registry import entry_for, initial_registry
 from modgate.state import JsonObject, StateView
-from tests.fakehost import fake_host, spec
 
 FIELDS = ("id", "label", "calls", "mutates", "requiresApproval", "undoCommand", "surface")
 
@@ -293,3 +295,59 @@ def test_graph_core_does_not_import_shells() -> None:
 def test_humanize() -> None:
     assert core.humanize("setPenColor") == "Set pen color"
     assert core.humanize("undo") == "Undo"
+
+
+# --- golden cases (tests/cases/graph/*.json) ---------------------------------------------------------
+
+CASES = Path(__file__).parent / "cases" / "graph"
+
+
+def _scenario(name: str) -> tuple[Host, JsonObject, list[core.ActionGraph] | None]:
+    board = get_host("board")
+    if name == "in-place-write":
+        host = fake_host()
+        host = replace(host, commands={"sneaky": spec("sneaky", _mutate_in_place, writes=("/local/x",))})
+        return host, {**host.initial_state(), "registry": initial_registry()}, None
+    if name == "external-effects":
+        host = replace(board, commands={"setTool": replace(board.commands["setTool"], external_effects=True)})
+        return host, board_state(), None
+    if name == "reserved-module-id":
+        return board, board_state(package("host")), None
+    pkg = package()
+    if name == "unknown-command":
+        pkg["commandBindings"][0]["commandId"] = "noSuchCommand"
+    state = board_state(pkg)
+    graphs = core.build_graphs(board, state)
+    if name == "understated-mutates":
+        graphs[1] = replace(graphs[1], actions=tuple(replace(a, mutates=()) for a in graphs[1].actions))
+    if name == "missing-action":
+        graphs[1] = replace(graphs[1], actions=graphs[1].actions[1:])
+    return board, state, graphs
+
+
+@pytest.mark.parametrize("case", [pytest.param(json.loads(p.read_text()), id=p.stem)
+                                  for p in sorted(CASES.glob("*.json"))])
+def test_graph_case(case: dict[str, Any]) -> None:
+    kind = case["kind"]
+    if kind == "read-ok":
+        assert core.read_graph(case["graph"]).to_dict()["actions"][0]["surface"] == ["panel", "automation"]
+        return
+    if kind == "read":
+        with pytest.raises(ModgateError) as err:
+            core.read_graph(case["graph"])
+        found = err.value.problem.to_dict()
+    elif kind == "cli":
+        from tests.clihelp import run_json
+
+        code, found = run_json(*case["args"])
+        assert code == 1 and found["ok"] is False
+    else:
+        host, state, graphs = _scenario(case["scenario"])
+        report = core.verify(host, state, graphs)
+        listed = report["problems"] or report["unverified"]
+        assert listed, report
+        found = next(p for p in listed if p["code"] == case["code"])
+    assert found["code"] == case["code"], found
+    assert found["message"]
+    if "path" in case:
+        assert found["path"] == case["path"]

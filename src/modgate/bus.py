@@ -29,6 +29,7 @@ from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, pat
 _COUNTER = itertools.count(1)
 _PROCESS_TAG = f"{os.getpid():x}-"
 ROLES = ("host", "student", "agent")
+_PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload"})
 APPROVAL_ROLES = ("student", "agent")
 DEFAULT_TTL_MS = 60_000
 MAX_TTL_MS = 24 * 3600 * 1000
@@ -208,6 +209,8 @@ class Bus:
         try:
             approval_id = self.store.enqueue(item, events)
         except ModgateError as exc:
+            if exc.code in _PLAN_FAILURES:  # the dry-run behind the preview refused: say why now
+                return _fail(exc.code, spec.id, exc.message, auditTag=spec.audit_tag, path=exc.problem.path or None)
             return _fail("approval-queue-failed", spec.id, f"could not queue for approval: {exc.message}",
                          auditTag=spec.audit_tag)
         return _fail("approval-required", spec.id,
@@ -216,7 +219,14 @@ class Bus:
 
     # -- approvals ----------------------------------------------------------------------------
     def approve(self, approval_id: str, *, approver: str = "host") -> Envelope:
-        """Run a queued command now, as the role that asked, on the host's authority."""
+        """Run a queued command now, as the role that asked, on the host's authority.
+
+        With a transaction desk (the SQLite store) this approves and applies the item's preview.
+        """
+        desk = getattr(self.store, "desk", None)
+        if desk is not None:
+            result: Envelope = desk.approve(approval_id, approver)
+            return result
         item = self._pending(approval_id)
         if "ok" in item:
             return item
@@ -231,6 +241,10 @@ class Bus:
         return envelope
 
     def reject(self, approval_id: str, *, approver: str = "host", reason: str = "") -> Envelope:
+        desk = getattr(self.store, "desk", None)
+        if desk is not None:
+            result: Envelope = desk.reject(approval_id, approver, reason)
+            return result
         item = self._pending(approval_id)
         if "ok" in item:
             return item

@@ -123,10 +123,97 @@ STORE = {
     "audit-chain-broken": "The audit log's hash chain does not verify.",
 }
 
+# --- capabilities of heavy modules (companion task 254, modgate.caps) ---------------------------
+# The spec's seven reject codes first, then modgate's additions.
+CAPS = {
+    "capability-unknown-id": "The capability id is not in catalog v1 (no wildcards, prefixes or aliases).",
+    "capability-not-requested": "The module's capabilitiesRequested does not list the capability.",
+    "capability-not-granted": "No valid grant exists for this module version, capability and session.",
+    "capability-grant-stale": "The only grant is for another moduleVersion or catalog major version.",
+    "capability-escalation-denied": "The escalation was denied or cancelled.",
+    "capability-escalation-timeout": "Nobody decided the escalation before its deadline (a deny).",
+    "capability-policy-violation": "An execution-time rule forbids this use even with a valid grant.",
+    "capability-escalation-closed": "The escalation was already decided (or moved out of order).",
+    "capability-module-unknown": "No registered heavy module has that moduleId.",
+    "capability-grant-not-found": "No active grant matches the revocation.",
+}
+
 # --- CLI -----------------------------------------------------------------------------------------
 CLI = {
     "invalid-argument": "A command-line argument is malformed (e.g. --payload is not strict JSON).",
     "internal-error": "A bug in modgate: an unexpected exception, reported without a traceback.",
+}
+
+# --- action graph v1.0 and the MCP server (seed 002, modgate.graph, modgate.mcp_server) ---------
+GRAPH = {
+    "graph-invalid": "An action graph document is malformed (a field has the wrong type or value).",
+    "graph-version-unsupported": "actionGraphVersion names a major version this reader does not know.",
+    "graph-unknown-module": "modgate graph MODULE_ID names no enabled module (nor host).",
+    "graph-undeclared-mutation": "A dry-run of an action wrote a state path outside the action's mutates.",
+    "graph-unknown-command": "A module action calls a command the host does not offer.",
+    "graph-missing-action": "A module offers an action (binding) that the graph being verified does not list.",
+    "graph-reserved-module-id": "An imported module uses the reserved moduleId host; it is left out of the graph.",
+    "graph-external-effects": "Unverified: the action's command has external effects and is never dry-run.",
+    "mcp-unknown-tool": "An MCP client called a tool name that no host command or enabled module action has.",
+    "mcp-invalid-arguments": "An MCP client passed arguments to a module action (its binding supplies the payload).",
+    "mcp-unknown-resource": "An MCP client read a resource URI that names no graph or approval item.",
+    "mcp-sdk-missing": "modgate mcp needs the mcp SDK (the mcp extra), which is not installed.",
+}
+
+# --- extension packages and installs (modgate.ext) -----------------------------------------------
+EXT = {
+    "package.missing-manifest": "The package has no codex.mod.json (or no folder in the source has one).",
+    "package.invalid-manifest": "codex.mod.json is not strict JSON or a field has the wrong type.",
+    "package.invalid-entrypoint": "entrypoints.uiMod is not a safe relative path.",
+    "package.missing-entrypoint": "The file entrypoints.uiMod names does not exist in the package.",
+    "package.legacy-right-inspector": "ui.mod.json uses the removed uiSlots.rightInspector key.",
+    "package.unsupported-ui-schema": "ui.mod.json schemaVersion is not 1.",
+    "package.invalid-ui-mod": (
+        "ui.mod.json is malformed: bad JSON, a missing theme/manifest, or a malformed hook, "
+        "automation or slot."
+    ),
+    "package.unsupported-schema": "codex.mod.json schemaVersion is not 1.",
+    "package.invalid-id": "The mod id does not match ^[a-z0-9]+([._-][a-z0-9]+)*$.",
+    "package.reserved-id": "The id uses the reserved codexchat. namespace outside the first-party catalog.",
+    "package.invalid-version": "The version is not semver-like x.y.z with an optional suffix.",
+    "package.manifest-mismatch": "id, name or version differ between codex.mod.json and ui.mod.json's manifest.",
+    "package.undeclared-permissions": "A hook or automation requests a permission codex.mod.json does not declare.",
+    "package.incompatible-platform": "compatibility.platforms names none of the active host profile's platforms.",
+    "package.invalid-compatibility-version": "minCodexChatVersion or maxCodexChatVersion is not semver.",
+    "package.exists": "`modgate mod init` found a codex.mod.json already in the folder.",
+    "install.checksum-mismatch": "integrity.uiModSha256 does not equal the sha256 of the raw ui.mod.json bytes.",
+    "install.invalid-source": "The source is empty or a GitHub URL without owner/repo.",
+    "install.source-not-found": "The local folder (or file:// path) does not exist.",
+    "install.source-not-directory": "The local source (or --project) is not a folder.",
+    "install.unsupported-host": "A remote URL that is not github.com.",
+    "install.blob-url": "A GitHub blob (single file) URL.",
+    "install.subpath-escape": "A tree URL subpath escapes the cloned repository.",
+    "install.clone-failed": "git could not clone the repository (or could not be run).",
+    "install.ambiguous-root": "The source has no codex.mod.json at its root and several child folders with one.",
+    "install.symlink-escape": "A symlink in the package points outside it (or is absolute).",
+    "install.hardlink": "A regular file in the package has more than one hard link.",
+    "install.special-file": "A device, FIFO or socket in the package (or a file that changed type while copying).",
+    "install.too-many-files": "The package has more files (or folders) than the limit (default 2,000).",
+    "install.too-large": "The package's files total more bytes than the limit (default 50 MiB).",
+    "install.consent-required": (
+        "The permission review was not accepted (no --yes and no terminal to ask on, or the answer "
+        "was no)."
+    ),
+    "install.already-installed": "The mod id is already installed in that scope.",
+    "install.copy-failed": (
+        "Copying the package into the scope root failed (disk full, permissions); nothing was left "
+        "behind."
+    ),
+    "install.update-failed": "The update failed while swapping folders; the old copy was restored.",
+    "install.update-id-mismatch": "The update's package has a different mod id.",
+    "install.locked": (
+        "Another modgate process holds the extension lock longer than the timeout "
+        "(MODGATE_EXT_LOCK_TIMEOUT_S, default 60 s)."
+    ),
+    "mod.not-found": "No install record matches the install id or mod id.",
+    "mod.ambiguous-id": "The mod id is installed in several scopes.",
+    "mod.tree-changed": "The installed files differ from the tree hash recorded at install (or are missing).",
+    "mod.executable-locked": "Enabling a mod with hooks/automations while executable mods are not allowed.",
 }
 
 RETIRED: dict[str, str] = {}
@@ -138,7 +225,10 @@ SECTIONS: dict[str, dict[str, str]] = {
     "import": IMPORT,
     "bus": BUS,
     "store": STORE,
+    "caps": CAPS,
     "cli": CLI,
+    "ext": EXT,
+    "graph": GRAPH,
 }
 
 

@@ -93,15 +93,17 @@ class ToolInfo:
 
 
 def _describe(action: core.Action, spec: CommandSpec | None, module_id: str, payload: Any) -> str:
-    parts = [spec.description if spec else f"Calls {', '.join(action.calls)}."]
+    gate = " Needs a human's approval: calling it only queues it and returns an approval id." \
+        if action.requires_approval else ""
     if module_id != core.HOST_MODULE_ID:
-        parts.insert(0, f"{action.label} (module {module_id}): runs {', '.join(action.calls)} with payload "
-                        f"{orjson.dumps(payload).decode()}; takes no arguments.")
-    parts.append(f"Mutates: {', '.join(action.mutates) or 'nothing'}.")
-    parts.append(f"Undo: {action.undo_command or 'none'}.")
-    if action.requires_approval:
-        parts.append("Needs a human's approval: calling it only queues it and returns an approval id.")
-    return " ".join(parts)
+        # Short on purpose: 1,000 module tools must list fast; the command's own tool and
+        # modgate://graph/<moduleId> carry the details.
+        return (f"{action.label} (module {module_id}): runs {', '.join(action.calls)} with payload "
+                f"{orjson.dumps(payload).decode()}; takes no arguments. Same effects as the "
+                f"{action.calls[0]} tool.{gate}")
+    text = spec.description if spec else ""
+    return (f"{text} Mutates: {', '.join(action.mutates) or 'nothing'}. "
+            f"Undo: {action.undo_command or 'none'}.{gate}")
 
 
 def _result(body: JsonObject, is_error: bool) -> JsonObject:
@@ -142,7 +144,7 @@ class Gateway:
             is_host = run.module_id == core.HOST_MODULE_ID
             schema = spec.payload_schema if is_host and spec else NO_ARGUMENTS
             meta = {"modgate/action": {"moduleId": run.module_id, "actionId": run.action_id,
-                                       **action.to_dict()}}
+                                       "calls": list(action.calls)}}
             out.append(ToolInfo(name=tool_name(run.module_id, run.action_id),
                                 description=_describe(action, spec, run.module_id, run.payload),
                                 input_schema=schema, annotations=annotations_for(action, spec), meta=meta, run=run))

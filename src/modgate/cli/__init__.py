@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "commands": ("modgate.cli.core", "commands", "List the host's commands with their metadata."),
     "demo": ("modgate.cli.demo", "demo", "A scripted walk-through of modgate in a temporary home."),
     "dispatch": ("modgate.cli.core", "dispatch", "Dispatch a command through the bus."),
+    "mod": ("modgate.cli.mods", "mod", "Extension mods: init, validate, inspect, install, update, uninstall."),
+    "grants": ("modgate.cli.grants", "grants", "Capability grants of heavy modules: list, grant, revoke."),
     "graph": ("modgate.cli.graph", "graph", "Show and verify the action graph of every module."),
     "mcp": ("modgate.cli.mcp", "mcp", "Serve commands and module actions to LLM clients over MCP (stdio)."),
     "state": ("modgate.cli.core", "state", "Show the state domains."),

@@ -16,7 +16,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from modgate import jsonsafe
 from modgate.errors import JsonLoadError
@@ -142,7 +142,7 @@ def is_first_party_path(package_path: str) -> bool:
 # --- codex.mod.json decoding -----------------------------------------------------------------
 
 
-def _bad(path: str, detail: str) -> Any:
+def _bad(path: str, detail: str) -> NoReturn:
     fail("package.invalid-manifest", f"Invalid codex.mod.json: {path}: {detail}", f"{MANIFEST_FILE}:{path}")
 
 
@@ -216,7 +216,9 @@ def _platforms(compat: Any) -> tuple[str, ...]:
 # --- the ordered rules -------------------------------------------------------------------------
 
 
-def validate_package(reader: PackageReader, *, package_path: str, rules: HostRules) -> Package:
+def validate_package(reader: PackageReader, *, package_path: str, rules: HostRules,
+                     first_party: bool | None = None) -> Package:
+    """Validate in CodexChat's order; ``first_party`` overrides the path rule (re-checks of installs)."""
     raw = reader.read(MANIFEST_FILE)
     if raw is None:
         fail("package.missing-manifest", MISSING_MANIFEST, MANIFEST_FILE,
@@ -224,7 +226,8 @@ def validate_package(reader: PackageReader, *, package_path: str, rules: HostRul
     manifest = decode_manifest(_load_json(raw, "package.invalid-manifest", "codex.mod.json", MANIFEST_FILE))
     ui_raw = _entrypoint_bytes(reader, manifest.ui_mod)
     ui = _ui_mod(ui_raw)
-    check_identity(manifest, ui, package_path)
+    trusted = is_first_party_path(package_path) if first_party is None else first_party
+    check_identity(manifest, ui, trusted)
     check_permissions(manifest, ui)
     check_compatibility(manifest, rules)
     ui_sha = sha256_bytes(ui_raw)
@@ -264,13 +267,13 @@ def _unsupported_ui_schema(version: Any) -> None:
     fail("package.unsupported-ui-schema", message, "ui.mod.json:schemaVersion")
 
 
-def check_identity(manifest: PackageManifest, ui: UIMod, package_path: str) -> None:
+def check_identity(manifest: PackageManifest, ui: UIMod, first_party: bool) -> None:
     if manifest.schema_version != 1:
         fail("package.unsupported-schema", f"Unsupported mod package schemaVersion: {manifest.schema_version}",
              f"{MANIFEST_FILE}:schemaVersion")
     if not ID_PATTERN.match(manifest.id):
         fail("package.invalid-id", f"Invalid mod package id: {manifest.id}", f"{MANIFEST_FILE}:id")
-    if manifest.id.startswith(RESERVED_PREFIX) and not is_first_party_path(package_path):
+    if manifest.id.startswith(RESERVED_PREFIX) and not first_party:
         fail("package.reserved-id", f"Mod id {manifest.id} uses the reserved codexchat.* namespace. Only vetted "
              "first-party packages under mods/first-party may use that namespace.", f"{MANIFEST_FILE}:id")
     if not VERSION_PATTERN.match(manifest.version):

@@ -18,8 +18,13 @@ from modgate.store.db import Database
 
 
 def migrate_ext_installs(conn: sqlite3.Connection) -> None:
-    conn.executescript(
-        """
+    # Statement by statement: executescript() would COMMIT the migration's open transaction.
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+_SCHEMA = """
         CREATE TABLE ext_installs (
             id TEXT PRIMARY KEY,
             mod_id TEXT NOT NULL,
@@ -68,8 +73,7 @@ def migrate_ext_installs(conn: sqlite3.Connection) -> None:
             mod_version TEXT,
             source_host TEXT
         );
-        """
-    )
+"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,7 +167,8 @@ def granted(db: Database, install_id: str) -> set[str]:
 
 def grant(conn: sqlite3.Connection, install_id: str, mod_id: str, keys: tuple[str, ...], now: float) -> None:
     for key in keys:
-        conn.execute("INSERT OR REPLACE INTO ext_permissions VALUES (?,?,?,'granted',?)", (install_id, mod_id, key, now))
+        conn.execute("INSERT OR REPLACE INTO ext_permissions VALUES (?,?,?,'granted',?)",
+                     (install_id, mod_id, key, now))
 
 
 def allow_executable(db: Database) -> bool:

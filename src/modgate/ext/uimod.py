@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from modgate.ext.cron import cron_error
 from modgate.ext.errors import fail
@@ -90,7 +90,8 @@ class UIMod:
 
     @property
     def requested_permissions(self) -> tuple[str, ...]:
-        keys = {k for item in (*self.hooks, *self.automations) for k in item.permissions}
+        items: tuple[Hook | Automation, ...] = (*self.hooks, *self.automations)
+        keys = {k for item in items for k in item.permissions}
         return tuple(sorted(keys))
 
     @property
@@ -98,7 +99,7 @@ class UIMod:
         return bool(self.hooks or self.automations)
 
 
-def invalid(path: str, detail: str) -> Any:
+def invalid(path: str, detail: str) -> NoReturn:
     fail("package.invalid-ui-mod", f"Invalid ui.mod.json: {path}: {detail}", f"{FILE}:{path}")
 
 
@@ -270,7 +271,7 @@ def _handler(value: Any, path: str) -> Handler:
     command = obj.get("command")
     if not isinstance(command, list) or not all(isinstance(a, str) for a in command):
         invalid(f"{path}.command", "expected an array of strings")
-    argv = tuple(a.strip() for a in command if a.strip())
+    argv = tuple(str(a).strip() for a in command if str(a).strip())
     if not argv:
         invalid(f"{path}.command", "Extension handler command is empty.")
     cwd = _string(obj, "cwd", path, required=False)

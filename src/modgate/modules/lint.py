@@ -54,6 +54,7 @@ HINTS: dict[str, str] = {
     "invalid-extension-key": "Prefix the extension key with x-.",
     "invalid-extension-value": "Keep extension values plain JSON within the JSON-safety limits.",
     "module-version-downgrade": "Raise moduleVersion above the registered one, or allow the downgrade.",
+    "manifest-validation-error": "Fix the plugin manifest; detail.manifestCode names the rule.",
     "package-migration-failed": "Write the package as packageAbiVersion 1, or fix the registered migration.",
     # plugin manifest (passed through as manifest-validation-error with detail.manifestCode)
     "invalid-manifest-root": "pluginManifest must be an object: {manifestVersion, pluginId, ui}.",

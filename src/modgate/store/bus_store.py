@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from modgate.bus import Commit, Envelope, JournalEntry, _NotPending
+from modgate.bus import Commit, Envelope, JournalEntry
 from modgate.host.model import Host
 from modgate.modules.registry import REGISTRY_DOMAIN, initial_registry
 from modgate.state import JsonObject, Op, apply_ops, domains_of
@@ -41,6 +41,16 @@ class SqliteBusStore:
         self._head: tuple[int, tuple[int, str]] | None = None
         self._cache_epoch = -1
         self._ensure_state()
+        from modgate.tx.desk import TxDesk
+        from modgate.tx.engine import TxEngine
+        from modgate.tx.planners import command_planner, import_planner, remove_planner
+
+        self.tx = TxEngine(self, db.path.parent, {
+            "command": command_planner(host, self._journal_lookup),
+            "import": import_planner(host),
+            "remove": remove_planner(),
+        }, clock)
+        self.desk = TxDesk(self.tx)
 
     def _ensure_state(self) -> None:
         domains = (*self.host.state_domains, REGISTRY_DOMAIN)
@@ -112,35 +122,19 @@ class SqliteBusStore:
         return None
 
     def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
-        with self.db.atomic() as conn:
-            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM approvals").fetchone()[0]
-            approval_id = f"apr-{seq}"
-            conn.execute(
-                "INSERT INTO approvals(id, seq, created_at, command_id, role, payload, idempotency_key, status,"
-                " meta) VALUES (?,?,?,?,?,?,?, 'pending', ?)",
-                (approval_id, seq, self.clock(), item["commandId"], item["role"],
-                 orjson.dumps(item["payload"]).decode(), item.get("idempotencyKey"),
-                 orjson.dumps({k: item[k] for k in ("meta", "mutationScope", "auditTag", "correlationId")}).decode()),
-            )
-            self.append_audit(conn, [*events, AuditEvent(
-                event_type="dispatch-approval-required", correlation_id=item["correlationId"],
-                command_id=item["commandId"], role=item["role"], data={"approvalId": approval_id})], self.clock())
-        return approval_id
+        return self.desk.enqueue(item, events)
 
     def approval(self, approval_id: str) -> JsonObject | None:
-        rows = self.db.query(f"SELECT {_APPROVAL_COLUMNS} FROM approvals WHERE id=?", (approval_id,))
-        return _approval_dict(rows[0]) if rows else None
+        return self.desk.item(approval_id)
 
     def approvals(self, status: str | None = None) -> list[JsonObject]:
-        sql = f"SELECT {_APPROVAL_COLUMNS} FROM approvals"
-        rows = self.db.query(sql + " WHERE status=? ORDER BY seq", (status,)) if status else self.db.query(
-            sql + " ORDER BY seq")
-        return [_approval_dict(r) for r in rows]
+        return self.desk.items(status)
 
     def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None:
-        with self.db.atomic() as conn:
-            _decide(conn, decision, self.clock())
-            self.append_audit(conn, events, self.clock())
+        raise NotImplementedError("the SQLite store decides through its transaction desk")
+
+    def _journal_lookup(self, action: str, scope: str) -> tuple[int, list[Op]] | None:
+        return find_edit(self.db.conn, scope, undo=action == "undo")
 
     # -- journal ----------------------------------------------------------------------------------
     def journal(self, limit: int = 50) -> list[JsonObject]:
@@ -154,30 +148,14 @@ class SqliteBusStore:
         return out
 
 
-_APPROVAL_COLUMNS = (
-    "id, created_at, command_id, role, payload, idempotency_key, status, decided_at, decided_by, result, meta"
-)
-
-
-def _approval_dict(row: tuple[Any, ...]) -> JsonObject:
-    (approval_id, created_at, command_id, role, payload, key, status, decided_at, decided_by, result, meta) = row
-    extra = orjson.loads(meta)
-    return {
-        "id": approval_id, "createdAt": created_at, "commandId": command_id, "role": role,
-        "payload": orjson.loads(payload), "idempotencyKey": key, "status": status, "decidedAt": decided_at,
-        "decidedBy": decided_by, "result": orjson.loads(result) if result else None,
-        "mutationScope": extra.get("mutationScope"), "auditTag": extra.get("auditTag"),
-        "correlationId": extra.get("correlationId"), "meta": extra.get("meta", {}),
-    }
-
-
-def _decide(conn: Any, decision: tuple[str, str, str, Envelope], now: float) -> None:
-    approval_id, status, approver, result = decision
-    cur = conn.execute(
-        "UPDATE approvals SET status=?, decided_at=?, decided_by=?, result=? WHERE id=? AND status='pending'",
-        (status, now, approver, orjson.dumps(result).decode(), approval_id))
-    if cur.rowcount != 1:
-        raise _NotPending(approval_id)
+def find_edit(conn: Any, scope: str, *, undo: bool) -> tuple[int, list[Op]] | None:
+    """The edit undo would reverse (newest done; its inverse) or redo would replay (oldest undone)."""
+    row = conn.execute(
+        f"SELECT seq, ops, inverse FROM journal WHERE scope=? AND kind='edit' AND status=? ORDER BY seq"
+        f" {'DESC' if undo else 'ASC'} LIMIT 1", (scope, "done" if undo else "undone")).fetchone()
+    if row is None:
+        return None
+    return row[0], _ops_from(row[2] if undo else row[1])
 
 
 class _SqliteSession:
@@ -188,20 +166,11 @@ class _SqliteSession:
         self.state = state
         self.new_cache: tuple[int, JsonObject] | None = None
 
-    def _find(self, scope: str, status: str, newest: bool) -> tuple[int, list[Op]] | None:
-        order = "DESC" if newest else "ASC"
-        row = self._conn.execute(
-            f"SELECT seq, ops, inverse FROM journal WHERE scope=? AND kind='edit' AND status=? ORDER BY seq {order}"
-            " LIMIT 1", (scope, status)).fetchone()
-        if row is None:
-            return None
-        return row[0], _ops_from(row[2] if newest else row[1])
-
     def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
-        return self._find(scope, "done", newest=True)
+        return find_edit(self._conn, scope, undo=True)
 
     def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None:
-        return self._find(scope, "undone", newest=False)
+        return find_edit(self._conn, scope, undo=False)
 
     def commit(self, commit: Commit) -> int:
         conn, now = self._conn, self._store.clock()
@@ -212,8 +181,6 @@ class _SqliteSession:
             self._write_journal(commit.journal, now, revision)
         for seq, status in commit.journal_status:
             conn.execute("UPDATE journal SET status=? WHERE seq=?", (status, seq))
-        if commit.decision is not None:
-            _decide(conn, commit.decision, now)
         self._store.append_audit(conn, commit.events, now)
         if commit.idempotency is not None:
             key, envelope, expires = commit.idempotency

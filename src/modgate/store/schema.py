@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from modgate.caps_store import migrate_capability_grants
 from modgate.ext.records import migrate_ext_installs
 from modgate.store.db import Migration
 
@@ -43,20 +44,6 @@ def _core(conn: sqlite3.Connection) -> None:
             revision INTEGER NOT NULL
         );;
         CREATE INDEX journal_undo ON journal(scope, status, seq);;
-        CREATE TABLE approvals (
-            id TEXT PRIMARY KEY,
-            seq INTEGER NOT NULL,
-            created_at REAL NOT NULL,
-            command_id TEXT NOT NULL,
-            role TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            idempotency_key TEXT,
-            status TEXT NOT NULL,
-            decided_at REAL,
-            decided_by TEXT,
-            result TEXT,
-            meta TEXT NOT NULL
-        );;
         CREATE TABLE idempotency (key TEXT PRIMARY KEY, result TEXT NOT NULL, expires_at REAL NOT NULL);;
         CREATE TABLE audit (
             seq INTEGER PRIMARY KEY,
@@ -77,7 +64,15 @@ def _core(conn: sqlite3.Connection) -> None:
     )
 
 
+def _transactions(conn: sqlite3.Connection) -> None:
+    from modgate.tx.schema import transactions_tables
+
+    transactions_tables(conn)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", _core),
+    ("0200_transactions", _transactions),
     ("0100_ext_installs", migrate_ext_installs),
+    ("0300_capability_grants", migrate_capability_grants),
 ]

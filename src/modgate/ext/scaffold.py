@@ -1,0 +1,66 @@
+"""``modgate mod init``: write a new package that validates as written.
+
+Like CodexChat's "Create Sample", ``integrity`` is left unset so editing ``ui.mod.json`` while
+iterating does not cause checksum drift; permissions are derived from the hooks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from modgate import jsonsafe
+from modgate.ext.errors import fail
+from modgate.ext.manifest import ID_PATTERN, MANIFEST_FILE
+
+HOOK_SCRIPT = """#!/bin/sh
+# Reads one JSON line (the event) on stdin; prints one JSON line.
+read -r _event
+printf '%s\\n' '{"ok": true, "modsBar": {"markdown": "Turn completed."}}'
+"""
+
+
+def default_id(directory: Path) -> str:
+    name = re.sub(r"[^a-z0-9]+", "-", directory.resolve().name.lower()).strip("-")
+    return f"local.{name or 'mod'}"
+
+
+def sample_files(mod_id: str, name: str, with_hook: bool) -> dict[str, str]:
+    ui: dict[str, Any] = {"schemaVersion": 1, "manifest": {"id": mod_id, "name": name, "version": "0.1.0"},
+                          "theme": {}}
+    permissions: list[str] = []
+    files = {"README.md": f"# {name}\n\nA modgate / CodexChat extension mod. See docs/extensions.md.\n"}
+    if with_hook:
+        ui["hooks"] = [{"id": "turn-summary", "event": "turn.completed",
+                        "handler": {"command": ["sh", "scripts/hook.sh"], "cwd": "."},
+                        "permissions": {"projectRead": True}, "timeoutMs": 8000, "debounceMs": 0}]
+        ui["uiSlots"] = {"modsBar": {"enabled": True, "title": name,
+                                     "source": {"type": "handlerOutput", "hookId": "turn-summary"}}}
+        permissions = ["projectRead"]
+        files["scripts/hook.sh"] = HOOK_SCRIPT
+    package = {"schemaVersion": 1, "id": mod_id, "name": name, "version": "0.1.0",
+               "description": f"{name}.", "entrypoints": {"uiMod": "ui.mod.json"}, "permissions": permissions,
+               "compatibility": {"platforms": ["*"]}}
+    files[MANIFEST_FILE] = jsonsafe.dumps_pretty(package)
+    files["ui.mod.json"] = jsonsafe.dumps_pretty(ui)
+    return files
+
+
+def write_package(directory: Path, mod_id: str | None, *, with_hook: bool) -> list[str]:
+    ident = mod_id or default_id(directory)
+    if not ID_PATTERN.match(ident):
+        fail("package.invalid-id", f"Invalid mod package id: {ident}", "--id")
+    if (directory / MANIFEST_FILE).exists():
+        fail("package.exists", f"{directory / MANIFEST_FILE} already exists; not overwriting it.",
+             str(directory))
+    name = ident.rsplit(".", 1)[-1].replace("-", " ").title()
+    files = sample_files(ident, name, with_hook)
+    for rel, text in sorted(files.items()):
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if rel.endswith(".sh"):
+            os.chmod(path, 0o755)
+    return sorted(files)

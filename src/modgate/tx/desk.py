@@ -1,0 +1,95 @@
+"""The approval desk: the bus's approval queue as a view over pending transactions.
+
+A student's or agent's approval-gated dispatch becomes a transaction (track ``command``) with
+its own preview; ``modgate approvals`` and ``modgate tx`` list the same items. Approving an
+item approves its current preview and applies exactly that preview; if the state moved on since
+(stale base), a fresh preview is made and the host is asked to approve again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modgate.auditevent import AuditEvent
+from modgate.tx import machine as m
+from modgate.tx.engine import TxEngine, TxError
+
+Envelope = dict[str, Any]
+STATUS = {m.APPROVAL_PENDING: "pending", m.APPLIED: "approved", m.ROLLED_BACK: "rolled-back",
+          m.REJECTED: "rejected", m.FAILED_PRE_APPLY: "failed", m.FAILED_TERMINAL: "failed"}
+
+
+def _fail(code: str, command_id: str, message: str, **extra: Any) -> Envelope:
+    return {"ok": False, "code": code, "commandId": command_id, "error": message, "message": message,
+            **{k: v for k, v in extra.items() if v is not None}}
+
+
+class TxDesk:
+    def __init__(self, engine: TxEngine) -> None:
+        self.engine = engine
+
+    def enqueue(self, item: dict[str, Any], events: list[AuditEvent]) -> str:
+        recipe = {"commandId": item["commandId"], "payload": item["payload"], "role": item["role"]}
+        with self.engine.db.atomic() as conn:
+            shown = self.engine.preview(track="command", kind="command", recipe=recipe,
+                                        title=f"{item['role']} → {item['commandId']}", requested_by=item["role"],
+                                        requested_role=item["role"])
+            tx_id = str(shown["txId"])
+            done = AuditEvent(event_type="dispatch-approval-required", correlation_id=item["correlationId"],
+                              command_id=item["commandId"], role=item["role"], data={"approvalId": tx_id})
+            self.engine.store.append_audit(conn, [*events, done], self.engine.clock())
+        return tx_id
+
+    def item(self, approval_id: str) -> dict[str, Any] | None:
+        try:
+            shown = self.engine.show(approval_id)
+        except TxError:
+            return None
+        return self._as_item(shown)
+
+    def items(self, status: str | None) -> list[dict[str, Any]]:
+        state = m.APPROVAL_PENDING if status == "pending" else None
+        return [self._as_item(tx) for tx in self.engine.list_tx(state=state)]
+
+    @staticmethod
+    def _as_item(tx: dict[str, Any]) -> dict[str, Any]:
+        plan = tx.get("plan") or {}
+        return {"id": tx["txId"], "txId": tx["txId"], "status": STATUS.get(tx["state"], tx["state"].lower()),
+                "state": tx["state"], "track": tx["track"], "kind": tx["kind"], "title": tx["title"],
+                "role": tx["requestedRole"], "commandId": plan.get("commandId", f"tx:{tx['kind']}"),
+                "payload": plan.get("payload"), "previewHash": tx["previewHash"], "attemptNo": tx["attemptNo"]}
+
+    def approve(self, approval_id: str, approver: str) -> Envelope:
+        item = self.item(approval_id)
+        if item is None:
+            return _fail("approval-not-found", "", f"no approval item {approval_id!r}", approvalId=approval_id)
+        if item["state"] != m.APPROVAL_PENDING:
+            return _fail("approval-not-pending", item["commandId"], f"{approval_id} is {item['status']}",
+                         approvalId=approval_id)
+        approval = self.engine.approve(approval_id, approver_id=approver)
+        try:
+            applied = self.engine.apply(approval_id, approval_token=approval["approvalToken"], requested_by=approver)
+        except TxError as exc:
+            if exc.code != "tx-stale-base":
+                raise
+            fresh = self.engine.refresh(approval_id, actor=(approver, "host"))
+            return _fail("tx-stale-base", item["commandId"], f"{exc.message}; a fresh preview"
+                         f" ({fresh['previewHash']}) is waiting: review and approve {approval_id} again",
+                         approvalId=approval_id, txId=approval_id, previewHash=fresh["previewHash"])
+        plan = applied["plan"]
+        if "commandId" not in plan:
+            return {**applied, "approvalId": approval_id}
+        return {"ok": True, "code": "executed", "commandId": plan["commandId"], "auditTag": plan.get("auditTag"),
+                "result": plan.get("result"), "approvalId": approval_id, "txId": approval_id,
+                "commitId": applied["commitId"]}
+
+    def reject(self, approval_id: str, approver: str, reason: str) -> Envelope:
+        item = self.item(approval_id)
+        if item is None:
+            return _fail("approval-not-found", "", f"no approval item {approval_id!r}", approvalId=approval_id)
+        if item["state"] != m.APPROVAL_PENDING:
+            return _fail("approval-not-pending", item["commandId"], f"{approval_id} is {item['status']}",
+                         approvalId=approval_id)
+        self.engine.reject(approval_id, approver_id=approver, reason=reason)
+        return {"ok": True, "code": "rejected", "commandId": item["commandId"], "approvalId": approval_id,
+                "txId": approval_id}

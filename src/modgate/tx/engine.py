@@ -1,0 +1,523 @@
+"""The transaction protocol over SQLite: preview → approve → apply → rollback, and recovery.
+
+Every persistent change that needs a human's approval runs through here: a student's or an
+agent's queued command (track ``command``), a heavy import (track ``heavy``), an extension
+install (track ``extension``), a light user's request (track ``light``). A transaction holds a
+*recipe* (what to do); a *planner* turns the recipe and the current state into ops; the ops are
+previewed (``tx-preview/v1``), approved with a token bound to that exact preview, applied in one
+SQLite transaction (state + journal + commit log + history + audit), and rolled back from the
+inverse ops recorded in the commit log at apply time.
+
+Crash safety: APPLYING / ROLLBACK_PENDING are recorded durably before the work starts and the
+work commits together with its end state, so ``recover()`` can always decide from the commit
+log whether the work happened. ``MODGATE_CRASH_AT=<boundary>`` kills the process at a step
+boundary (used by the crash-injection tests).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from modgate.auditevent import AuditEvent
+from modgate.bus import Commit, JournalEntry
+from modgate.errors import ModgateError, Problem
+from modgate.jsonsafe import sha256_hex
+from modgate.state import MISSING, JsonObject, Op, apply_ops, domains_of, get_path, inverse_ops
+from modgate.store.bus_store import SqliteBusStore
+from modgate.tx import machine as m
+from modgate.tx import tokens
+from modgate.tx.preview import build_preview
+
+Planner = Callable[[JsonObject, JsonObject], "Plan"]
+DEFAULT_TTL_S = 15 * 60
+BOUNDARIES = (
+    "apply:before-applying", "apply:after-applying", "apply:before-commit", "apply:after-commit",
+    "rollback:before-pending", "rollback:after-pending", "rollback:before-commit", "rollback:after-commit",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """What a recipe does to a given state: the ops plus facts for the journal and display."""
+
+    ops: list[Op]
+    scope: str
+    info: JsonObject
+
+
+class TxError(ModgateError):
+    """A coded refusal of the transaction protocol."""
+
+
+def _err(code: str, message: str, path: str = "tx", **detail: Any) -> TxError:
+    return TxError(Problem(code=code, path=path, message=message, detail=detail))
+
+
+def crash_point(name: str) -> None:
+    """Die here, hard, when MODGATE_CRASH_AT names this boundary (crash-injection tests)."""
+    if os.environ.get("MODGATE_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _ops_json(ops: list[Op]) -> str:
+    return orjson.dumps([op.to_dict() for op in ops]).decode()
+
+
+def _ops(text: str) -> list[Op]:
+    return [Op.from_dict(d) for d in orjson.loads(text)]
+
+
+def load_key(home: Path) -> bytes:
+    """The approval signing key, created on first use with mode 0600."""
+    path = home / "keys" / "approval.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+    os.chmod(path, 0o600)
+    return path.read_bytes()
+
+
+class TxEngine:
+    def __init__(self, store: SqliteBusStore, home: Path, planners: dict[str, Planner],
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.db = store.db
+        self.home = home
+        self.planners = planners
+        self.clock = clock
+        self._key: bytes | None = None
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            self._key = load_key(self.home)
+        return self._key
+
+    # -- reading ------------------------------------------------------------------------------
+    def _row(self, tx_id: str) -> JsonObject:
+        rows = self.db.query(
+            "SELECT tx_id, track, kind, title, recipe, requested_by, requested_role, state, attempt_no, result,"
+            " created_at FROM tx WHERE tx_id=?", (tx_id,))
+        if not rows:
+            raise _err("tx-not-found", f"no transaction {tx_id!r}", "txId")
+        keys = ("txId", "track", "kind", "title", "recipe", "requestedBy", "requestedRole", "state", "attemptNo",
+                "result", "createdAt")
+        row = dict(zip(keys, rows[0], strict=True))
+        row["recipe"] = orjson.loads(row["recipe"])
+        row["result"] = orjson.loads(row["result"]) if row["result"] else None
+        return row
+
+    def _attempt(self, tx_id: str, attempt_no: int) -> JsonObject:
+        rows = self.db.query(
+            "SELECT base_revision, candidate_revision, preview, preview_hash, ops, plan_info FROM tx_attempts"
+            " WHERE tx_id=? AND attempt_no=?", (tx_id, attempt_no))
+        if not rows:
+            raise _err("tx-not-found", f"transaction {tx_id} has no attempt {attempt_no}", "attemptNo")
+        base, candidate, preview, digest, ops, info = rows[0]
+        return {"baseRevision": base, "candidateRevision": candidate, "preview": orjson.loads(preview),
+                "previewHash": digest, "ops": _ops(ops), "info": orjson.loads(info)}
+
+    def show(self, tx_id: str) -> JsonObject:
+        tx = self._row(tx_id)
+        attempt = self._attempt(tx_id, tx["attemptNo"])
+        history = [dict(zip(("seq", "attemptNo", "at", "prevState", "nextState", "actorId", "actorRole", "code",
+                             "message"), r, strict=True))
+                   for r in self.db.query("SELECT seq, attempt_no, at, prev_state, next_state, actor_id, actor_role,"
+                                          " code, message FROM tx_history WHERE tx_id=? ORDER BY seq", (tx_id,))]
+        return {**tx, "preview": attempt["preview"], "previewHash": attempt["previewHash"],
+                "baseRevision": attempt["baseRevision"], "plan": attempt["info"], "history": history}
+
+    def list_tx(self, state: str | None = None, kind: str | None = None) -> list[JsonObject]:
+        sql = ("SELECT t.tx_id, t.track, t.kind, t.title, t.requested_by, t.requested_role, t.state, t.attempt_no,"
+               " t.created_at, a.preview_hash, a.plan_info FROM tx t JOIN tx_attempts a"
+               " ON a.tx_id=t.tx_id AND a.attempt_no=t.attempt_no")
+        where, params = [], []
+        if state:
+            where.append("t.state=?")
+            params.append(state)
+        if kind:
+            where.append("t.kind=?")
+            params.append(kind)
+        sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY t.seq"
+        keys = ("txId", "track", "kind", "title", "requestedBy", "requestedRole", "state", "attemptNo", "createdAt",
+                "previewHash", "plan")
+        out = []
+        for row in self.db.query(sql, params):
+            item = dict(zip(keys, row, strict=True))
+            item["plan"] = orjson.loads(item["plan"])
+            out.append(item)
+        return out
+
+    # -- audit and transitions -----------------------------------------------------------------
+    def _transition(self, conn: Any, tx: JsonObject, nxt: str, *, actor: tuple[str, str], stage: str,
+                    fields: JsonObject | None = None, code: str | None = None, message: str | None = None,
+                    idempotency_key: str | None = None) -> None:
+        m.check_transition(tx["state"], nxt, tx["txId"])
+        now = self.clock()
+        conn.execute("UPDATE tx SET state=?, attempt_no=? WHERE tx_id=?", (nxt, tx["attemptNo"], tx["txId"]))
+        conn.execute("INSERT INTO tx_history(tx_id, attempt_no, at, prev_state, next_state, actor_id, actor_role,"
+                     " code, message) VALUES (?,?,?,?,?,?,?,?,?)",
+                     (tx["txId"], tx["attemptNo"], now, tx["state"], nxt, actor[0], actor[1], code, message))
+        envelope = {"eventId": f"evt-{secrets.token_hex(8)}", "timestamp": _iso(now), "txId": tx["txId"],
+                    "attemptNo": tx["attemptNo"], "track": tx["track"], "stage": stage, "prevState": tx["state"],
+                    "nextState": nxt, "actorId": actor[0], "actorRole": actor[1],
+                    "requestId": f"req-{secrets.token_hex(6)}", "idempotencyKey": idempotency_key, **(fields or {})}
+        self.store.append_audit(conn, [AuditEvent(event_type=f"tx.{stage}", correlation_id=tx["txId"],
+                                                  role=actor[1], data=envelope)], now)
+        tx["state"] = nxt
+
+    def _fail(self, tx: JsonObject, nxt: str, code: str, message: str, actor: tuple[str, str], *,
+              error_class: str = "recoverable", recovery: str = "re-preview and approve again") -> None:
+        with self.db.atomic() as conn:
+            self._transition(conn, tx, nxt, actor=actor, stage="failure", code=code, message=message, fields={
+                "errorCode": code, "errorClass": error_class, "message": message,
+                "safeToRetry": error_class == "recoverable", "recoveryAction": recovery})
+
+    # -- preview --------------------------------------------------------------------------------
+    def _revisions(self, domains: set[str]) -> str:
+        revs = self.store.domain_revisions()
+        return ",".join(f"{d}={revs.get(d, 0)}" for d in sorted(domains))
+
+    def _plan(self, tx: JsonObject, state: JsonObject) -> Plan:
+        planner = self.planners.get(tx["kind"])
+        if planner is None:
+            raise _err("tx-unknown-kind", f"no planner for transactions of kind {tx['kind']!r}", "kind")
+        return planner(state, tx["recipe"])
+
+    def preview(self, *, track: str, kind: str, recipe: JsonObject, title: str, requested_by: str = "host",
+                requested_role: str = "host") -> JsonObject:
+        """Create a transaction and its first preview; it waits in APPROVAL_PENDING.
+
+        A recipe that cannot be planned (the planner raises a coded error) creates nothing.
+        """
+        with self.db.atomic() as conn:  # plan under the write lock: the base cannot move meanwhile
+            state = self.store.state()
+            plan = self._plan({"kind": kind, "recipe": recipe}, state)
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM tx").fetchone()[0]
+            tx: JsonObject = {"txId": f"tx-{seq}", "track": track, "kind": kind, "state": m.RECEIVED,
+                              "attemptNo": 1}
+            conn.execute("INSERT INTO tx(tx_id, seq, created_at, track, kind, title, recipe, requested_by,"
+                         " requested_role, state, attempt_no) VALUES (?,?,?,?,?,?,?,?,?,?,1)",
+                         (tx["txId"], seq, self.clock(), track, kind, title, orjson.dumps(recipe).decode(),
+                          requested_by, requested_role, m.RECEIVED))
+            self._attempt_preview(conn, tx, plan, state, (requested_by, requested_role))
+        return self.show(tx["txId"])
+
+    def _attempt_preview(self, conn: Any, tx: JsonObject, plan: Plan, state: JsonObject,
+                         actor: tuple[str, str]) -> None:
+        self._transition(conn, tx, m.PREVIEWING, actor=actor, stage="preview")
+        touched = domains_of(plan.ops) or {plan.scope}
+        base = self._revisions(touched)
+        candidate = ",".join(f"{p.split('=')[0]}={int(p.split('=')[1]) + 1}" for p in base.split(","))
+        preview = build_preview(tx_id=tx["txId"], attempt_no=tx["attemptNo"], track=tx["track"],
+                                base_revision=base, candidate_revision=candidate,
+                                generated_at=_iso(self.clock()), before=state, ops=plan.ops)
+        conn.execute("INSERT INTO tx_attempts(tx_id, attempt_no, created_at, base_revision, candidate_revision,"
+                     " preview, preview_hash, ops, plan_info) VALUES (?,?,?,?,?,?,?,?,?)",
+                     (tx["txId"], tx["attemptNo"], self.clock(), base, candidate, orjson.dumps(preview).decode(),
+                      preview["previewHash"], _ops_json(plan.ops),
+                      orjson.dumps({**plan.info, "scope": plan.scope}).decode()))
+        fields = {"baseRevision": base, "candidateRevision": candidate, "previewHash": preview["previewHash"],
+                  "entryCount": len(preview["entries"]), "summary": preview["summary"]}
+        self._transition(conn, tx, m.PREVIEW_READY, actor=actor, stage="preview", fields=fields)
+        self._transition(conn, tx, m.APPROVAL_PENDING, actor=actor, stage="preview", fields=fields)
+
+    def refresh(self, tx_id: str, *, actor: tuple[str, str] = ("host", "host")) -> JsonObject:
+        """A new attempt with a fresh preview against the current state (invalidates approvals)."""
+        tx = self._row(tx_id)
+        if tx["state"] in (m.APPROVAL_PENDING, m.APPROVED):
+            self._fail(tx, m.FAILED_PRE_APPLY, "tx-preview-superseded", "a new preview was requested", actor)
+        if tx["state"] != m.FAILED_PRE_APPLY:
+            m.check_transition(tx["state"], m.PREVIEWING, tx_id)
+        with self.db.atomic() as conn:
+            state = self.store.state()
+            plan = self._plan(tx, state)
+            tx["attemptNo"] += 1
+            self._attempt_preview(conn, tx, plan, state, actor)
+        return self.show(tx_id)
+
+    # -- approval -------------------------------------------------------------------------------
+    def approve(self, tx_id: str, *, preview_hash: str | None = None, approver_id: str = "host",
+                approver_role: str = "host", ttl_s: int = DEFAULT_TTL_S) -> JsonObject:
+        if approver_role != "host":
+            raise _err("tx-approver-not-allowed", f"a {approver_role} cannot approve; only the host can",
+                       "approverRole")
+        tx = self._row(tx_id)
+        attempt = self._attempt(tx_id, tx["attemptNo"])
+        if preview_hash is not None and preview_hash != attempt["previewHash"]:
+            raise _err("tx-preview-mismatch", f"you approved preview {preview_hash}, but the current preview of"
+                       f" {tx_id} is {attempt['previewHash']}", "previewHash")
+        now = self.clock()
+        claims = {"tokenId": f"apt-{secrets.token_hex(8)}", "txId": tx_id, "attemptNo": tx["attemptNo"],
+                  "previewHash": attempt["previewHash"], "baseRevision": attempt["baseRevision"],
+                  "approverId": approver_id, "approverRole": approver_role, "expiresAt": now + ttl_s}
+        token = tokens.sign(claims, self.key)
+        with self.db.atomic() as conn:
+            self._transition(conn, tx, m.APPROVED, actor=(approver_id, approver_role), stage="approval", fields={
+                "decision": "approve", "approver": approver_id, "approvedPreviewHash": attempt["previewHash"],
+                "approvalTokenId": claims["tokenId"], "expiresAt": _iso(claims["expiresAt"])})
+            conn.execute("INSERT INTO tx_approvals(token_id, tx_id, attempt_no, preview_hash, base_revision,"
+                         " approver_id, approver_role, decided_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                         (claims["tokenId"], tx_id, tx["attemptNo"], attempt["previewHash"],
+                          attempt["baseRevision"], approver_id, approver_role, now, claims["expiresAt"]))
+        return {"ok": True, "code": "approved", "txId": tx_id, "attemptNo": tx["attemptNo"],
+                "previewHash": attempt["previewHash"], "baseRevision": attempt["baseRevision"],
+                "approvalToken": token, "approvalTokenId": claims["tokenId"], "expiresAt": _iso(claims["expiresAt"])}
+
+    def reject(self, tx_id: str, *, approver_id: str = "host", approver_role: str = "host",
+               reason: str = "") -> JsonObject:
+        if approver_role != "host":
+            raise _err("tx-approver-not-allowed", f"a {approver_role} cannot reject; only the host can",
+                       "approverRole")
+        tx = self._row(tx_id)
+        with self.db.atomic() as conn:
+            self._transition(conn, tx, m.REJECTED, actor=(approver_id, approver_role), stage="approval",
+                             fields={"decision": "reject", "approver": approver_id, "reason": reason})
+        return {"ok": True, "code": "rejected", "txId": tx_id, "attemptNo": tx["attemptNo"]}
+
+    # -- apply ----------------------------------------------------------------------------------
+    def _replay(self, key: str | None, tx_id: str, operation: str) -> JsonObject | None:
+        if not key:
+            return None
+        rows = self.db.query("SELECT tx_id, operation, result FROM tx_idempotency WHERE key=?", (key,))
+        if not rows:
+            return None
+        if rows[0][0] != tx_id or rows[0][1] != operation:
+            raise _err("tx-idempotency-conflict", f"idempotency key {key!r} was used for {rows[0][1]} of"
+                       f" {rows[0][0]}", "idempotencyKey")
+        result: JsonObject = orjson.loads(rows[0][2])
+        return {**result, "deduped": True}
+
+    def _check_not_blocked(self) -> None:
+        blocked = self.db.query("SELECT value FROM meta WHERE key='tx_blocked'")
+        if blocked and blocked[0][0]:
+            raise _err("tx-blocked", f"applies are blocked after a failed rollback of {blocked[0][0]};"
+                       " an operator must run `modgate tx unblock` after checking the state", "tx")
+
+    def apply(self, tx_id: str, *, approval_token: str, preview_hash: str | None = None,
+              idempotency_key: str | None = None, requested_by: str = "host",
+              checks: list[Callable[[JsonObject], Problem | None]] | None = None) -> JsonObject:
+        replay = self._replay(idempotency_key, tx_id, "apply")
+        if replay is not None:
+            return replay
+        tx = self._row(tx_id)
+        if tx["state"] == m.APPLIED:
+            raise _err("tx-already-applied", f"{tx_id} is already applied; pass its idempotency key to replay"
+                       " the result", "txId")
+        if tx["state"] != m.APPROVED:
+            m.check_transition(tx["state"], m.APPLYING, tx_id)
+        attempt = self._attempt(tx_id, tx["attemptNo"])
+        claims = tokens.verify(approval_token, self.key)
+        tokens.check_claims(claims, tx_id=tx_id, attempt_no=tx["attemptNo"], preview_hash=attempt["previewHash"],
+                            base_revision=attempt["baseRevision"])
+        if preview_hash is not None and preview_hash != attempt["previewHash"]:
+            raise _err("tx-preview-mismatch", "the preview hash given does not match the approved preview",
+                       "previewHash")
+        self._check_not_blocked()
+        actor = (requested_by, "host")
+        if claims["expiresAt"] < self.clock():
+            self._fail(tx, m.FAILED_PRE_APPLY, "tx-approval-expired", "the approval expired before apply", actor)
+            raise _err("tx-approval-expired", f"the approval of {tx_id} expired; approve it again", "approvalToken")
+        crash_point("apply:before-applying")
+        with self.db.atomic() as conn:
+            self._transition(conn, tx, m.APPLYING, actor=actor, stage="apply", idempotency_key=idempotency_key,
+                             fields={"approvalTokenId": claims["tokenId"]})
+        crash_point("apply:after-applying")
+        return self._apply_work(tx, attempt, claims["tokenId"], idempotency_key, actor, checks or [])
+
+    def _apply_work(self, tx: JsonObject, attempt: JsonObject, token_id: str, key: str | None,
+                    actor: tuple[str, str], checks: list[Callable[[JsonObject], Problem | None]]) -> JsonObject:
+        started = time.perf_counter()
+        ops: list[Op] = attempt["ops"]
+        touched = domains_of(ops) or {attempt["info"]["scope"]}
+        try:
+            with self.store.write() as session:
+                if self._revisions(touched) != attempt["baseRevision"]:
+                    raise _err("tx-stale-base", f"the state changed since {tx['txId']} was previewed"
+                               f" (base {attempt['baseRevision']}, now {self._revisions(touched)})", "baseRevision")
+                new_state = apply_ops(session.state, ops)
+                for check in checks:
+                    problem = check(new_state)
+                    if problem is not None:
+                        raise TxError(problem)
+                result = self._commit_apply(session, tx, attempt, ops, token_id, key, actor, started)
+            crash_point("apply:after-commit")
+            return result
+        except TxError as exc:
+            self._after_failed_apply(tx, attempt, touched, exc, actor)
+            raise
+
+    def _after_failed_apply(self, tx: JsonObject, attempt: JsonObject, touched: set[str], exc: TxError,
+                            actor: tuple[str, str]) -> None:
+        """The apply's SQLite transaction was rolled back; confirm it and record the outcome.
+
+        A capability failure inside the apply forces a rollback (task 254): outcome
+        ``rolled_back`` when the state is back at the base revision, else ``rollback_failed``,
+        which blocks every further apply until an operator runs ``modgate tx unblock``.
+        """
+        rolled_back = self._revisions(touched) == attempt["baseRevision"]
+        if exc.code.startswith("capability-"):
+            outcome = "rolled_back" if rolled_back else "rollback_failed"
+            exc.problem.detail["outcome"] = outcome
+            event = "capability.rollback.executed" if rolled_back else "capability.rollback.failed"
+            with self.db.atomic() as conn:
+                self.store.append_audit(conn, [AuditEvent(event_type=event, correlation_id=tx["txId"], role="host",
+                                                          data={"transactionId": tx["txId"], "code": exc.code,
+                                                                "outcome": outcome})], self.clock())
+        if rolled_back:
+            self._fail(tx, m.FAILED_PRE_APPLY, exc.code, exc.message, actor,
+                       recovery="run `modgate tx refresh` for a new preview, then approve again")
+            return
+        with self.db.atomic() as conn:
+            conn.execute("UPDATE meta SET value=? WHERE key='tx_blocked'", (tx["txId"],))
+            self._transition(conn, tx, m.RECOVERY_PENDING, actor=actor, stage="failure", code=exc.code)
+            self._transition(conn, tx, m.FAILED_TERMINAL, actor=actor, stage="failure", code="rollback_failed",
+                             fields={"errorCode": exc.code, "errorClass": "terminal", "message": exc.message,
+                                     "safeToRetry": False, "recoveryAction": "operator: inspect, then tx unblock"})
+
+    def _commit_apply(self, session: Any, tx: JsonObject, attempt: JsonObject, ops: list[Op], token_id: str,
+                      key: str | None, actor: tuple[str, str], started: float) -> JsonObject:
+        conn = self.db.conn
+        inverse = inverse_ops(session.state, ops)
+        info = attempt["info"]
+        # A queued undo/redo applies its journal entry's ops and moves that entry's status, like
+        # the bus does; everything else is a new edit that undo can later reverse.
+        action = {"undo": ("undo", "undone"), "redo": ("redo", "done")}.get(info.get("commandId", ""))
+        ref = info.get("journalSeq") if action else None
+        journal = JournalEntry(command_id=info.get("commandId", f"tx:{tx['kind']}"), role=tx.get("requestedRole",
+                               "host"), scope=info["scope"], kind=action[0] if action and ref else "edit", ops=ops,
+                               inverse=inverse, ref_seq=ref) if ops else None
+        statuses = [(ref, action[1])] if action and ref else []
+        session.commit(Commit(ops=ops, journal=journal, events=[], journal_status=statuses))
+        journal_seq = conn.execute("SELECT MAX(seq) FROM journal").fetchone()[0] if journal else None
+        sequence = conn.execute("SELECT COALESCE(MAX(commit_sequence), 0) + 1 FROM tx_commits").fetchone()[0]
+        commit_id = f"cmt-{sequence}"
+        write_set = "sha256:" + sha256_hex([op.to_dict() for op in ops])
+        conn.execute("INSERT INTO tx_commits(commit_id, commit_sequence, tx_id, attempt_no, operation, created_at,"
+                     " write_set_hash, ops, inverse, journal_seq) VALUES (?,?,?,?, 'apply', ?,?,?,?,?)",
+                     (commit_id, sequence, tx["txId"], tx["attemptNo"], self.clock(), write_set, _ops_json(ops),
+                      _ops_json(inverse), journal_seq))
+        result = {"ok": True, "code": "applied", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
+                  "commitId": commit_id, "revision": self._revisions(domains_of(ops) or {info["scope"]}),
+                  "entryCount": len(attempt["preview"]["entries"]), "plan": info}
+        self._transition(conn, tx, m.APPLIED, actor=actor, stage="apply", idempotency_key=key, fields={
+            "approvalTokenId": token_id, "writeSetHash": write_set, "commitId": commit_id,
+            "commitSequence": sequence, "durationMs": round((time.perf_counter() - started) * 1000, 3)})
+        conn.execute("UPDATE tx SET result=? WHERE tx_id=?", (orjson.dumps(result).decode(), tx["txId"]))
+        if key:
+            conn.execute("INSERT INTO tx_idempotency(key, tx_id, attempt_no, operation, result) VALUES (?,?,?,?,?)",
+                         (key, tx["txId"], tx["attemptNo"], "apply", orjson.dumps(result).decode()))
+        crash_point("apply:before-commit")
+        return result
+
+    # -- rollback -------------------------------------------------------------------------------
+    def rollback(self, tx_id: str, *, reason: str = "", idempotency_key: str | None = None,
+                 requested_by: str = "host") -> JsonObject:
+        replay = self._replay(idempotency_key, tx_id, "rollback")
+        if replay is not None:
+            return replay
+        tx = self._row(tx_id)
+        if tx["state"] != m.APPLIED:
+            raise _err("tx-not-applied", f"{tx_id} is {tx['state']}; only an APPLIED transaction can be rolled"
+                       " back", "txId", state=tx["state"])
+        commit = self.db.query("SELECT ops, inverse, journal_seq FROM tx_commits WHERE tx_id=? AND attempt_no=?"
+                               " AND operation='apply'", (tx_id, tx["attemptNo"]))
+        ops, inverse, journal_seq = _ops(commit[0][0]), _ops(commit[0][1]), commit[0][2]
+        self._check_rollback_conflict(tx_id, ops, journal_seq)
+        actor = (requested_by, "host")
+        crash_point("rollback:before-pending")
+        with self.db.atomic() as conn:
+            self._transition(conn, tx, m.ROLLBACK_PENDING, actor=actor, stage="rollback",
+                             idempotency_key=idempotency_key, fields={"rollbackReason": reason})
+        crash_point("rollback:after-pending")
+        return self._rollback_work(tx, inverse, journal_seq, reason, idempotency_key, actor)
+
+    def _check_rollback_conflict(self, tx_id: str, ops: list[Op], journal_seq: int | None) -> None:
+        # Inverse ops restore "before" values; if a later change touched the same paths they would
+        # silently overwrite it, so the current values must still be the ones this apply wrote.
+        state = self.store.state()
+        for op in ops:
+            expected = MISSING if op.op == "remove" else op.value
+            if get_path(state, op.path) != expected:
+                raise _err("tx-rollback-conflict", f"{op.path} changed after {tx_id} was applied; rolling back"
+                           " would overwrite a later change", op.path)
+        if journal_seq is not None:
+            status = self.db.query("SELECT status FROM journal WHERE seq=?", (journal_seq,))
+            if status and status[0][0] != "done":
+                raise _err("tx-rollback-conflict", f"the change of {tx_id} was already undone", "journal")
+
+    def _rollback_work(self, tx: JsonObject, inverse: list[Op], journal_seq: int | None, reason: str,
+                       key: str | None, actor: tuple[str, str]) -> JsonObject:
+        started = time.perf_counter()
+        with self.store.write() as session:
+            conn = self.db.conn
+            session.commit(Commit(ops=inverse, journal=None, events=[]))
+            if journal_seq is not None:
+                conn.execute("UPDATE journal SET status='reverted' WHERE seq=?", (journal_seq,))
+            sequence = conn.execute("SELECT COALESCE(MAX(commit_sequence), 0) + 1 FROM tx_commits").fetchone()[0]
+            commit_id = f"cmt-{sequence}"
+            write_set = "sha256:" + sha256_hex([op.to_dict() for op in inverse])
+            conn.execute("INSERT INTO tx_commits(commit_id, commit_sequence, tx_id, attempt_no, operation,"
+                         " created_at, write_set_hash, ops, inverse, journal_seq) VALUES (?,?,?,?, 'rollback',"
+                         " ?,?,?, '[]', ?)", (commit_id, sequence, tx["txId"], tx["attemptNo"], self.clock(),
+                                              write_set, _ops_json(inverse), journal_seq))
+            result = {"ok": True, "code": "rolled-back", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
+                      "commitId": commit_id, "reason": reason}
+            self._transition(conn, tx, m.ROLLED_BACK, actor=actor, stage="rollback", idempotency_key=key, fields={
+                "rollbackReason": reason, "inverseWriteSetHash": write_set, "rollbackCommitId": commit_id,
+                "durationMs": round((time.perf_counter() - started) * 1000, 3)})
+            if key:
+                conn.execute("INSERT INTO tx_idempotency(key, tx_id, attempt_no, operation, result)"
+                             " VALUES (?,?,?,?,?)", (key, tx["txId"], tx["attemptNo"], "rollback",
+                                                     orjson.dumps(result).decode()))
+            crash_point("rollback:before-commit")
+        crash_point("rollback:after-commit")
+        return result
+
+    # -- recovery and operator actions -------------------------------------------------------------
+    def recover(self) -> list[JsonObject]:
+        """Reconcile attempts left in APPLYING / ROLLBACK_PENDING from the durable commit log."""
+        done = []
+        for (tx_id,) in self.db.query("SELECT tx_id FROM tx WHERE state IN (?, ?) ORDER BY seq",
+                                      (m.APPLYING, m.ROLLBACK_PENDING)):
+            tx = self._row(tx_id)
+            operation = "apply" if tx["state"] == m.APPLYING else "rollback"
+            committed = self.db.query("SELECT commit_id FROM tx_commits WHERE tx_id=? AND attempt_no=? AND"
+                                      " operation=?", (tx_id, tx["attemptNo"], operation))
+            actor = ("recovery", "host")
+            with self.db.atomic() as conn:
+                prev = tx["state"]
+                self._transition(conn, tx, m.RECOVERY_PENDING, actor=actor, stage="recovery")
+                if operation == "apply":
+                    # The work commits with its APPLIED state, so a missing commit means nothing was
+                    # written: the approval still holds and the apply may be retried.
+                    self._transition(conn, tx, m.APPLIED if committed else m.APPROVED, actor=actor, stage="recovery")
+                else:
+                    self._transition(conn, tx, m.ROLLED_BACK if committed else m.APPLIED, actor=actor,
+                                     stage="recovery")
+            done.append({"txId": tx_id, "from": prev, "to": tx["state"]})
+        return done
+
+    def unblock(self, operator: str = "host") -> JsonObject:
+        blocked = self.db.query("SELECT value FROM meta WHERE key='tx_blocked'")[0][0]
+        with self.db.atomic() as conn:
+            conn.execute("UPDATE meta SET value='' WHERE key='tx_blocked'")
+            self.store.append_audit(conn, [AuditEvent(event_type="tx.unblock", correlation_id=blocked or "none",
+                                                      role="host", data={"operator": operator})], self.clock())
+        return {"ok": True, "code": "unblocked", "wasBlockedBy": blocked or None}

@@ -1,0 +1,87 @@
+"""Planners: turn a transaction's recipe and the current state into ops (pure given the state).
+
+- ``command``: a queued command (a student's or an agent's): the handler is dry-run on the
+  current state through a StateView, with the same effect check as the bus;
+- ``import``: a heavy package, re-validated against the current registry, registered as one op;
+- ``remove``: unregister a module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from modgate.errors import HandlerError, PayloadError, Problem
+from modgate.host.model import Host
+from modgate.modules import registry
+from modgate.state import JsonObject, Op, StateView, inverse_ops, path_within
+from modgate.tx.engine import Plan, Planner, TxError
+
+LastEdit = Callable[[str, str], "tuple[int, list[Op]] | None"]
+
+
+def _error(code: str, message: str, path: str = "recipe", **detail: Any) -> TxError:
+    return TxError(Problem(code=code, path=path, message=message, detail=detail))
+
+
+def command_planner(host: Host, journal_lookup: LastEdit) -> Planner:
+    """``journal_lookup(action, scope)`` gives the journal entry undo/redo would use."""
+
+    def plan(state: JsonObject, recipe: JsonObject) -> Plan:
+        spec = host.commands.get(recipe["commandId"])
+        if spec is None:
+            raise _error("unknown-command", f"unknown command {recipe['commandId']!r}")
+        info = {"commandId": spec.id, "payload": recipe.get("payload"), "role": recipe.get("role", "host"),
+                "auditTag": spec.audit_tag}
+        if spec.journal_action is not None:
+            found = journal_lookup(spec.journal_action, spec.mutation_scope)
+            ops = found[1] if found else []
+            return Plan(ops=ops, scope=spec.mutation_scope, info={**info, "journalSeq": found[0] if found else None})
+        view = StateView(state)
+        payload: JsonObject = recipe.get("payload") or {}
+        try:
+            if spec.check is not None:
+                spec.check(payload, view)
+            result = spec.handler(view, payload)
+        except (HandlerError, PayloadError) as exc:
+            raise _error("command-execution-failed", f"command '{spec.id}' execution failed: {exc.message}") from exc
+        outside = [p for p in view.staged_paths if not path_within(p, spec.writes)]
+        if outside:
+            raise _error("undeclared-write", f"command '{spec.id}' wrote {outside[0]} outside its declared writes",
+                         outside[0])
+        ops = view.ops()
+        inverse_ops(state, ops)  # proves the ops apply to this state before anyone is asked to approve
+        return Plan(ops=ops, scope=spec.mutation_scope, info={**info, "result": result})
+
+    return plan
+
+
+def import_planner(host: Host) -> Planner:
+    def plan(state: JsonObject, recipe: JsonObject) -> Plan:
+        from modgate.modules.package import validate_package
+
+        current = registry.modules(state).get(str(recipe.get("package", {}).get("moduleId", "")))
+        outcome = validate_package(recipe["package"], host,
+                                   registered_version=current["moduleVersion"] if current else None,
+                                   allow_downgrade=bool(recipe.get("allowDowngrade")))
+        if outcome.problem is not None or outcome.package is None:
+            problem = outcome.problem or Problem(code="invalid-package-root", path="package", message="invalid")
+            raise TxError(problem)
+        info = {key: outcome.envelope[key] for key in ("moduleId", "moduleVersion", "replaced")}
+        return Plan(ops=registry.register_ops(state, outcome.package), scope=registry.REGISTRY_DOMAIN, info=info)
+
+    return plan
+
+
+def remove_planner() -> Planner:
+    def plan(state: JsonObject, recipe: JsonObject) -> Plan:
+        module_id = recipe["moduleId"]
+        ops = registry.remove_ops(state, module_id)
+        if not ops:
+            raise _error("module-not-found", f"no module {module_id!r} is registered", "moduleId")
+        return Plan(ops=ops, scope=registry.REGISTRY_DOMAIN, info={"moduleId": module_id})
+
+    return plan
+
+
+__all__ = ["command_planner", "import_planner", "remove_planner"]

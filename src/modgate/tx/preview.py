@@ -1,0 +1,133 @@
+"""``tx-preview/v1``: a deterministic, hashable preview of a change (task 256).
+
+The entries come from our own keyed diff: objects are compared key by key (recursively), so a
+change to ``/local/tool/penColor`` is one ``replace`` entry, not an array-index patch; arrays
+and scalars are compared as whole values. Entries are sorted by scope, entityType, entityId,
+path, op, seq; every entry states ``before`` and ``after`` explicitly (null when absent);
+``previewHash`` is the sha256 of the RFC 8785 canonical JSON of the envelope without the hash.
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from modgate.jsonsafe import canonical_bytes, sha256_hex
+from modgate.state import MISSING, JsonObject, Op, apply_ops, escape_token, get_path, split_pointer
+
+SCHEMA_VERSION = "tx-preview/v1"
+ROLES = ("agent", "host", "student")
+SECRET_MARKERS = ("secret", "token", "password", "apikey", "api_key", "credential")
+REDACTED = "[redacted]"
+
+
+def diff(before: Any, after: Any, path: str = "") -> list[tuple[str, str, Any, Any]]:
+    """Keyed diff → ``(op, path, before, after)``; MISSING marks an absent side."""
+    if before is MISSING and after is MISSING:
+        return []
+    if before is MISSING:
+        return [("add", path, MISSING, after)]
+    if after is MISSING:
+        return [("remove", path, before, MISSING)]
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: list[tuple[str, str, Any, Any]] = []
+        for key in sorted(before.keys() | after.keys()):
+            out.extend(diff(before.get(key, MISSING), after.get(key, MISSING), f"{path}/{escape_token(key)}"))
+        return out
+    if before == after and type(before) is type(after):
+        return []
+    return [("replace", path, before, after)]
+
+
+def diff_states(before: JsonObject, after: JsonObject, paths: Iterable[str]) -> list[tuple[str, str, Any, Any]]:
+    """Diff only under the written ``paths`` (each once, outermost first)."""
+    out: list[tuple[str, str, Any, Any]] = []
+    roots = sorted(set(paths), key=lambda p: (len(split_pointer(p)), p))
+    taken: list[str] = []
+    for root in roots:
+        if any(root == t or root.startswith(t + "/") for t in taken):
+            continue
+        taken.append(root)
+        out.extend(diff(get_path(before, root), get_path(after, root), root))
+    return out
+
+
+def _entity(path: str) -> tuple[str, str, str]:
+    tokens = split_pointer(path)
+    scope = tokens[0] if tokens else ""
+    if scope == "registry" and len(tokens) >= 3:
+        return scope, "module", tokens[2]
+    entity_type = tokens[1] if len(tokens) > 1 else scope
+    entity_id = tokens[2] if len(tokens) > 2 else entity_type
+    return scope, entity_type, entity_id
+
+
+def _is_secret(path: str) -> bool:
+    lowered = path.lower()
+    return any(marker in lowered for marker in SECRET_MARKERS)
+
+
+def redact(value: Any, path: str, force: bool = False) -> tuple[Any, bool]:
+    """The value as a non-host role sees it: secret-looking leaves replaced, shape kept."""
+    secret = force or _is_secret(path)
+    if isinstance(value, dict):
+        pairs = [(k, redact(v, f"{path}/{k}", secret)) for k, v in value.items()]
+        return {k: v for k, (v, _) in pairs}, any(r for _, (_, r) in pairs)
+    if isinstance(value, list):
+        items = [redact(v, f"{path}/{i}", secret) for i, v in enumerate(value)]
+        return [v for v, _ in items], any(r for _, r in items)
+    if secret and value is not None:
+        return REDACTED, True
+    return value, False
+
+
+def _role_views(path: str, before: Any, after: Any) -> JsonObject:
+    views: JsonObject = {}
+    for role in ROLES:
+        if role == "host":
+            views[role] = {"before": before, "after": after, "redacted": False}
+            continue
+        b, rb = redact(before, path)
+        a, ra = redact(after, path)
+        views[role] = {"before": b, "after": a, "redacted": rb or ra}
+    return views
+
+
+def entries_for(before: JsonObject, ops: Sequence[Op]) -> list[JsonObject]:
+    after = apply_ops(before, ops)
+    raw = diff_states(before, after, [op.path for op in ops])
+    entries = []
+    for seq, (op, path, old, new) in enumerate(raw, start=1):
+        scope, entity_type, entity_id = _entity(path)
+        old = None if old is MISSING else old
+        new = None if new is MISSING else new
+        entries.append({"seq": seq, "scope": scope, "entityType": entity_type, "entityId": entity_id,
+                        "path": path, "op": op, "before": old, "after": new,
+                        "roleViews": _role_views(path, old, new)})
+    entries.sort(key=lambda e: (e["scope"], e["entityType"], e["entityId"], e["path"], e["op"], e["seq"]))
+    return entries
+
+
+def build_preview(*, tx_id: str, attempt_no: int, track: str, base_revision: str, candidate_revision: str,
+                  generated_at: str, before: JsonObject, ops: Sequence[Op]) -> JsonObject:
+    entries = entries_for(before, ops)
+    summary = {"add": 0, "remove": 0, "replace": 0, "move": 0}
+    for entry in entries:
+        summary[entry["op"]] += 1
+    envelope: JsonObject = {
+        "schemaVersion": SCHEMA_VERSION, "txId": tx_id, "attemptNo": attempt_no, "track": track,
+        "baseRevision": base_revision, "candidateRevision": candidate_revision, "generatedAt": generated_at,
+        "entries": entries, "summary": summary,
+    }
+    envelope["previewHash"] = preview_hash(envelope)
+    return envelope
+
+
+def preview_hash(envelope: JsonObject) -> str:
+    body = {k: v for k, v in envelope.items() if k != "previewHash"}
+    return "sha256:" + sha256_hex(body)
+
+
+def canonical(envelope: JsonObject) -> bytes:
+    return canonical_bytes(envelope)
