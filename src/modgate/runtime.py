@@ -48,6 +48,7 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = 
         db.migrate(MIGRATIONS)
         the_host = get_host(host) if isinstance(host, str) else host
         store = SqliteBusStore(db, the_host)
+        store.tx.recover()  # never leave an attempt half-done after a crash
     except BaseException:
         db.close()
         raise

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "graph": ("modgate.cli.graph", "graph", "Show and verify the action graph of every module."),
     "mcp": ("modgate.cli.mcp", "mcp", "Serve commands and module actions to LLM clients over MCP (stdio)."),
     "state": ("modgate.cli.core", "state", "Show the state domains."),
+    "tx": ("modgate.cli.tx", "tx", "Transactions: list, show, approve, reject, apply, rollback, refresh."),
 }
 
 

@@ -273,12 +273,19 @@ class TxEngine:
                 "decision": "approve", "approver": approver_id, "approvedPreviewHash": attempt["previewHash"],
                 "approvalTokenId": claims["tokenId"], "expiresAt": _iso(claims["expiresAt"])})
             conn.execute("INSERT INTO tx_approvals(token_id, tx_id, attempt_no, preview_hash, base_revision,"
-                         " approver_id, approver_role, decided_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                         " approver_id, approver_role, decided_at, expires_at, token) VALUES (?,?,?,?,?,?,?,?,?,?)",
                          (claims["tokenId"], tx_id, tx["attemptNo"], attempt["previewHash"],
-                          attempt["baseRevision"], approver_id, approver_role, now, claims["expiresAt"]))
+                          attempt["baseRevision"], approver_id, approver_role, now, claims["expiresAt"], token))
         return {"ok": True, "code": "approved", "txId": tx_id, "attemptNo": tx["attemptNo"],
                 "previewHash": attempt["previewHash"], "baseRevision": attempt["baseRevision"],
                 "approvalToken": token, "approvalTokenId": claims["tokenId"], "expiresAt": _iso(claims["expiresAt"])}
+
+    def latest_token(self, tx_id: str) -> str | None:
+        """The newest approval token of the current attempt (for ``tx apply`` without --token)."""
+        tx = self._row(tx_id)
+        rows = self.db.query("SELECT token FROM tx_approvals WHERE tx_id=? AND attempt_no=? ORDER BY decided_at DESC"
+                             " LIMIT 1", (tx_id, tx["attemptNo"]))
+        return str(rows[0][0]) if rows else None
 
     def reject(self, tx_id: str, *, approver_id: str = "host", approver_role: str = "host",
                reason: str = "") -> JsonObject:

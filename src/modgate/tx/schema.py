@@ -31,7 +31,7 @@ def transactions_tables(conn: sqlite3.Connection) -> None:
         CREATE TABLE tx_approvals (
             token_id TEXT PRIMARY KEY, tx_id TEXT NOT NULL, attempt_no INTEGER NOT NULL,
             preview_hash TEXT NOT NULL, base_revision TEXT NOT NULL, approver_id TEXT NOT NULL,
-            approver_role TEXT NOT NULL, decided_at REAL NOT NULL, expires_at REAL NOT NULL
+            approver_role TEXT NOT NULL, decided_at REAL NOT NULL, expires_at REAL NOT NULL, token TEXT NOT NULL
         );;
         CREATE TABLE tx_commits (
             commit_id TEXT PRIMARY KEY, commit_sequence INTEGER NOT NULL UNIQUE,
