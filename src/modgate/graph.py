@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -111,13 +112,20 @@ def humanize(command_id: str) -> str:
 def approval_of(spec: CommandSpec) -> bool | JsonObject:
     if not spec.requires_approval:
         return False
+    return _approval_reason(spec.mutation_scope)
+
+
+@cache
+def _approval_reason(scope: str) -> JsonObject:
+    # Shared between actions (cheap for 10,000 actions); Action.to_dict copies it.
     return {
-        "reason": f"{spec.mutation_scope}-scoped command: it changes the shared {spec.mutation_scope} state, "
+        "reason": f"{scope}-scoped command: it changes the shared {scope} state, "
                   "so an agent's or student's call waits for a host's approval",
         "level": "hard",
     }
 
 
+@cache
 def surface_of(slot: str | None, ui_type: str | None) -> tuple[str, ...]:
     found = {"commandPalette"}
     if ui_type == "panel" or slot in PANEL_SLOTS:
@@ -152,37 +160,26 @@ def _unknown_command_action(action_id: str, label: str, command_id: str, surface
                   undo_command=None, surface=surface)
 
 
-def _module_steps(package: JsonObject) -> Iterator[tuple[str, str, str, Any]]:
-    """(actionId, label, commandId, payload) per binding, then per uncovered ui action."""
+def _module_steps(package: JsonObject) -> Iterator[tuple[str, str, str, Any, JsonObject]]:
+    """(actionId, label, commandId, payload, ui entry) per binding, then per uncovered ui action."""
     ui = {e["id"]: e for e in package.get("pluginManifest", {}).get("ui", [])}
     covered = set()
     for binding in package.get("commandBindings", []):
         entry = ui.get(binding.get("uiEntryId"), {})
         covered.add(binding.get("uiEntryId"))
         label = (entry.get("props") or {}).get("label") or binding["bindingId"]
-        yield binding["bindingId"], label, binding["commandId"], binding.get("payload", {})
+        yield binding["bindingId"], label, binding["commandId"], binding.get("payload", {}), entry
     for entry_id, entry in ui.items():
         action = entry.get("action")
         if action and entry_id not in covered:
             label = (entry.get("props") or {}).get("label") or entry_id
-            yield entry_id, label, action["commandId"], action.get("payload", {})
-
-
-def _entry_of(package: JsonObject, action_id: str) -> JsonObject:
-    ui = {e["id"]: e for e in package.get("pluginManifest", {}).get("ui", [])}
-    for binding in package.get("commandBindings", []):
-        if binding["bindingId"] == action_id:
-            found: JsonObject = ui.get(binding.get("uiEntryId"), {})
-            return found
-    direct: JsonObject = ui.get(action_id, {})
-    return direct
+            yield entry_id, label, action["commandId"], action.get("payload", {}), entry
 
 
 def module_graph(host: Host, entry: Mapping[str, Any]) -> ActionGraph:
     package: JsonObject = entry["package"]
     actions = []
-    for action_id, label, command_id, _payload in _module_steps(package):
-        ui = _entry_of(package, action_id)
+    for action_id, label, command_id, _payload, ui in _module_steps(package):
         surface = surface_of(ui.get("slot"), ui.get("type"))
         spec = host.command(command_id)
         if spec is None:
@@ -220,7 +217,7 @@ def dry_runs(host: Host, state: JsonObject) -> list[DryRun]:
     runs = [DryRun(module_id=HOST_MODULE_ID, action_id=s.id, command_id=s.id, payload=s.payload_example)
             for s in host.sorted_commands()]
     for entry in _enabled_modules(state):
-        for action_id, _label, command_id, payload in _module_steps(entry["package"]):
+        for action_id, _label, command_id, payload, _ui in _module_steps(entry["package"]):
             runs.append(DryRun(module_id=entry["moduleId"], action_id=action_id, command_id=command_id,
                                payload=payload))
     return runs

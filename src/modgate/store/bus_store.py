@@ -43,12 +43,13 @@ class SqliteBusStore:
         self._ensure_state()
         from modgate.tx.desk import TxDesk
         from modgate.tx.engine import TxEngine
-        from modgate.tx.planners import command_planner, import_planner, remove_planner
+        from modgate.tx.planners import command_planner, import_planner, ops_planner, remove_planner
 
         self.tx = TxEngine(self, db.path.parent, {
             "command": command_planner(host, self._journal_lookup),
             "import": import_planner(host),
             "remove": remove_planner(),
+            "ops": ops_planner((*host.state_domains, REGISTRY_DOMAIN)),
         }, clock)
         self.desk = TxDesk(self.tx)
 

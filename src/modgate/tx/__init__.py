@@ -1,0 +1,39 @@
+"""The transaction protocol, as a small Python API a host can call.
+
+    shown = preview(rt, [{"op": "replace", "path": "/local/tool/penColor", "value": "#000000"}])
+    approval = approve(rt, shown["txId"])
+    applied = apply(rt, shown["txId"], approval["approvalToken"])
+    rollback(rt, shown["txId"], reason="changed my mind")
+
+``rt`` is a :class:`modgate.runtime.Runtime`. Every function returns the protocol's JSON result
+and raises :class:`modgate.errors.ModgateError` with a documented ``tx-*`` code on refusal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from modgate.runtime import Runtime
+
+
+def preview(rt: Runtime, changes: list[dict[str, Any]], *, track: str = "light", title: str = "changes",
+            requested_by: str = "host", requested_role: str = "host") -> dict[str, Any]:
+    return rt.store.tx.preview(track=track, kind="ops", recipe={"ops": changes}, title=title,
+                               requested_by=requested_by, requested_role=requested_role)
+
+
+def approve(rt: Runtime, tx_id: str, *, preview_hash: str | None = None, approver_id: str = "host",
+            ttl_s: int = 900) -> dict[str, Any]:
+    return rt.store.tx.approve(tx_id, preview_hash=preview_hash, approver_id=approver_id, ttl_s=ttl_s)
+
+
+def apply(rt: Runtime, tx_id: str, approval_token: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+    return rt.store.tx.apply(tx_id, approval_token=approval_token, idempotency_key=idempotency_key)
+
+
+def rollback(rt: Runtime, tx_id: str, *, reason: str = "", idempotency_key: str | None = None) -> dict[str, Any]:
+    return rt.store.tx.rollback(tx_id, reason=reason, idempotency_key=idempotency_key)
+
+
+__all__ = ["apply", "approve", "preview", "rollback"]

@@ -73,6 +73,29 @@ def import_planner(host: Host) -> Planner:
     return plan
 
 
+def ops_planner(domains: tuple[str, ...]) -> Planner:
+    """Generic changes (the host API's ``preview(changes)``): JSON-Patch-like ops on known domains."""
+
+    def plan(state: JsonObject, recipe: JsonObject) -> Plan:
+        ops = []
+        for i, raw in enumerate(recipe.get("ops", [])):
+            if not _valid_change(raw, domains):
+                raise _error("tx-invalid-change", f"change {i} must be {{op: add|remove|replace, path: /<domain>/...,"
+                             f" value}} on one of the domains {', '.join(domains)}", f"changes[{i}]")
+            ops.append(Op.from_dict(raw))
+        scope = ops[0].path.split("/")[1] if ops else domains[0]
+        return Plan(ops=ops, scope=scope, info={"changeCount": len(ops)})
+
+    return plan
+
+
+def _valid_change(raw: Any, domains: tuple[str, ...]) -> bool:
+    if not isinstance(raw, dict) or raw.get("op") not in ("add", "remove", "replace"):
+        return False
+    path = raw.get("path")
+    return isinstance(path, str) and path.startswith("/") and path.split("/")[1] in domains
+
+
 def remove_planner() -> Planner:
     def plan(state: JsonObject, recipe: JsonObject) -> Plan:
         module_id = recipe["moduleId"]
@@ -84,4 +107,4 @@ def remove_planner() -> Planner:
     return plan
 
 
-__all__ = ["command_planner", "import_planner", "remove_planner"]
+__all__ = ["command_planner", "import_planner", "ops_planner", "remove_planner"]
