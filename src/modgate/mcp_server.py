@@ -227,12 +227,18 @@ def build_server(gateway: Gateway) -> Server[Any]:
 
     from modgate import __version__
 
+    listed: list[Any] = [None, None]  # (the gateway's tool list it was built from, the result)
+
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[
-            types.Tool(name=t.name, title=t.annotations["title"], description=t.description,
-                       input_schema=t.input_schema, annotations=types.ToolAnnotations.model_validate(t.annotations),
-                       _meta=t.meta)
-            for t in gateway.tools()[0]])
+        infos = gateway.tools()[0]  # a new list whenever the state revision changed
+        if listed[0] is not infos:
+            listed[:] = [infos, types.ListToolsResult(tools=[
+                types.Tool(name=t.name, title=t.annotations["title"], description=t.description,
+                           input_schema=t.input_schema,
+                           annotations=types.ToolAnnotations.model_validate(t.annotations), _meta=t.meta)
+                for t in infos])]
+        result: types.ListToolsResult = listed[1]
+        return result
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         answer = gateway.call(params.name, params.arguments)

@@ -36,7 +36,7 @@ from modgate.state import MISSING, JsonObject, Op, apply_ops, domains_of, get_pa
 from modgate.store.bus_store import SqliteBusStore
 from modgate.tx import machine as m
 from modgate.tx import tokens
-from modgate.tx.preview import build_preview
+from modgate.tx.previews import build_preview
 
 Planner = Callable[[JsonObject, JsonObject], "Plan"]
 DEFAULT_TTL_S = 15 * 60
@@ -353,9 +353,11 @@ class TxEngine:
         started = time.perf_counter()
         ops: list[Op] = attempt["ops"]
         touched = domains_of(ops) or {attempt["info"]["scope"]}
+        observed: list[str] = []  # the revisions under the write lock, before our writes
         try:
             with self.store.write() as session:
-                if self._revisions(touched) != attempt["baseRevision"]:
+                observed.append(self._revisions(touched))
+                if observed[0] != attempt["baseRevision"]:
                     raise _err("tx-stale-base", f"the state changed since {tx['txId']} was previewed"
                                f" (base {attempt['baseRevision']}, now {self._revisions(touched)})", "baseRevision")
                 new_state = apply_ops(session.state, ops)
@@ -367,10 +369,10 @@ class TxEngine:
             crash_point("apply:after-commit")
             return result
         except TxError as exc:
-            self._after_failed_apply(tx, attempt, touched, exc, actor)
+            self._after_failed_apply(tx, observed[0] if observed else None, touched, exc, actor)
             raise
 
-    def _after_failed_apply(self, tx: JsonObject, attempt: JsonObject, touched: set[str], exc: TxError,
+    def _after_failed_apply(self, tx: JsonObject, observed: str | None, touched: set[str], exc: TxError,
                             actor: tuple[str, str]) -> None:
         """The apply's SQLite transaction was rolled back; confirm it and record the outcome.
 
@@ -378,7 +380,7 @@ class TxEngine:
         ``rolled_back`` when the state is back at the base revision, else ``rollback_failed``,
         which blocks every further apply until an operator runs ``modgate tx unblock``.
         """
-        rolled_back = self._revisions(touched) == attempt["baseRevision"]
+        rolled_back = observed is None or self._revisions(touched) == observed
         if exc.code.startswith("capability-"):
             outcome = "rolled_back" if rolled_back else "rollback_failed"
             exc.problem.detail["outcome"] = outcome

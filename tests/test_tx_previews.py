@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modgate.state import MISSING, Op
-from modgate.tx.preview import build_preview, diff, entries_for, preview_hash, redact
+from modgate.tx.previews import build_preview, diff, entries_for, preview_hash, redact
 
 BASE = {"doc": {"a": 1, "b": {"c": [1, 2], "d": "x"}}, "local": {"tool": {"penColor": "#FFF"}}}
 

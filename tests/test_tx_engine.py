@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modgate import tx as txapi
+from modgate.errors import ModgateError, Problem
+from modgate.runtime import Runtime, open_runtime
+from modgate.store import audit
+
+PEN = [{"op": "replace", "path": "/local/tool/penColor", "value": "#000000"}]
+
+
+@pytest.fixture
+def rt(modgate_home: Path) -> Iterator[Runtime]:
+    runtime = open_runtime(modgate_home)
+    yield runtime
+    runtime.close()
+
+
+def _code(exc: pytest.ExceptionInfo[ModgateError]) -> str:
+    return exc.value.code
+
+
+def test_full_flow_and_rollback(rt: Runtime) -> None:
+    before = rt.store.state()
+    shown = txapi.preview(rt, PEN)
+    assert shown["state"] == "APPROVAL_PENDING" and shown["preview"]["summary"]["replace"] == 1
+    assert rt.store.state() == before  # a preview changes nothing
+    approval = txapi.approve(rt, shown["txId"])
+    applied = txapi.apply(rt, shown["txId"], approval["approvalToken"])
+    assert applied["code"] == "applied" and rt.store.state()["local"]["tool"]["penColor"] == "#000000"
+    rolled = txapi.rollback(rt, shown["txId"], reason="test")
+    assert rolled["code"] == "rolled-back" and rt.store.state() == before
+    states = [h["nextState"] for h in rt.store.tx.show(shown["txId"])["history"]]
+    assert states == ["PREVIEWING", "PREVIEW_READY", "APPROVAL_PENDING", "APPROVED", "APPLYING", "APPLIED",
+                      "ROLLBACK_PENDING", "ROLLED_BACK"]
+    assert audit.verify(rt.db)["ok"]
+    stages = [e["data"]["stage"] for e in audit.recent(rt.db, 100) if e["eventType"].startswith("tx.")]
+    assert {"preview", "approval", "apply", "rollback"} <= set(stages)
+
+
+def test_signing_key_is_private(rt: Runtime) -> None:
+    txapi.approve(rt, txapi.preview(rt, PEN)["txId"])
+    key = rt.home / "keys" / "approval.key"
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+
+
+def test_approval_of_a_cannot_apply_b(rt: Runtime) -> None:
+    a = txapi.preview(rt, PEN)
+    b = txapi.preview(rt, [{"op": "replace", "path": "/local/tool/penWidth", "value": 9}])
+    token_a = txapi.approve(rt, a["txId"])["approvalToken"]
+    txapi.approve(rt, b["txId"])
+    with pytest.raises(ModgateError) as info:
+        txapi.apply(rt, b["txId"], token_a)
+    assert _code(info) == "tx-token-mismatch"
+
+
+def test_forged_token_is_refused(rt: Runtime) -> None:
+    shown = txapi.preview(rt, PEN)
+    token = txapi.approve(rt, shown["txId"])["approvalToken"]
+    body, mac = token.split(".")
+    with pytest.raises(ModgateError) as info:
+        txapi.apply(rt, shown["txId"], body + "." + mac[::-1])
+    assert _code(info) == "tx-token-invalid"
+
+
+def test_regenerated_preview_invalidates_approval(rt: Runtime) -> None:
+    shown = txapi.preview(rt, PEN)
+    token = txapi.approve(rt, shown["txId"])["approvalToken"]
+    fresh = rt.store.tx.refresh(shown["txId"])
+    assert fresh["attemptNo"] == 2
+    with pytest.raises(ModgateError) as info:
+        txapi.apply(rt, shown["txId"], token)
+    assert _code(info) == "tx-invalid-transition"  # the new attempt waits for its own approval
+    token2 = txapi.approve(rt, shown["txId"])["approvalToken"]
+    with pytest.raises(ModgateError) as info:
+        txapi.apply(rt, shown["txId"], token)
+    assert _code(info) == "tx-token-mismatch"
+    assert txapi.apply(rt, shown["txId"], token2)["ok"]
+
+
+def test_stale_base_is_refused(rt: Runtime) -> None:
+    shown = txapi.preview(rt, PEN)
+    token = txapi.approve(rt, shown["txId"])["approvalToken"]
+    rt.bus.dispatch("setPenWidth", {"width": 3})  # the local domain moves on
+    with pytest.raises(ModgateError) as info:
+        txapi.apply(rt, shown["txId"], token)
+    assert _code(info) == "tx-stale-base"
+    assert rt.store.tx.show(shown["txId"])["state"] == "FAILED_PRE_APPLY"
+    assert rt.store.state()["local"]["tool"]["penColor"] != "#000000"
+
+
+def test_apply_idempotency(rt: Runtime) -> None:
+    shown = txapi.preview(rt, PEN)
+    token = txapi.approve(rt, shown["txId"])["approvalToken"]
+    first = txapi.apply(rt, shown["txId"], token, idempotency_key="k")
+    again = txapi.apply(rt, shown["txId"], token, idempotency_key="k")
+    assert again["deduped"] is True and again["commitId"] == first["commitId"]
+    with pytest.raises(ModgateError) as info:
+        txapi.apply(rt, shown["txId"], token, idempotency_key="other")
+    assert _code(info) == "tx-already-applied"
+
+
+def test_rollback_rules(rt: Runtime) -> None:
+    shown = txapi.preview(rt, PEN)
+    with pytest.raises(ModgateError) as info:
+        txapi.rollback(rt, shown["txId"])
+    assert _code(info) == "tx-not-applied"
+    token = txapi.approve(rt, shown["txId"])["approvalToken"]
+    txapi.apply(rt, shown["txId"], token)
+    first = txapi.rollback(rt, shown["txId"], idempotency_key="r1")
+    assert txapi.rollback(rt, shown["txId"], idempotency_key="r1")["deduped"] is True
+    with pytest.raises(ModgateError) as info:
+        txapi.rollback(rt, shown["txId"], idempotency_key="r2")
+    assert _code(info) == "tx-not-applied" and first["ok"]
+
+
+def test_rollback_refuses_to_overwrite_a_later_change(rt: Runtime) -> None:
+    shown = txapi.preview(rt, PEN)
+    txapi.apply(rt, shown["txId"], txapi.approve(rt, shown["txId"])["approvalToken"])
+    rt.bus.dispatch("setPenColor", {"color": "#123456"})
+    with pytest.raises(ModgateError) as info:
+        txapi.rollback(rt, shown["txId"])
+    assert _code(info) == "tx-rollback-conflict"
+    assert rt.store.state()["local"]["tool"]["penColor"] == "#123456"
+
+
+def test_only_the_host_approves(rt: Runtime) -> None:
+    shown = txapi.preview(rt, PEN)
+    with pytest.raises(ModgateError) as info:
+        rt.store.tx.approve(shown["txId"], approver_role="agent")
+    assert _code(info) == "tx-approver-not-allowed"
+
+
+def test_expired_approval(rt: Runtime) -> None:
+    shown = txapi.preview(rt, PEN)
+    token = txapi.approve(rt, shown["txId"], ttl_s=1)["approvalToken"]
+    real = rt.store.tx.clock
+    rt.store.tx.clock = lambda: real() + 10
+    with pytest.raises(ModgateError) as info:
+        txapi.apply(rt, shown["txId"], token)
+    assert _code(info) == "tx-approval-expired"
+    assert rt.store.tx.show(shown["txId"])["state"] == "FAILED_PRE_APPLY"
+
+
+def test_invalid_change_creates_nothing(rt: Runtime) -> None:
+    with pytest.raises(ModgateError) as info:
+        txapi.preview(rt, [{"op": "replace", "path": "/secrets/x", "value": 1}])
+    assert _code(info) == "tx-invalid-change"
+    assert rt.store.tx.list_tx() == []
+
+
+def test_capability_failure_inside_apply_rolls_back(rt: Runtime) -> None:
+    shown = txapi.preview(rt, PEN)
+    token = txapi.approve(rt, shown["txId"])["approvalToken"]
+
+    def revoked(state: dict[str, Any]) -> Problem | None:
+        return Problem(code="capability-not-granted", path="capabilities.state.write.tx", message="revoked")
+
+    with pytest.raises(ModgateError) as info:
+        rt.store.tx.apply(shown["txId"], approval_token=token, checks=[revoked])
+    assert _code(info) == "capability-not-granted" and info.value.problem.detail["outcome"] == "rolled_back"
+    assert rt.store.state()["local"]["tool"]["penColor"] != "#000000"
+    assert any(e["eventType"] == "capability.rollback.executed" for e in audit.recent(rt.db, 50))
+
+
+def test_failed_rollback_blocks_applies_until_unblocked(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = txapi.preview(rt, PEN)
+    token = txapi.approve(rt, shown["txId"])["approvalToken"]
+
+    def sneaky(state: dict[str, Any]) -> Problem | None:
+        # Simulate a rollback that did not happen: the write escapes the aborted transaction.
+        rt.db.conn.execute("UPDATE state_domains SET revision=revision+1 WHERE domain='local'")
+        rt.db.conn.execute("COMMIT")
+        rt.db.conn.execute("BEGIN IMMEDIATE")
+        return Problem(code="capability-policy-violation", path="capabilities", message="policy")
+
+    with pytest.raises(ModgateError) as info:
+        rt.store.tx.apply(shown["txId"], approval_token=token, checks=[sneaky])
+    assert info.value.problem.detail["outcome"] == "rollback_failed"
+    assert rt.store.tx.show(shown["txId"])["state"] == "FAILED_TERMINAL"
+    other = txapi.preview(rt, [{"op": "replace", "path": "/local/tool/penWidth", "value": 7}])
+    token2 = txapi.approve(rt, other["txId"])["approvalToken"]
+    with pytest.raises(ModgateError) as info:
+        txapi.apply(rt, other["txId"], token2)
+    assert _code(info) == "tx-blocked"
+    rt.store.tx.unblock()
+    assert txapi.apply(rt, other["txId"], token2)["ok"]
+
+
+def test_queued_command_is_a_transaction(rt: Runtime) -> None:
+    out = rt.bus.dispatch("insertBlock", {"block": {"id": "b1", "segments": []}}, role="student")
+    tx_id = out["approvalId"]
+    shown = rt.store.tx.show(tx_id)
+    assert shown["track"] == "command" and shown["state"] == "APPROVAL_PENDING"
+    assert any(e["path"] == "/doc/stepBlocks" for e in shown["preview"]["entries"])
+    assert [i["id"] for i in rt.store.approvals("pending")] == [tx_id]
+    assert rt.bus.approve(tx_id)["code"] == "executed"
+    assert rt.store.state()["doc"]["stepBlocks"][0]["id"] == "b1"
+    assert rt.bus.dispatch("undo")["result"]["undone"] is not None  # a tx-applied edit is undoable
+    assert rt.store.state()["doc"]["stepBlocks"] == []
+
+
+def test_queued_command_with_stale_base_asks_again(rt: Runtime) -> None:
+    tx_id = rt.bus.dispatch("setColumnCount", {"count": 3}, role="student")["approvalId"]
+    rt.bus.dispatch("addPage")  # doc moves on as the host keeps working
+    out = rt.bus.approve(tx_id)
+    assert out["code"] == "tx-stale-base" and out["previewHash"]
+    assert rt.store.tx.show(tx_id)["attemptNo"] == 2
+    assert rt.bus.approve(tx_id)["code"] == "executed"
+
+
+def test_queued_command_that_cannot_run_is_refused_now(rt: Runtime) -> None:
+    out = rt.bus.dispatch("deleteBlock", {"blockId": "missing"}, role="student")
+    assert out["code"] == "command-execution-failed"
+    assert rt.store.tx.list_tx() == []
+
+
+def test_recovery_is_a_noop_when_clean(rt: Runtime) -> None:
+    assert rt.store.tx.recover() == []
