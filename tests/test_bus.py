@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.fakehost import fake_host
 
 from modgate.bus import Bus, MemoryBusStore
 from modgate.runtime import open_runtime
-from tests.fakehost import fake_host
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.clihelp import run
+from tests.fakehost import fake_host
 
 from modgate.bus import Bus, MemoryBusStore
 from modgate.errors import StoreError
@@ -16,8 +18,6 @@ from modgate.runtime import open_runtime
 from modgate.store import audit
 from modgate.store.db import Database
 from modgate.store.schema import MIGRATIONS
-from tests.clihelp import run
-from tests.fakehost import fake_host
 
 CASES = Path(__file__).parent / "cases"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -178,7 +179,7 @@ def test_downgrade_refused_unless_allowed() -> None:
 def test_semver_precedence() -> None:
     ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
                "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "2.0.0", "2.1.0", "2.1.1"]
-    assert all(semver_lt(a, b) for a, b in zip(ordered, ordered[1:], strict=False))
+    assert all(semver_lt(a, b) for a, b in itertools.pairwise(ordered))
     assert not semver_lt("1.0.0+build.1", "1.0.0") and not semver_lt("1.0.0", "1.0.0+b")
     assert not is_semver("1.0.0\n") and not is_semver("01.0.0") and is_semver("1.0.0-0.3.7+exp.sha.5114f85")
 

@@ -6,12 +6,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from tests.clihelp import run_json
 
 from modgate.errors import StoreError
 from modgate.runtime import open_runtime
 from modgate.store.db import Database, translate
 from modgate.store.schema import MIGRATIONS
-from tests.clihelp import run_json
 
 
 def test_migrations_are_recorded_once(tmp_path: Path) -> None:

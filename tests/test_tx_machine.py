@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from modgate.errors import ModgateError
@@ -9,7 +11,7 @@ from modgate.tx import machine as m
 def test_allowed_path() -> None:
     path = [m.RECEIVED, m.PREVIEWING, m.PREVIEW_READY, m.APPROVAL_PENDING, m.APPROVED, m.APPLYING, m.APPLIED,
             m.ROLLBACK_PENDING, m.ROLLED_BACK]
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         m.check_transition(a, b)
 
 

@@ -142,6 +142,12 @@ CAPS = {
 CLI = {
     "invalid-argument": "A command-line argument is malformed (e.g. --payload is not strict JSON).",
     "internal-error": "A bug in modgate: an unexpected exception, reported without a traceback.",
+    "file-not-found": "A file named on the command line does not exist or cannot be read.",
+    "file-exists": "The file a command would create already exists.",
+    "lint-problems": "`modgate lint` found problems in the package.",
+    "module-not-found": "No imported module has that id.",
+    "contribution-not-found": "No slot contribution has that id.",
+    "approval-pending": "The change is previewed and waits for a host's approval (exit 3).",
 }
 
 # --- action graph v1.0 and the MCP server (seed 002, modgate.graph, modgate.mcp_server) ---------

@@ -16,6 +16,13 @@ from modgate import __version__
 
 # name -> (module, attribute, one-line help). Keep sorted by name.
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "click": ("modgate.cli.modules", "click_", "Click a module's slot contribution: dispatch its bound command."),
+    "import": ("modgate.cli.modules", "import_", "Import a heavy module package (validated, previewed, approved)."),
+    "lint": ("modgate.cli.modules", "lint", "Report every problem of a module package, with hints."),
+    "modules": ("modgate.cli.modules", "modules", "List imported heavy modules; `modules show ID`."),
+    "new": ("modgate.cli.modules", "new", "Create starter files: `new module MODULE_ID`."),
+    "remove": ("modgate.cli.modules", "remove", "Remove an imported module (a transaction)."),
+    "slots": ("modgate.cli.modules", "slots", "Show the slot contributions of all enabled modules."),
     "approvals": ("modgate.cli.core", "approvals", "List, approve and reject queued commands."),
     "audit": ("modgate.cli.core", "audit", "Show and verify the hash-chained audit log."),
     "commands": ("modgate.cli.core", "commands", "List the host's commands with their metadata."),
