@@ -103,11 +103,19 @@ def test_store_case(case: dict[str, Any], modgate_home: Path) -> None:
 
 
 @pytest.mark.parametrize("case", _cases("cli"))
-def test_cli_case(case: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_case(case: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     if case.get("inject") == "runtime-crash":
         import modgate.cli.core as core
 
         monkeypatch.setattr(core, "open_runtime", lambda: 1 / 0)
-    code, out, _ = run(*case["args"])
+    monkeypatch.chdir(tmp_path)
+    from modgate.modules.starter import new_module_package
+
+    (tmp_path / "good.json").write_text(json.dumps(new_module_package("geo-tools")))
+    (tmp_path / "geo-tools.json").write_text("{}")
+    (tmp_path / "bad.json").write_text('{"packageAbiVersion": 2}')
+    args = [a.replace("{good}", str(tmp_path / "good.json")).replace("{bad}", str(tmp_path / "bad.json"))
+            for a in case["args"]]
+    code, out, _ = run(*args)
     body = json.loads(out)
-    assert code == 1 and body["code"] == case["code"]
+    assert code == case.get("exit", 1) and body["code"] == case["code"]

@@ -222,6 +222,28 @@ EXT = {
     "mod.executable-locked": "Enabling a mod with hooks/automations while executable mods are not allowed.",
 }
 
+# --- transactions (task 256) -----------------------------------------------------------------------
+TX = {
+    "tx-not-found": "No transaction (or attempt) has that id.",
+    "tx-invalid-transition": "The protocol does not allow that state change from the current state.",
+    "tx-unknown-kind": "No planner handles that kind of transaction.",
+    "tx-invalid-change": "A change given to the host API is not {op, path, value} on a known state domain.",
+    "tx-approver-not-allowed": "Only the host role may approve or reject.",
+    "tx-preview-mismatch": "The preview hash given is not the current attempt's preview hash.",
+    "tx-token-invalid": "The approval token is malformed or its signature does not verify.",
+    "tx-token-mismatch": "The approval token was issued for another transaction, attempt, preview or base.",
+    "tx-approval-expired": "The approval expired before the apply.",
+    "tx-not-approved": "No approval exists for the current attempt.",
+    "tx-stale-base": "The state the preview was computed on has moved on; re-preview and approve again.",
+    "tx-already-applied": "The transaction is applied; only its own idempotency key replays the result.",
+    "tx-idempotency-conflict": "The idempotency key was used for a different transaction or operation.",
+    "tx-blocked": "Applies are blocked after a failed rollback until an operator unblocks them.",
+    "tx-not-applied": "Only an APPLIED transaction can be rolled back.",
+    "tx-rollback-conflict": "A later change touched the same paths (or undid the change); rollback refused.",
+    "tx-preview-superseded": "A new preview attempt replaced this one (recorded on the old attempt).",
+    "tx-rejected": "The change was declined at the terminal; nothing changed.",
+}
+
 RETIRED: dict[str, str] = {}
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -233,6 +255,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "store": STORE,
     "caps": CAPS,
     "cli": CLI,
+    "tx": TX,
     "ext": EXT,
     "graph": GRAPH,
 }
