@@ -83,52 +83,78 @@ def get_path(state: Any, path: str) -> Any:
     return node
 
 
-def _set_in(node: Any, tokens: list[str], value: Any) -> Any:
-    """Return a copy of ``node`` with ``value`` at ``tokens`` (MISSING removes)."""
-    if not tokens:
-        return value
-    head, rest = tokens[0], tokens[1:]
+def _copy(node: Any) -> Any:
+    if isinstance(node, dict):
+        return dict(node)
     if isinstance(node, list):
-        copy_list = list(node)
-        index = int(head)
-        if rest:
-            copy_list[index] = _set_in(copy_list[index], rest, value)
-        elif value is MISSING:
-            del copy_list[index]
-        else:
-            copy_list[index] = value
-        return copy_list
-    copy = dict(node) if isinstance(node, dict) else {}
-    if rest:
-        copy[head] = _set_in(copy.get(head, {}), rest, value)
-    elif value is MISSING:
-        copy.pop(head, None)
-    else:
-        copy[head] = value
-    return copy
+        return list(node)
+    return {}  # writing beneath a scalar or a missing key creates an object
 
 
 def apply_ops(state: JsonObject, ops: Iterable[Op]) -> JsonObject:
-    """New state with ``ops`` applied in order; ``state`` is not modified."""
-    out: Any = state
+    """New state with ``ops`` applied in order; ``state`` is not modified.
+
+    Copy-on-write: each container along a written path is copied once per call (``owned``),
+    so N ops cost O(N · depth), and unchanged subtrees stay shared with ``state``.
+    """
+    root: Any = _copy(state)
+    owned = {id(root)}
     for op in ops:
-        out = _set_in(out, split_pointer(op.path), MISSING if op.op == "remove" else op.value)
-    return out  # type: ignore[no-any-return]
+        tokens = _tokens(op.path)
+        value = MISSING if op.op == "remove" else op.value
+        if not tokens:
+            root = value
+            owned = set()
+            continue
+        node = root
+        for token in tokens[:-1]:
+            child = node[int(token)] if isinstance(node, list) else node.get(token)
+            if id(child) not in owned or not isinstance(child, (dict, list)):
+                child = _copy(child)
+                owned.add(id(child))
+                if isinstance(node, list):
+                    node[int(token)] = child
+                else:
+                    node[token] = child
+            node = child
+        _assign(node, tokens[-1], value)
+    return root  # type: ignore[no-any-return]
+
+
+def _assign(node: Any, token: str, value: Any) -> None:
+    if isinstance(node, list):
+        if value is MISSING:
+            del node[int(token)]
+        else:
+            node[int(token)] = value
+    elif value is MISSING:
+        node.pop(token, None)
+    else:
+        node[token] = value
 
 
 def inverse_ops(state: JsonObject, ops: Iterable[Op]) -> list[Op]:
     """Ops that undo ``ops`` when applied to the state they produced (reverse order)."""
+    ops = list(ops)
+    paths = [op.path for op in ops]
+    path_set = set(paths)
+    independent = len(path_set) == len(paths) and not any(ancestors(p) & path_set for p in paths)
     inverse: list[Op] = []
     current: Any = state
     for op in ops:
+        # Independent ops see the original state; overlapping ones must see their predecessors.
         before = get_path(current, op.path)
-        if before is MISSING:
-            inverse.append(Op("remove", op.path))
-        else:
-            inverse.append(Op("replace", op.path, before))
-        current = apply_ops(current, [op])
+        inverse.append(Op("remove", op.path) if before is MISSING else Op("replace", op.path, before))
+        if not independent:
+            current = apply_ops(current, [op])
     inverse.reverse()
     return inverse
+
+
+def ancestors(path: str) -> set[str]:
+    """The proper ancestor pointers of ``path`` (raw strings, so escaping is preserved)."""
+    parts = path.split("/")
+    return {"/".join(parts[:k]) for k in range(2, len(parts))}
 
 
 def path_within(path: str, declared: Iterable[str]) -> bool:

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
+
 from modgate.jsonsafe import canonical_bytes, sha256_hex
-from modgate.state import MISSING, JsonObject, Op, apply_ops, escape_token, get_path, split_pointer
+from modgate.state import MISSING, JsonObject, Op, ancestors, apply_ops, escape_token, get_path, split_pointer
 
 SCHEMA_VERSION = "tx-preview/v1"
 ROLES = ("agent", "host", "student")
@@ -24,31 +26,41 @@ REDACTED = "[redacted]"
 
 def diff(before: Any, after: Any, path: str = "") -> list[tuple[str, str, Any, Any]]:
     """Keyed diff → ``(op, path, before, after)``; MISSING marks an absent side."""
-    if before is MISSING and after is MISSING:
-        return []
+    if before is after:
+        return []  # copy-on-write states share unchanged subtrees: the common case is free
     if before is MISSING:
         return [("add", path, MISSING, after)]
     if after is MISSING:
         return [("remove", path, before, MISSING)]
     if isinstance(before, dict) and isinstance(after, dict):
+        changed = [k for k, v in before.items() if not _same(v, after.get(k, MISSING))]
+        changed.extend(k for k in after if k not in before)
         out: list[tuple[str, str, Any, Any]] = []
-        for key in sorted(before.keys() | after.keys()):
+        for key in sorted(changed):  # sorted: equal content gives equal output whatever the key order
             out.extend(diff(before.get(key, MISSING), after.get(key, MISSING), f"{path}/{escape_token(key)}"))
         return out
-    if before == after and type(before) is type(after):
+    if _same(before, after):
         return []
     return [("replace", path, before, after)]
 
 
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: ``1``, ``1.0`` and ``true`` differ although Python's ``==`` says equal."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or isinstance(a, dict):
+        return False  # dicts: let diff descend and report only what really changed
+    if isinstance(a, list):
+        return bool(a == b) and orjson.dumps(a) == orjson.dumps(b)
+    return bool(a == b)
+
+
 def diff_states(before: JsonObject, after: JsonObject, paths: Iterable[str]) -> list[tuple[str, str, Any, Any]]:
-    """Diff only under the written ``paths`` (each once, outermost first)."""
+    """Diff only under the written ``paths`` (each once; a path under another written one is covered)."""
+    unique = set(paths)
+    roots = sorted(p for p in unique if not ancestors(p) & unique)
     out: list[tuple[str, str, Any, Any]] = []
-    roots = sorted(set(paths), key=lambda p: (len(split_pointer(p)), p))
-    taken: list[str] = []
     for root in roots:
-        if any(root == t or root.startswith(t + "/") for t in taken):
-            continue
-        taken.append(root)
         out.extend(diff(get_path(before, root), get_path(after, root), root))
     return out
 
