@@ -16,6 +16,7 @@ boundary (used by the crash-injection tests).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import signal
@@ -31,7 +32,6 @@ import orjson
 from modgate.auditevent import AuditEvent
 from modgate.bus import Commit, JournalEntry
 from modgate.errors import ModgateError, Problem
-from modgate.jsonsafe import sha256_hex
 from modgate.state import MISSING, JsonObject, Op, apply_ops, domains_of, get_path, inverse_ops
 from modgate.store.bus_store import SqliteBusStore
 from modgate.tx import machine as m
@@ -81,6 +81,12 @@ def _ops(text: str) -> list[Op]:
     return [Op.from_dict(d) for d in orjson.loads(text)]
 
 
+def _write_set_hash(ops: list[Op]) -> str:
+    # An audit fingerprint, not an interoperable hash: sorted-key orjson is deterministic and fast.
+    return "sha256:" + hashlib.sha256(orjson.dumps([op.to_dict() for op in ops], option=orjson.OPT_SORT_KEYS)
+                                      ).hexdigest()
+
+
 def load_key(home: Path) -> bytes:
     """The approval signing key, created on first use with mode 0600."""
     path = home / "keys" / "approval.key"
@@ -123,19 +129,23 @@ class TxEngine:
         row["result"] = orjson.loads(row["result"]) if row["result"] else None
         return row
 
-    def _attempt(self, tx_id: str, attempt_no: int) -> JsonObject:
-        rows = self.db.query(
-            "SELECT base_revision, candidate_revision, preview, preview_hash, ops, plan_info FROM tx_attempts"
-            " WHERE tx_id=? AND attempt_no=?", (tx_id, attempt_no))
+    def _attempt(self, tx_id: str, attempt_no: int, *, full: bool = False) -> JsonObject:
+        """An attempt's facts; the (large) preview and ops are decoded only when asked for."""
+        columns = "base_revision, candidate_revision, preview_hash, plan_info" + (", preview, ops" if full else "")
+        rows = self.db.query(f"SELECT {columns} FROM tx_attempts WHERE tx_id=? AND attempt_no=?",
+                             (tx_id, attempt_no))
         if not rows:
             raise _err("tx-not-found", f"transaction {tx_id} has no attempt {attempt_no}", "attemptNo")
-        base, candidate, preview, digest, ops, info = rows[0]
-        return {"baseRevision": base, "candidateRevision": candidate, "preview": orjson.loads(preview),
-                "previewHash": digest, "ops": _ops(ops), "info": orjson.loads(info)}
+        base, candidate, digest, info = rows[0][:4]
+        out = {"baseRevision": base, "candidateRevision": candidate, "previewHash": digest,
+               "info": orjson.loads(info)}
+        if full:
+            out["preview"], out["ops"] = orjson.loads(rows[0][4]), _ops(rows[0][5])
+        return out
 
     def show(self, tx_id: str) -> JsonObject:
         tx = self._row(tx_id)
-        attempt = self._attempt(tx_id, tx["attemptNo"])
+        attempt = self._attempt(tx_id, tx["attemptNo"], full=True)
         history = [dict(zip(("seq", "attemptNo", "at", "prevState", "nextState", "actorId", "actorRole", "code",
                              "message"), r, strict=True))
                    for r in self.db.query("SELECT seq, attempt_no, at, prev_state, next_state, actor_id, actor_role,"
@@ -232,7 +242,8 @@ class TxEngine:
                      " preview, preview_hash, ops, plan_info) VALUES (?,?,?,?,?,?,?,?,?)",
                      (tx["txId"], tx["attemptNo"], self.clock(), base, candidate, orjson.dumps(preview).decode(),
                       preview["previewHash"], _ops_json(plan.ops),
-                      orjson.dumps({**plan.info, "scope": plan.scope}).decode()))
+                      orjson.dumps({**plan.info, "scope": plan.scope,
+                                    "entryCount": len(preview["entries"])}).decode()))
         fields = {"baseRevision": base, "candidateRevision": candidate, "previewHash": preview["previewHash"],
                   "entryCount": len(preview["entries"]), "summary": preview["summary"]}
         self._transition(conn, tx, m.PREVIEW_READY, actor=actor, stage="preview", fields=fields)
@@ -329,7 +340,7 @@ class TxEngine:
                        " the result", "txId")
         if tx["state"] != m.APPROVED:
             m.check_transition(tx["state"], m.APPLYING, tx_id)
-        attempt = self._attempt(tx_id, tx["attemptNo"])
+        attempt = self._attempt(tx_id, tx["attemptNo"], full=True)
         claims = tokens.verify(approval_token, self.key)
         tokens.check_claims(claims, tx_id=tx_id, attempt_no=tx["attemptNo"], preview_hash=attempt["previewHash"],
                             base_revision=attempt["baseRevision"])
@@ -417,14 +428,14 @@ class TxEngine:
         journal_seq = conn.execute("SELECT MAX(seq) FROM journal").fetchone()[0] if journal else None
         sequence = conn.execute("SELECT COALESCE(MAX(commit_sequence), 0) + 1 FROM tx_commits").fetchone()[0]
         commit_id = f"cmt-{sequence}"
-        write_set = "sha256:" + sha256_hex([op.to_dict() for op in ops])
+        write_set = _write_set_hash(ops)
         conn.execute("INSERT INTO tx_commits(commit_id, commit_sequence, tx_id, attempt_no, operation, created_at,"
                      " write_set_hash, ops, inverse, journal_seq) VALUES (?,?,?,?, 'apply', ?,?,?,?,?)",
                      (commit_id, sequence, tx["txId"], tx["attemptNo"], self.clock(), write_set, _ops_json(ops),
                       _ops_json(inverse), journal_seq))
         result = {"ok": True, "code": "applied", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
                   "commitId": commit_id, "revision": self._revisions(domains_of(ops) or {info["scope"]}),
-                  "entryCount": len(attempt["preview"]["entries"]), "plan": info}
+                  "entryCount": info.get("entryCount"), "plan": info}
         self._transition(conn, tx, m.APPLIED, actor=actor, stage="apply", idempotency_key=key, fields={
             "approvalTokenId": token_id, "writeSetHash": write_set, "commitId": commit_id,
             "commitSequence": sequence, "durationMs": round((time.perf_counter() - started) * 1000, 3)})
@@ -481,7 +492,7 @@ class TxEngine:
                 conn.execute("UPDATE journal SET status='reverted' WHERE seq=?", (journal_seq,))
             sequence = conn.execute("SELECT COALESCE(MAX(commit_sequence), 0) + 1 FROM tx_commits").fetchone()[0]
             commit_id = f"cmt-{sequence}"
-            write_set = "sha256:" + sha256_hex([op.to_dict() for op in inverse])
+            write_set = _write_set_hash(inverse)
             conn.execute("INSERT INTO tx_commits(commit_id, commit_sequence, tx_id, attempt_no, operation,"
                          " created_at, write_set_hash, ops, inverse, journal_seq) VALUES (?,?,?,?, 'rollback',"
                          " ?,?,?, '[]', ?)", (commit_id, sequence, tx["txId"], tx["attemptNo"], self.clock(),

@@ -94,16 +94,24 @@ def redact(value: Any, path: str, force: bool = False) -> tuple[Any, bool]:
     return value, False
 
 
+def _may_hold_secret(path: str, before: Any, after: Any) -> bool:
+    """Cheap screen: only values whose path or keys mention a secret marker need the redactor."""
+    if _is_secret(path):
+        return True
+    if not isinstance(before, (dict, list)) and not isinstance(after, (dict, list)):
+        return False
+    text = orjson.dumps([before, after]).lower()
+    return any(marker.encode() in text for marker in SECRET_MARKERS)
+
+
 def _role_views(path: str, before: Any, after: Any) -> JsonObject:
-    views: JsonObject = {}
-    for role in ROLES:
-        if role == "host":
-            views[role] = {"before": before, "after": after, "redacted": False}
-            continue
-        b, rb = redact(before, path)
-        a, ra = redact(after, path)
-        views[role] = {"before": b, "after": a, "redacted": rb or ra}
-    return views
+    plain = {"before": before, "after": after, "redacted": False}
+    if not _may_hold_secret(path, before, after):
+        return {role: dict(plain) for role in ROLES}
+    b, rb = redact(before, path)
+    a, ra = redact(after, path)
+    shown = {"before": b, "after": a, "redacted": rb or ra}
+    return {role: dict(plain) if role == "host" else dict(shown) for role in ROLES}
 
 
 def entries_for(before: JsonObject, ops: Sequence[Op]) -> list[JsonObject]:
