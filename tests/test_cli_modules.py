@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.clihelp import run, run_json
 
 from modgate.modules.starter import new_module_package
-from tests.clihelp import run, run_json
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_import_without_yes_waits_then_tx_applies(pkg: Path) -> None:
     assert [m["moduleId"] for m in run_json("modules")[1]["modules"]] == ["geo-tools"]
     code, again = run_json("tx", "apply", tx_id)
     assert code == 1 and again["code"] == "tx-already-applied"
-    code, back = run_json("tx", "rollback", tx_id, "--idempotency-key", "rb")
+    code, _back = run_json("tx", "rollback", tx_id, "--idempotency-key", "rb")
     assert code == 0 and run_json("modules")[1]["modules"] == []
     assert run_json("tx", "rollback", tx_id, "--idempotency-key", "rb")[1]["deduped"] is True
     assert run_json("tx", "rollback", tx_id)[1]["code"] == "tx-not-applied"

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.clihelp import run
 
 from modgate import tx as txapi
 from modgate.errors import ModgateError, Problem
 from modgate.runtime import Runtime, open_runtime
-from tests.clihelp import run
 
 CASES = sorted((Path(__file__).parent / "cases" / "tx").glob("*.json"))
 PEN = [{"op": "replace", "path": "/local/tool/penColor", "value": "#000000"}]
@@ -61,7 +61,7 @@ def _superseded(rt: Runtime) -> str:
 
 def _not_approved(rt: Runtime) -> str:
     tx_id = txapi.preview(rt, PEN)["txId"]
-    code, out, _ = run("tx", "apply", tx_id, "--json")
+    _code, out, _ = run("tx", "apply", tx_id, "--json")
     return str(json.loads(out)["code"])
 
 
