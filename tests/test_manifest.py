@@ -139,7 +139,10 @@ def test_registry_register_replace_list_remove_and_slots() -> None:
     registry.register(create_manifest_template("alpha", "left-panel", "setViewMode"))
     assert [m["pluginId"] for m in registry.list_manifests()] == ["alpha", "zeta"]
     slots = registry.slot_contributions()
-    assert [c.contribution_id for c in slots["left-panel"]] == ["alpha:alpha-primary-action", "zeta:zeta-primary-action"]
+    assert [c.contribution_id for c in slots["left-panel"]] == [
+        "alpha:alpha-primary-action",
+        "zeta:zeta-primary-action",
+    ]
     assert slots["toolbar-bottom"] == []
     assert registry.remove("zeta") and not registry.remove("zeta")
     assert registry.remove() and registry.list_manifests() == []

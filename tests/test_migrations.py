@@ -81,7 +81,11 @@ def test_chain_migrates_renames_and_revalidates() -> None:
     before = copy.deepcopy(source)
     outcome = import_bytes(dumps(source), HOST, migrations=CHAIN)
     assert outcome.envelope == {
-        "ok": True, "code": "imported", "moduleId": "old-tools", "moduleVersion": "0.9.0", "replaced": False
+        "ok": True,
+        "code": "imported",
+        "moduleId": "old-tools",
+        "moduleVersion": "0.9.0",
+        "replaced": False,
     }
     assert outcome.migrated_from == 0 and outcome.package is not None
     assert outcome.package["commandBindings"][0]["commandId"] == "setTool"
@@ -124,7 +128,11 @@ def test_broken_and_cyclic_chains() -> None:
     envelope = validate_package({**_v0(), "packageAbiVersion": 5}, HOST, migrations=cyclic).envelope
     assert envelope["code"] == "invalid-package-abi-version"
     broken = validate_package({"packageAbiVersion": 0}, HOST, migrations=CHAIN).envelope
-    assert (broken["code"], broken["path"], broken["detail"]["fromVersion"]) == ("package-migration-failed", "package", 0)
+    assert (broken["code"], broken["path"], broken["detail"]["fromVersion"]) == (
+        "package-migration-failed",
+        "package",
+        0,
+    )
 
 
 def _manifest_v2_to_v1(manifest: dict[str, Any]) -> dict[str, Any]:

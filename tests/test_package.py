@@ -27,7 +27,9 @@ def _broken_v0(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "missing": doc["doesNotExist"]}
 
 
-MIGRATION_FIXTURES = {"broken-v0": MigrationRegistry().with_migration(Migration(from_version=0, to_version=1, migrate=_broken_v0))}
+MIGRATION_FIXTURES = {
+    "broken-v0": MigrationRegistry().with_migration(Migration(from_version=0, to_version=1, migrate=_broken_v0))
+}
 
 
 def _cases() -> list[Any]:
@@ -120,16 +122,41 @@ def test_missing_field_has_its_own_code_and_path(field: str) -> None:
         ({"commandBusContractVersion": 1}, "invalid-compatibility", "package.compatibility.pluginManifestVersion"),
         ({"pluginManifestVersion": 1}, "invalid-compatibility", "package.compatibility.commandBusContractVersion"),
         ({"pluginManifestVersion": True, "commandBusContractVersion": 1}, "unsupported-plugin-manifest-version", None),
-        ({"pluginManifestVersion": 1, "commandBusContractVersion": 1, "maxAppVersionExclusive": "10.4.0"},
-         "app-version-out-of-range", "package.compatibility"),
-        ({"pluginManifestVersion": 1, "commandBusContractVersion": 1, "minAppVersion": "10.4.0",
-          "maxAppVersionExclusive": "10.4.1"}, None, None),
-        ({"pluginManifestVersion": 1, "commandBusContractVersion": 1, "minAppVersion": "10.5.0",
-          "maxAppVersionExclusive": "10.5.0"}, "invalid-compatibility", "package.compatibility.maxAppVersionExclusive"),
-        ({"pluginManifestVersion": 1, "commandBusContractVersion": 1, "minAppVersion": None},
-         "invalid-compatibility", "package.compatibility.minAppVersion"),
-        ({"pluginManifestVersion": 1, "commandBusContractVersion": 1, "maxAppVersionExclusive": "v11"},
-         "invalid-compatibility", "package.compatibility.maxAppVersionExclusive"),
+        (
+            {"pluginManifestVersion": 1, "commandBusContractVersion": 1, "maxAppVersionExclusive": "10.4.0"},
+            "app-version-out-of-range",
+            "package.compatibility",
+        ),
+        (
+            {
+                "pluginManifestVersion": 1,
+                "commandBusContractVersion": 1,
+                "minAppVersion": "10.4.0",
+                "maxAppVersionExclusive": "10.4.1",
+            },
+            None,
+            None,
+        ),
+        (
+            {
+                "pluginManifestVersion": 1,
+                "commandBusContractVersion": 1,
+                "minAppVersion": "10.5.0",
+                "maxAppVersionExclusive": "10.5.0",
+            },
+            "invalid-compatibility",
+            "package.compatibility.maxAppVersionExclusive",
+        ),
+        (
+            {"pluginManifestVersion": 1, "commandBusContractVersion": 1, "minAppVersion": None},
+            "invalid-compatibility",
+            "package.compatibility.minAppVersion",
+        ),
+        (
+            {"pluginManifestVersion": 1, "commandBusContractVersion": 1, "maxAppVersionExclusive": "v11"},
+            "invalid-compatibility",
+            "package.compatibility.maxAppVersionExclusive",
+        ),
     ],
 )
 def test_compatibility(compat: dict[str, Any], code: str | None, path: str | None) -> None:
@@ -177,8 +204,19 @@ def test_downgrade_refused_unless_allowed() -> None:
 
 
 def test_semver_precedence() -> None:
-    ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
-               "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "2.0.0", "2.1.0", "2.1.1"]
+    ordered = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "2.0.0",
+        "2.1.0",
+        "2.1.1",
+    ]
     assert all(semver_lt(a, b) for a, b in itertools.pairwise(ordered))
     assert not semver_lt("1.0.0+build.1", "1.0.0") and not semver_lt("1.0.0", "1.0.0+b")
     assert not is_semver("1.0.0\n") and not is_semver("01.0.0") and is_semver("1.0.0-0.3.7+exp.sha.5114f85")

@@ -275,7 +275,8 @@ def _bindings(doc: dict[str, Any], run: _Run) -> Iterator[Problem]:
     for i, binding in enumerate(bindings):
         yield from _binding(binding, f"{ROOT}.commandBindings[{i}]", run, seen_ids, bound)
     for i, entry in enumerate(run.ui):
-        if isinstance(entry, dict) and "action" in entry and entry.get("id") not in bound:
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and "action" in entry and not (isinstance(entry_id, str) and entry_id in bound):
             yield problem(
                 "missing-binding-for-ui-action",
                 f"{ROOT}.pluginManifest.ui[{i}].action",
@@ -504,12 +505,15 @@ def first_problem(doc: Any, host: Host, *, from_json: bool = False) -> Problem |
     return next(iter_package_problems(doc, host), None)
 
 
-@cache
 def load_schema(name: str) -> dict[str, Any]:
-    """A published schema (``modgate/schemas/<name>``), parsed once; treat as read-only."""
-    text = resources.files("modgate").joinpath("schemas", name).read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    """A published schema (``modgate/schemas/<name>``): a fresh copy, so callers may change it."""
+    schema: dict[str, Any] = json.loads(_schema_text(name))
     return schema
+
+
+@cache
+def _schema_text(name: str) -> str:
+    return resources.files("modgate").joinpath("schemas", name).read_text(encoding="utf-8")
 
 
 @cache
@@ -526,7 +530,7 @@ def small_values_validator() -> Any:
     units) and 25-character numbers, JSON.stringify stays under 12,500 units - so the 512-node and
     16,384-unit limits cannot fire and need no counting.
     """
-    schema = json.loads(json.dumps(load_schema(PACKAGE_SCHEMA)))
+    schema = load_schema(PACKAGE_SCHEMA)
     defs = schema["$defs"]
     forbidden = defs["jsonSafe0"]["propertyNames"]
     for depth in range(3):
