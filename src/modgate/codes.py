@@ -97,6 +97,7 @@ IMPORT = {
     "invalid-extension-value": "An extensions value fails the JSON-safety check (detail.jsonCode).",
     "module-version-downgrade": "moduleVersion precedes the registered version and no downgrade was allowed.",
     "package-migration-failed": "A registered packageAbiVersion migration or manifest adapter failed.",
+    "reserved-module-id": "The moduleId 'host' is reserved for the host's own module in the action graph.",
 }
 
 # --- command bus (DESIGN.md §2) ----------------------------------------------------------------

@@ -23,7 +23,7 @@ from modgate.modules.package_rules import first_problem
 from modgate.modules.starter import new_module_package
 
 HOST = board_host()
-KNOWN = set(codes.IMPORT) | {"imported"}
+KNOWN = set(codes.IMPORT) | {"imported", "capability-unknown-id"}
 
 scalars = st.one_of(
     st.none(),

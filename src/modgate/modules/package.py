@@ -70,8 +70,19 @@ def failure_envelope(problem: Problem) -> dict[str, Any]:
 
 
 def scalar_detail(detail: Mapping[str, Any]) -> dict[str, Scalar]:
-    """The seed types detail values as string | number | boolean | null: drop anything else."""
-    return {k: v for k, v in sorted(detail.items()) if v is None or isinstance(v, str | int | float | bool)}
+    """The seed types detail values as string | number | boolean | null: drop anything else.
+
+    Integers beyond JSON's safe range (±2**53-1) become strings, so every envelope stays
+    canonicalisable (a fuzz case once echoed a 2**63 packageAbiVersion back).
+    """
+    return {k: _safe_scalar(v) for k, v in sorted(detail.items())
+            if v is None or isinstance(v, str | int | float | bool)}
+
+
+def _safe_scalar(value: Scalar) -> Scalar:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53 - 1:
+        return str(value)
+    return value
 
 
 def _fail(problem: Problem, migrated_from: int | None = None) -> ImportOutcome:
@@ -192,6 +203,9 @@ def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool
     first = rules.first_problem(document, host, from_json=owned)
     if first is not None:
         return _fail(first, prepared.migrated_from)
+    capability = _capability_problem(document)
+    if capability is not None:
+        return _fail(capability, prepared.migrated_from)
     downgrade = rules.downgrade_problem(document["moduleVersion"], registered_version, options.allow_downgrade)
     if downgrade is not None:
         return _fail(downgrade, prepared.migrated_from)
@@ -201,6 +215,26 @@ def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool
         package=package,
         migrated_from=prepared.migrated_from,
     )
+
+
+def _capability_problem(document: Mapping[str, Any]) -> Problem | None:
+    """Task 254 at import time: a requested capability outside the catalog means no registration.
+
+    Also refuses the module id ``host``, which names the host's own module in the action graph.
+    """
+    from modgate.caps import unknown_requested
+
+    if document.get("moduleId") == "host":
+        return Problem(code="reserved-module-id", path="package.moduleId",
+                       message="moduleId 'host' is reserved for the host's own commands in the action graph")
+    requested = [c.strip() for c in document.get("capabilitiesRequested") or [] if isinstance(c, str)]
+    unknown = unknown_requested(requested)
+    if not unknown:
+        return None
+    index = requested.index(unknown[0])
+    return Problem(code="capability-unknown-id", path=f"package.capabilitiesRequested[{index}]",
+                   message=f"{unknown[0]!r} is not in the capability catalog v1 (no wildcards, prefixes or aliases)",
+                   detail={"capabilityId": unknown[0]})
 
 
 def import_bytes(
