@@ -90,3 +90,60 @@ def test_lint_reports_every_problem_sorted(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["import", "lint", "modules", "remove", "new", "slots", "click", "tx"])
 def test_help(name: str) -> None:
     assert run(name, "--help")[0] == 0
+
+
+def _doc_module(tmp_path: Path, capabilities: list[str]) -> Path:
+    package = new_module_package("col-tools")
+    entry = package["pluginManifest"]["ui"][0]
+    entry["action"] = {"commandId": "setColumnCount", "payload": {"count": 3}}
+    binding = package["commandBindings"][0]
+    binding.update(commandId="setColumnCount", payload={"count": 3}, expectedMutationScope="doc")
+    package["capabilitiesRequested"] = capabilities
+    path = tmp_path / "col.json"
+    path.write_text(json.dumps(package))
+    return path
+
+
+def test_click_writing_shared_state_needs_a_capability_grant(tmp_path: Path) -> None:
+    assert run_json("import", str(_doc_module(tmp_path, ["state.write.tx"])), "--yes")[0] == 0
+    contribution = "col-tools:col-tools-pen"
+    code, body = run_json("click", contribution, "--yes")
+    assert code == 1 and body["code"] == "capability-not-granted"
+    assert run_json("grants", "grant", "col-tools", "state.write.tx", "--persistent")[0] == 0
+    code, body = run_json("click", contribution)
+    assert code == 3 and body["code"] == "approval-pending"  # a transaction waiting for the host
+    code, body = run_json("click", contribution, "--yes")
+    assert code == 0 and body["code"] == "executed" and body["txId"]
+    assert run_json("state", "doc")[1]["state"]["doc"]["pageColumnCounts"]["page-1"] == 3
+
+
+def test_click_of_a_module_that_did_not_request_the_capability(tmp_path: Path) -> None:
+    run_json("import", str(_doc_module(tmp_path, [])), "--yes")
+    code, body = run_json("click", "col-tools:col-tools-pen", "--yes")
+    assert code == 1 and body["code"] == "capability-not-requested"
+
+
+def test_grant_revoked_inside_the_transaction_forces_rollback(tmp_path: Path) -> None:
+    from modgate import caps_store
+    from modgate.cli import modules as mods
+    from modgate.runtime import open_runtime
+
+    run_json("import", str(_doc_module(tmp_path, ["state.write.tx"])), "--yes")
+    run_json("grants", "grant", "col-tools", "state.write.tx", "--persistent")
+    real = mods._capability_check
+
+    def revoke_then_check(rt, module, tx_id):  # type: ignore[no-untyped-def]
+        if tx_id is not None:
+            caps_store.revoke(rt.db, "col-tools", "state.write.tx")
+        return real(rt, module, tx_id)
+
+    mods._capability_check = revoke_then_check  # type: ignore[assignment]
+    try:
+        code, body = run_json("click", "col-tools:col-tools-pen", "--yes")
+    finally:
+        mods._capability_check = real  # type: ignore[assignment]
+    assert code == 1 and body["code"] == "capability-not-granted"
+    assert body["detail"]["outcome"] == "rolled_back"
+    rt = open_runtime()
+    assert rt.store.state()["doc"]["pageColumnCounts"]["page-1"] == 2
+    rt.close()
