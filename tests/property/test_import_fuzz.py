@@ -115,6 +115,7 @@ def test_import_fuzz(data: bytes) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(7200)
 @settings(max_examples=100_000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(inputs)
 def test_import_fuzz_slow(data: bytes) -> None:

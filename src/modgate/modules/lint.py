@@ -17,7 +17,7 @@ from modgate.modules.migrations import (
     AdapterRegistry,
     MigrationRegistry,
 )
-from modgate.modules.package import prepare
+from modgate.modules.package import capability_problem, prepare
 from modgate.modules.package_rules import iter_package_problems
 
 HINTS: dict[str, str] = {
@@ -26,6 +26,9 @@ HINTS: dict[str, str] = {
     "invalid-package-key": "Remove the key, or move vendor data under extensions with an x- prefix.",
     "invalid-package-abi-version": "Set packageAbiVersion to the integer 1.",
     "invalid-module-id": "Use 3-64 characters: lowercase ASCII letters, digits and '-', not starting with '-'.",
+    "reserved-module-id": "Choose a moduleId other than host.",
+    "capability-unknown-id": "Request only catalog capabilities: ui.slot.render, state.read, state.write.tx,"
+                             " module.storage.local, export.user.file, automation.invoke.",
     "invalid-module-version": "Use a SemVer 2.0.0 version such as 1.0.0 or 1.1.0-beta.1.",
     "invalid-display-name": "Give a non-empty displayName, e.g. \"Geometry Tools\".",
     "invalid-description": "Make description a string, or remove it.",
@@ -101,7 +104,12 @@ def lint_package(
 ) -> list[Problem]:
     """Every problem of ``value``, sorted by path then code, each with a hint (empty: all good)."""
     prepared = prepare(value, migrations=migrations, manifest_adapters=manifest_adapters)
-    found = [prepared.problem] if prepared.problem is not None else list(iter_package_problems(prepared.document, host))
+    if prepared.problem is not None:
+        found = [prepared.problem]
+    else:
+        found = list(iter_package_problems(prepared.document, host))
+        extra = capability_problem(prepared.document) if isinstance(prepared.document, dict) else None
+        found.extend([extra] if extra is not None else [])
     hinted = [_with_hint(p) for p in found]
     return sorted(hinted, key=lambda p: (p.path, p.code))
 

@@ -203,7 +203,7 @@ def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool
     first = rules.first_problem(document, host, from_json=owned)
     if first is not None:
         return _fail(first, prepared.migrated_from)
-    capability = _capability_problem(document)
+    capability = capability_problem(document)
     if capability is not None:
         return _fail(capability, prepared.migrated_from)
     downgrade = rules.downgrade_problem(document["moduleVersion"], registered_version, options.allow_downgrade)
@@ -217,7 +217,7 @@ def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool
     )
 
 
-def _capability_problem(document: Mapping[str, Any]) -> Problem | None:
+def capability_problem(document: Mapping[str, Any]) -> Problem | None:
     """Task 254 at import time: a requested capability outside the catalog means no registration.
 
     Also refuses the module id ``host``, which names the host's own module in the action graph.
@@ -227,7 +227,10 @@ def _capability_problem(document: Mapping[str, Any]) -> Problem | None:
     if document.get("moduleId") == "host":
         return Problem(code="reserved-module-id", path="package.moduleId",
                        message="moduleId 'host' is reserved for the host's own commands in the action graph")
-    requested = [c.strip() for c in document.get("capabilitiesRequested") or [] if isinstance(c, str)]
+    raw = document.get("capabilitiesRequested")
+    if not isinstance(raw, list):
+        return None  # its shape is reported as invalid-capability-shape
+    requested = [c.strip() for c in raw if isinstance(c, str)]
     unknown = unknown_requested(requested)
     if not unknown:
         return None
