@@ -8,7 +8,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-CONFORMANCE = Path("/work/shared/conformance")
+from tests.sharedpaths import SHARED
+
+CONFORMANCE = SHARED / "conformance"
 FIRST_PARTY = sorted((CONFORMANCE / "codex-chat" / "mods" / "first-party").iterdir())
 SEED_ERA = sorted((CONFORMANCE / "codex-chat@083903f" / "mods" / "first-party").iterdir())
 FIXTURES = CONFORMANCE / "codex-chat" / "packages" / "CodexMods" / "Tests" / "CodexModsTests" / "Fixtures"

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import pytest
+from tests.sharedpaths import SHARED
 
 from modgate.host.board import board_host, load_catalog, running_platform_id
 from modgate.host.board_doc import initial_state
 from modgate.host.model import CommandSpec
 from modgate.state import JsonObject, StateView, apply_ops, path_within
 
-REFERENCE = Path("/work/shared/reference/board-commands.json")
+REFERENCE = SHARED / "reference" / "board-commands.json"
 HOST = board_host()
 CATALOG: list[JsonObject] = load_catalog()["commands"]
 COMMAND_IDS = sorted(entry["id"] for entry in CATALOG)

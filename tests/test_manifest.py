@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.sharedpaths import SHARED
 
 from modgate.host.board import board_host
 from modgate.modules.manifest import (
@@ -20,7 +21,7 @@ from modgate.modules.manifest import (
 )
 
 CASES = Path(__file__).parent / "cases" / "manifest"
-DEMO = Path("/work/shared/conformance/SY-Math-Slate/_extracted_from_specs/plugin_manifest_v1.cli_init.demo-quiz.json")
+DEMO = SHARED / "conformance/SY-Math-Slate/_extracted_from_specs/plugin_manifest_v1.cli_init.demo-quiz.json"
 COMMANDS = board_host().commands
 
 
