@@ -60,6 +60,26 @@ def _undo(rt: Runtime, say: Callable[[str], None]) -> None:
     rt.bus.dispatch("undo")
 
 
+def _heavy_module(rt: Runtime, say: Callable[[str], None]) -> None:
+    from modgate.modules.package import validate_package
+    from modgate.modules.registry import slot_contributions
+    from modgate.modules.starter import new_module_package
+
+    outcome = validate_package(new_module_package("geo-tools"), rt.host)
+    say(f"  validate geo-tools: {'valid' if outcome.ok else outcome.envelope['code']}")
+    assert outcome.package is not None
+    shown = rt.store.tx.preview(track="heavy", kind="import", title="import geo-tools",
+                                recipe={"package": outcome.package})
+    entry = shown["preview"]["entries"][0]
+    say(f"  preview {shown['txId']}: {entry['op']} {entry['path']} ({shown['previewHash'][:23]}…)")
+    token = rt.store.tx.approve(shown["txId"], preview_hash=shown["previewHash"])["approvalToken"]
+    rt.store.tx.apply(shown["txId"], approval_token=token)
+    ids = [c["contributionId"] for items in slot_contributions(rt.store.state()).values() for c in items]
+    say(f"  approved and applied; slot contributions: {', '.join(ids)}")
+    rt.store.tx.rollback(shown["txId"], reason="demo")
+    say(f"  rolled back from the commit log: {len(slot_contributions(rt.store.state()))} contributions left")
+
+
 def _audit(rt: Runtime, say: Callable[[str], None]) -> None:
     from modgate.store import audit
 
@@ -75,6 +95,7 @@ STEPS: list[tuple[str, Step]] = [
     ("The host dispatches a few commands (one with a bad payload)", _dispatch_some),
     ("A student edits the document: queued, then approved", _student_edit),
     ("Undo and redo run over the journal", _undo),
+    ("A heavy module import is a transaction: preview, approve, apply, roll back", _heavy_module),
     ("The audit trail, hash-chained and verified", _audit),
 ]
 
