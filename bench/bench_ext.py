@@ -52,7 +52,7 @@ def run(quick: bool) -> dict[str, Any]:
         os.environ["MODGATE_HOME"] = str(Path(tmp) / "home")
         rt = open_runtime()
         try:
-            inst = Installer(rt.db, rt.home)
+            inst = Installer(rt.store, rt.home)
             times = []
             for _ in range(10 if quick else 30):
                 start = time.perf_counter()

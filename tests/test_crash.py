@@ -35,7 +35,8 @@ def _replay(home: Path) -> None:
     """Replaying the journal from the initial state must give exactly the stored state."""
     rt = open_runtime(home)
     try:
-        state = {**get_host("board").initial_state(), "registry": {"modules": {}}}
+        state = {**get_host("board").initial_state(), "registry": {"modules": {}},
+                 "extensions": {"allowExecutable": False, "installs": {}}}
         for (ops_json,) in rt.db.query("SELECT ops FROM journal ORDER BY seq"):
             import orjson
 

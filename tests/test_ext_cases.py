@@ -95,7 +95,7 @@ def run_flow(case: dict[str, Any], tmp: Path, monkeypatch: pytest.MonkeyPatch) -
         write_package(pkgs / name, files)
     (tmp / "project").mkdir()
     rt = open_runtime()
-    inst = Installer(rt.db, rt.home)
+    inst = Installer(rt.store, rt.home)
     try:
         with _held() as held:
             for step in case["steps"]:

@@ -26,7 +26,7 @@ from modgate.runtime import open_runtime
 def inst(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("MODGATE_HOME", str(tmp_path / "home"))
     rt = open_runtime()
-    yield Installer(rt.db, rt.home)
+    yield Installer(rt.store, rt.home)
     rt.close()
 
 
@@ -122,7 +122,7 @@ from pathlib import Path
 from modgate.ext.installer import Installer
 from modgate.runtime import open_runtime
 rt = open_runtime()
-inst = Installer(rt.db, rt.home)
+inst = Installer(rt.store, rt.home)
 op, source = sys.argv[1], sys.argv[2]
 if op == "install":
     inst.install(source, consent=lambda _: True)
@@ -144,7 +144,11 @@ def _spawn(tmp: Path, op: str, source: Path, point: str) -> None:
 
 
 def _consistent(inst: Installer) -> list[str]:
-    inst.list()  # recovers
+    inst.tx.recover()  # what the next `modgate` start does
+    inst.list()  # recovers the installer's own file moves
+    stuck = [t["txId"] for t in inst.tx.list_tx() if t["state"] in ("APPLYING", "ROLLBACK_PENDING")]
+    assert stuck == []
+    assert inst.tx.store.state()["extensions"] == records.mirror(inst.db)
     versions = []
     for rec in records.all_records(inst.db):
         assert tree_hash(Path(rec.path)) == rec.tree_hash
@@ -161,6 +165,47 @@ def test_sigkill_during_install(point: str, tmp_path: Path, inst: Installer) -> 
     src = write_package(tmp_path / "v1", sample_files(extra_files=20))
     _spawn(tmp_path, "install", src, point)
     assert _consistent(inst) == []
+
+
+@pytest.mark.parametrize("boundary", ["apply:after-applying", "apply:before-commit", "apply:after-commit"])
+def test_sigkill_inside_the_install_transaction(boundary: str, tmp_path: Path, inst: Installer) -> None:
+    src = write_package(tmp_path / "v1", sample_files(extra_files=5))
+    child = subprocess.run([sys.executable, "-c", CHILD, "install", str(src)], timeout=60,
+                           env=dict(os.environ, MODGATE_CRASH_AT=boundary))
+    assert child.returncode == -signal.SIGKILL
+    committed = boundary == "apply:after-commit"
+    assert len(_consistent(inst)) == (1 if committed else 0)
+    (tx,) = inst.tx.list_tx(kind="extension")
+    assert tx["state"] == ("APPLIED" if committed else "FAILED_TERMINAL")  # never re-applied without its files
+
+
+def test_every_change_is_an_extension_transaction(tmp_path: Path, inst: Installer) -> None:
+    v1 = write_package(tmp_path / "v1", sample_files())
+    v2 = write_package(tmp_path / "v2", sample_files(version="2.0.0"))
+    yes = lambda _: True  # noqa: E731
+    results = [inst.allow_executable(True), inst.install(str(v1), consent=yes), inst.disable("acme.sample"),
+               inst.enable("acme.sample"), inst.update("acme.sample", str(v2), consent=yes)]
+    mirror = inst.tx.store.state()["extensions"]
+    assert mirror == records.mirror(inst.db) and mirror["installs"]["global:acme.sample"]["version"] == "2.0.0"
+    results.append(inst.uninstall("acme.sample"))
+    txs = {t["txId"]: t for t in inst.tx.list_tx(kind="extension")}
+    assert [r["txId"] for r in results] == list(txs)
+    assert {(t["track"], t["state"]) for t in txs.values()} == {("extension", "APPLIED")}
+    assert [t["plan"]["action"] for t in txs.values()] == ["allow-executable", "install", "disable", "enable",
+                                                           "update", "uninstall"]
+    install = inst.tx.show(results[1]["txId"])
+    (entry,) = install["preview"]["entries"]
+    assert entry["op"] == "add" and entry["path"] == "/extensions/installs/global:acme.sample"
+    assert entry["after"]["treeHash"] == results[1]["mod"]["treeHash"]
+    assert inst.tx.store.state()["extensions"] == records.mirror(inst.db) == {"installs": {},
+                                                                              "allowExecutable": True}
+
+
+def test_refused_consent_records_no_transaction(tmp_path: Path, inst: Installer) -> None:
+    src = write_package(tmp_path / "v1", sample_files())
+    with pytest.raises(ExtError):
+        inst.install(str(src), consent=lambda _: False)
+    assert inst.tx.list_tx(kind="extension") == []
 
 
 @pytest.mark.parametrize("point", ["update.begun", "update.backed-up", "update.renamed", "update.committed"])

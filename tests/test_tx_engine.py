@@ -224,3 +224,16 @@ def test_queued_command_that_cannot_run_is_refused_now(rt: Runtime) -> None:
 
 def test_recovery_is_a_noop_when_clean(rt: Runtime) -> None:
     assert rt.store.tx.recover() == []
+
+
+def test_recovery_waits_while_another_process_holds_the_apply_lease(rt: Runtime) -> None:
+    from modgate.tx.engine import lease
+
+    tx_id = txapi.approve(rt, txapi.preview(rt, PEN)["txId"])["txId"]
+    tx = rt.store.tx._row(tx_id)
+    with rt.db.atomic() as conn:  # as if a live process had just started applying
+        rt.store.tx._transition(conn, tx, "APPLYING", actor=("host", "host"), stage="apply")
+    with lease(rt.home) as held:
+        assert held and rt.store.tx.recover() == []
+        assert rt.store.tx.show(tx_id)["state"] == "APPLYING"
+    assert rt.store.tx.recover() == [{"txId": tx_id, "from": "APPLYING", "to": "APPROVED"}]

@@ -78,6 +78,26 @@ def _rejected(rt: Runtime) -> str:
     return str(result["code"]) if result else ""
 
 
+def _state_conflict(rt: Runtime) -> str:
+    tx_id = txapi.preview(rt, PEN)["txId"]
+    stale = rt.store.tx._row(tx_id)  # read, then another process rejects it meanwhile
+    rt.store.tx.reject(tx_id)
+    with rt.db.atomic() as conn:
+        rt.store.tx._transition(conn, stale, "APPROVED", actor=("host", "host"), stage="approval")
+    return "no conflict"
+
+
+def _managed(rt: Runtime) -> str:
+    from ext_helpers import sample_files, write_package
+    from modgate.ext.installer import Installer
+
+    src = write_package(rt.home / "pkg", sample_files())
+    tx_id = Installer(rt.store, rt.home).install(str(src), consent=lambda _: True)["txId"]
+    assert rt.store.tx.show(tx_id)["track"] == "extension"
+    txapi.rollback(rt, tx_id)
+    return "rolled back"
+
+
 SCENARIOS: dict[str, Callable[[Runtime], Any]] = {
     "tx-not-found": lambda rt: rt.store.tx.show("tx-404"),
     "tx-invalid-transition": lambda rt: txapi.approve(rt, _applied(rt)),
@@ -101,6 +121,8 @@ SCENARIOS: dict[str, Callable[[Runtime], Any]] = {
                                                    txapi.rollback(rt, t)))(_applied(rt)),
     "tx-preview-superseded": _superseded,
     "tx-rejected": _rejected,
+    "tx-state-conflict": _state_conflict,
+    "tx-managed-kind": _managed,
 }
 
 

@@ -243,6 +243,9 @@ TX = {
     "tx-rollback-conflict": "A later change touched the same paths (or undid the change); rollback refused.",
     "tx-preview-superseded": "A new preview attempt replaced this one (recorded on the old attempt).",
     "tx-rejected": "The change was declined at the terminal; nothing changed.",
+    "tx-state-conflict": "Another process moved the transaction out of the state this one read; show it again.",
+    "tx-managed-kind": "An extension transaction is applied only by the installer and reversed by a `modgate mod`"
+                       " command, never by `tx apply`/`tx rollback`.",
 }
 
 RETIRED: dict[str, str] = {}

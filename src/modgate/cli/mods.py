@@ -62,7 +62,7 @@ def installer() -> Iterator[Installer]:
     rt = open_runtime()
     progress = _Progress() if _tty() else None
     try:
-        yield Installer(rt.db, rt.home, say=progress.say if progress else None,
+        yield Installer(rt.store, rt.home, say=progress.say if progress else None,
                         progress=progress.step if progress else None)
     finally:
         if progress is not None:
@@ -161,7 +161,7 @@ def install(source: str, scope: str, project: Path | None, host: str, yes: bool,
         result = inst.install(source, scope=scope, project=project, host=host, consent=_consent(yes, "Install"))
 
     def human(r: dict[str, Any]) -> None:
-        click.echo(f"installed {r['mod']['id']} {r['mod']['version']} at {r['mod']['path']}")
+        click.echo(f"installed {r['mod']['id']} {r['mod']['version']} at {r['mod']['path']} ({r['txId']})")
         for warning in r["warnings"]:
             click.echo(f"warning: {warning}")
         if r.get("message"):
@@ -189,7 +189,7 @@ def list_(as_json: bool) -> None:
 def _simple(action: Callable[[Installer], dict[str, Any]], as_json: bool) -> None:
     with installer() as inst:
         result = action(inst)
-    emit(result, as_json, lambda r: click.echo(f"{r['action']}: {r['mod']['id']} ({r['mod']['path']})"))
+    emit(result, as_json, lambda r: click.echo(f"{r['action']}: {r['mod']['id']} ({r['mod']['path']}, {r['txId']})"))
 
 
 @mod.command()
@@ -248,4 +248,4 @@ def allow_executable(revoke: bool, as_json: bool) -> None:
     with installer() as inst:
         result = inst.allow_executable(not revoke)
     emit(result, as_json, lambda r: click.echo("executable mods " + ("allowed" if r["allowExecutable"] else
-                                                                     "locked")))
+                                                                     "locked") + f" ({r['txId']})"))

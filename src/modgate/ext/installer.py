@@ -3,8 +3,14 @@
 Orchestration only (pypa/installer style): sources and staging (:mod:`.staging`), validation
 (:mod:`.manifest`), file trees (:mod:`.tree`), crash-safe moves (:mod:`.moves`) and records
 (:mod:`.records`) do the work. Install = stage → validate → permission review → copy into a
-temporary folder beside the scope root → rename into place → record, audit and diagnostics.
+temporary folder beside the scope root → transaction preview → rename into place → apply.
 Scopes: global ``$MODGATE_HOME/mods`` and project ``<project>/mods``; project beats global.
+
+Every persistent change (install, update, uninstall, enable, disable, re-approval, the
+executable-mods setting) is a transaction of track and kind ``extension``: its preview is the
+diff of the ``extensions`` state domain (a mirror of the install records), the user's consent
+(the permission review, or ``--yes``) is recorded as the approval of that preview, and the
+apply writes the records, the mirror, the commit log and the audit in one SQLite transaction.
 """
 
 from __future__ import annotations
@@ -28,8 +34,10 @@ from modgate.ext.records import InstallRecord, Pending
 from modgate.ext.staging import Staged, resolve_source, stage
 from modgate.ext.tree import DirReader, Limits, Progress, copy_tree, scan, tree_hash
 from modgate.host import get_host
+from modgate.state import JsonObject
 from modgate.store import audit
-from modgate.store.db import Database
+from modgate.store.bus_store import SqliteBusStore
+from modgate.tx.engine import OnCommit
 
 EXECUTABLE_LOCKED = ("This mod includes executable hooks/automations. It was installed disabled: run "
                      "`modgate mod allow-executable`, then `modgate mod enable {id}`.")
@@ -81,14 +89,21 @@ class _Trace:
     mod_id: str | None = None
     version: str | None = None
     source_host: str | None = None
+    tx_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class _Proposal:
+    tx_id: str
+    token: str
+
+
 class Installer:
-    def __init__(self, db: Database, home: Path, *, limits: Limits | None = None,
+    def __init__(self, store: SqliteBusStore, home: Path, *, limits: Limits | None = None,
                  clock: Callable[[], float] = time.time, say: Callable[[str], None] | None = None,
                  progress: Progress | None = None) -> None:
-        self.db, self.home = db, home
+        self.db, self.tx, self.home = store.db, store.tx, home
         self.limits = limits or Limits.from_env()
         self.clock, self.say, self.progress = clock, say, progress
 
@@ -148,7 +163,7 @@ class Installer:
             with moves.exclusive(self.home):
                 self._recover(target_scope)
                 rec = self._place_new(staged, pkg, target_scope, host, trace)
-        result: dict[str, Any] = {"ok": True, "action": "install", "mod": rec.to_dict(),
+        result: dict[str, Any] = {"ok": True, "action": "install", "mod": rec.to_dict(), "txId": trace.tx_id,
                                   "permissions": list(pkg.permissions), "warnings": list(pkg.warnings)}
         if pkg.executable and not rec.enabled:
             result["executableLocked"] = True
@@ -171,14 +186,21 @@ class Installer:
                             executable=pkg.executable, tree_hash=digest, created_at=now, updated_at=now)
         pending = Pending(id=uuid.uuid4().hex, op="install", install_id=install_id, target=str(dest),
                           tmp=str(tmp), backup=None)
-        moves.begin(self.db, pending, now)
         trace.stage = "record"
+        try:
+            proposal = self._propose("install", rec, {records.entry_path(rec.id): records.mirror_entry(
+                rec, pkg.permissions)}, undo=f"modgate mod uninstall {install_id}")
+        except BaseException:
+            moves.remove(tmp)
+            raise
+        trace.tx_id = proposal.tx_id
+        moves.begin(self.db, pending, now)
         try:
             moves.checkpoint("install.copied")
             sc.root.mkdir(parents=True, exist_ok=True)
             os.rename(tmp, dest)
             moves.checkpoint("install.renamed")
-            self._commit(pending, rec, pkg.permissions, "ext.install", staged.source.host)
+            self._apply(proposal, self._rows(pending, rec, pkg.permissions, "ext.install", staged.source.host))
         except BaseException as exc:
             moves.undo(self.db, pending)
             _reraise_os(exc, "install.copy-failed", "Failed to copy mod package into destination")
@@ -208,13 +230,34 @@ class Installer:
             _reraise_os(exc, "install.copy-failed", "Failed to copy mod package into destination")
             raise
 
-    def _commit(self, pending: Pending, rec: InstallRecord, grant: tuple[str, ...], event: str, host: str) -> None:
-        now = self.clock()
-        with self.db.atomic() as conn:
+    def _rows(self, pending: Pending, rec: InstallRecord, grant: tuple[str, ...], event: str, host: str) -> OnCommit:
+        def write(conn: Any) -> None:
+            now = self.clock()
             records.put(conn, rec)
             records.grant(conn, rec.id, rec.mod_id, grant, now)
             records.drop_pending(conn, pending.id)
             audit.append(conn, [_event(event, rec, sourceHost=host, permissions=list(grant))], now)
+        return write
+
+    # --- transactions --------------------------------------------------------------------------
+
+    def _propose(self, action: str, rec: InstallRecord | None, changes: JsonObject, *, undo: str) -> _Proposal:
+        """Preview the record change and approve it on the user's behalf (they consented already)."""
+        mod = rec.mod_id if rec is not None else "mods"
+        recipe = {"action": action, "installId": rec.id if rec is not None else None, "set": changes, "undo": undo}
+        shown = self.tx.preview(track="extension", kind="extension", recipe=recipe, title=f"{action} {mod}",
+                                requested_by="user")
+        approval = self.tx.approve(shown["txId"], preview_hash=shown["previewHash"], approver_id="user")
+        return _Proposal(tx_id=shown["txId"], token=approval["approvalToken"])
+
+    def _apply(self, proposal: _Proposal, rows: OnCommit) -> None:
+        self.tx.apply(proposal.tx_id, approval_token=proposal.token, requested_by="user", on_commit=rows)
+
+    def _transact(self, action: str, rec: InstallRecord | None, changes: JsonObject, rows: OnCommit, *,
+                  undo: str) -> str:
+        proposal = self._propose(action, rec, changes, undo=undo)
+        self._apply(proposal, rows)
+        return proposal.tx_id
 
     # --- update --------------------------------------------------------------------------------
 
@@ -239,7 +282,8 @@ class Installer:
                 if current is None:
                     fail("mod.not-found", f"No installed mod with id {old.id!r}.", "ID")
                 rec = self._swap(staged, pkg, current, new, trace)
-        return {"ok": True, "action": "update", "mod": rec.to_dict(), "previousVersion": old.version,
+        return {"ok": True, "action": "update", "mod": rec.to_dict(), "txId": trace.tx_id,
+                "previousVersion": old.version,
                 "newPermissions": list(new), "warnings": list(pkg.warnings)}
 
     def _swap(self, staged: Staged, pkg: Package, old: InstallRecord, new: tuple[str, ...],
@@ -255,8 +299,16 @@ class Installer:
         allowed = not pkg.executable or records.allow_executable(self.db)
         rec = replace(old, name=pkg.manifest.name, version=pkg.manifest.version, source=staged.source.display,
                       enabled=old.enabled and allowed, executable=pkg.executable, tree_hash=digest, updated_at=now)
-        moves.begin(self.db, pending, now)
         trace.stage = "record"
+        permissions = records.granted(self.db, old.id) | set(new)
+        try:
+            proposal = self._propose("update", rec, {records.entry_path(rec.id): records.mirror_entry(
+                rec, tuple(permissions))}, undo=f"modgate mod update {old.id} <a source of version {old.version}>")
+        except BaseException:
+            moves.remove(tmp)
+            raise
+        trace.tx_id = proposal.tx_id
+        moves.begin(self.db, pending, now)
         try:
             moves.checkpoint("update.begun")
             if backup is not None:
@@ -264,7 +316,7 @@ class Installer:
             moves.checkpoint("update.backed-up")
             os.rename(tmp, old.path)
             moves.checkpoint("update.renamed")
-            self._commit(pending, rec, new, "ext.update", staged.source.host)
+            self._apply(proposal, self._rows(pending, rec, new, "ext.update", staged.source.host))
         except BaseException as exc:
             moves.undo(self.db, pending)
             _reraise_os(exc, "install.update-failed", "Update failed and was rolled back")
@@ -283,21 +335,25 @@ class Installer:
             backup = moves.temp_name(parent, "removed")
             pending = Pending(id=uuid.uuid4().hex, op="uninstall", install_id=rec.id, target=rec.path, tmp=None,
                               backup=str(backup))
+            proposal = self._propose("uninstall", rec, {records.entry_path(rec.id): None},
+                                     undo=f"modgate mod install {rec.source} --scope {rec.scope}")
+
+            def rows(conn: Any) -> None:
+                records.delete(conn, rec.id)
+                records.drop_pending(conn, pending.id)
+                audit.append(conn, [_event("ext.uninstall", rec)], self.clock())
+
             moves.begin(self.db, pending, self.clock())
             try:
                 if os.path.lexists(rec.path):
                     os.rename(rec.path, backup)
                 moves.checkpoint("uninstall.moved")
-                now = self.clock()
-                with self.db.atomic() as conn:
-                    records.delete(conn, rec.id)
-                    records.drop_pending(conn, pending.id)
-                    audit.append(conn, [_event("ext.uninstall", rec)], now)
+                self._apply(proposal, rows)
             except BaseException:
                 moves.undo(self.db, pending)
                 raise
             moves.remove(backup)
-        return {"ok": True, "action": "uninstall", "mod": rec.to_dict()}
+        return {"ok": True, "action": "uninstall", "mod": rec.to_dict(), "txId": proposal.tx_id}
 
     def enable(self, ident: str) -> dict[str, Any]:
         rec = self.resolve(ident)
@@ -311,13 +367,19 @@ class Installer:
         return self._set_enabled(self.resolve(ident), False)
 
     def _set_enabled(self, rec: InstallRecord, enabled: bool) -> dict[str, Any]:
-        now = self.clock()
-        with self.db.atomic() as conn:
+        action = "enable" if enabled else "disable"
+
+        def rows(conn: Any) -> None:
+            now = self.clock()
             records.set_enabled(conn, rec.id, enabled, now)
-            audit.append(conn, [_event("ext.enable" if enabled else "ext.disable", rec)], now)
+            audit.append(conn, [_event(f"ext.{action}", rec)], now)
+
+        entry = records.mirror_entry(replace(rec, enabled=enabled), tuple(records.granted(self.db, rec.id)))
+        tx_id = self._transact(action, rec, {records.entry_path(rec.id): entry}, rows,
+                               undo=f"modgate mod {'disable' if enabled else 'enable'} {rec.id}")
         updated = records.get(self.db, rec.id)
         assert updated is not None
-        return {"ok": True, "action": "enable" if enabled else "disable", "mod": updated.to_dict()}
+        return {"ok": True, "action": action, "mod": updated.to_dict(), "txId": tx_id}
 
     def approve(self, ident: str, *, consent: Consent) -> dict[str, Any]:
         """Re-approve a mod whose files changed: re-validate in place, review, record the new hash."""
@@ -334,12 +396,19 @@ class Installer:
                             new_permissions=pkg.permissions)
             if not consent(review):
                 fail("install.consent-required", f"The changed files of {rec.id} were not approved.", "--yes")
-            now, digest = self.clock(), tree_hash(path)
-            with self.db.atomic() as conn:
+            digest = tree_hash(path)
+
+            def rows(conn: Any) -> None:
+                now = self.clock()
                 records.set_tree_hash(conn, rec.id, digest, now)
                 records.grant(conn, rec.id, rec.mod_id, pkg.permissions, now)
                 audit.append(conn, [_event("ext.approve", rec, treeHash=digest)], now)
-        return {"ok": True, "action": "approve", "mod": {**rec.to_dict(), "treeHash": digest}}
+
+            permissions = tuple(records.granted(self.db, rec.id) | set(pkg.permissions))
+            entry = records.mirror_entry(replace(rec, tree_hash=digest), permissions)
+            tx_id = self._transact("approve", rec, {records.entry_path(rec.id): entry}, rows,
+                                   undo=f"modgate mod uninstall {rec.id}")
+        return {"ok": True, "action": "approve", "mod": {**rec.to_dict(), "treeHash": digest}, "txId": tx_id}
 
     def _scan_installed(self, path: Path) -> None:
         if not path.is_dir():
@@ -352,12 +421,15 @@ class Installer:
                                 rules=HostRules.for_host(get_host(rec.host)))
 
     def allow_executable(self, allowed: bool = True) -> dict[str, Any]:
-        now = self.clock()
-        with self.db.atomic() as conn:
+        def rows(conn: Any) -> None:
             records.set_allow_executable(conn, allowed)
             audit.append(conn, [audit.AuditEvent(event_type="ext.allow-executable", correlation_id=uuid.uuid4().hex,
-                                                 data={"allowed": allowed})], now)
-        return {"ok": True, "allowExecutable": allowed}
+                                                 data={"allowed": allowed})], self.clock())
+
+        tx_id = self._transact("allow-executable" if allowed else "deny-executable", None,
+                               {records.ALLOW_EXECUTABLE_PATH: allowed}, rows,
+                               undo="modgate mod allow-executable" + (" --revoke" if allowed else ""))
+        return {"ok": True, "allowExecutable": allowed, "txId": tx_id}
 
     # --- listing and loading ---------------------------------------------------------------------
 

@@ -14,7 +14,11 @@ from typing import Any
 
 import orjson
 
+from modgate.state import escape_token
 from modgate.store.db import Database
+
+# The state domain mirroring these tables, so every install change is a previewable transaction.
+EXTENSIONS_DOMAIN = "extensions"
 
 
 def migrate_ext_installs(conn: sqlite3.Connection) -> None:
@@ -216,3 +220,24 @@ def diagnostics(db: Database, limit: int = 50) -> list[dict[str, Any]]:
 
 def dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+def mirror_entry(rec: InstallRecord, permissions: set[str] | tuple[str, ...]) -> dict[str, Any]:
+    """An install record as the extensions domain shows it (no timestamps: previews stay stable)."""
+    out = rec.to_dict()
+    for key in ("id", "createdAt", "updatedAt"):
+        out.pop(key)
+    out["permissions"] = sorted(permissions)
+    return out
+
+
+def entry_path(install_id: str) -> str:
+    return f"/{EXTENSIONS_DOMAIN}/installs/{escape_token(install_id)}"
+
+
+ALLOW_EXECUTABLE_PATH = f"/{EXTENSIONS_DOMAIN}/allowExecutable"
+
+
+def mirror(db: Database) -> dict[str, Any]:
+    installs = {rec.id: mirror_entry(rec, granted(db, rec.id)) for rec in all_records(db)}
+    return {"installs": installs, "allowExecutable": allow_executable(db)}

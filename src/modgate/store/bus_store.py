@@ -43,22 +43,32 @@ class SqliteBusStore:
         self._ensure_state()
         from modgate.tx.desk import TxDesk
         from modgate.tx.engine import TxEngine
-        from modgate.tx.planners import command_planner, import_planner, ops_planner, remove_planner
+        from modgate.tx.planners import (
+            command_planner,
+            extension_planner,
+            import_planner,
+            ops_planner,
+            remove_planner,
+        )
 
         self.tx = TxEngine(self, db.path.parent, {
             "command": command_planner(host, self._journal_lookup),
             "import": import_planner(host),
             "remove": remove_planner(),
             "ops": ops_planner((*host.state_domains, REGISTRY_DOMAIN)),
+            "extension": extension_planner(),
         }, clock)
         self.desk = TxDesk(self.tx)
 
     def _ensure_state(self) -> None:
-        domains = (*self.host.state_domains, REGISTRY_DOMAIN)
+        from modgate.ext.records import EXTENSIONS_DOMAIN, mirror
+
+        domains = (*self.host.state_domains, REGISTRY_DOMAIN, EXTENSIONS_DOMAIN)
         have = {row[0] for row in self.db.query("SELECT domain FROM state_domains")}
         if have.issuperset(domains):
             return
-        initial = {**self.host.initial_state(), REGISTRY_DOMAIN: initial_registry()}
+        # The extensions domain mirrors the install records (seeded from them in an older home).
+        initial = {**self.host.initial_state(), REGISTRY_DOMAIN: initial_registry(), EXTENSIONS_DOMAIN: mirror(self.db)}
         with self.db.atomic() as conn:
             for domain in domains:
                 conn.execute(

@@ -10,18 +10,28 @@ inverse ops recorded in the commit log at apply time.
 
 Crash safety: APPLYING / ROLLBACK_PENDING are recorded durably before the work starts and the
 work commits together with its end state, so ``recover()`` can always decide from the commit
-log whether the work happened. ``MODGATE_CRASH_AT=<boundary>`` kills the process at a step
-boundary (used by the crash-injection tests).
+log whether the work happened. A process doing that work holds a shared lease
+(``$MODGATE_HOME/tx.lock``); ``recover()`` only runs when it can take the lease exclusively, so
+it never "recovers" an attempt another live process is still applying. Every transition is a
+compare-and-set on the stored state (``tx-state-conflict`` when another process moved first).
+
+*Managed kinds* (``extension``) also move files: only their owner (the installer) may apply
+them, passing ``on_commit`` to write its rows in the apply's SQLite transaction; ``tx apply`` and
+``tx rollback`` refuse them (``tx-managed-kind``) and name the mod command that reverses them.
+
+``MODGATE_CRASH_AT=<boundary>`` kills the process at a step boundary (crash-injection tests).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import secrets
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +49,9 @@ from modgate.tx import tokens
 from modgate.tx.previews import build_preview
 
 Planner = Callable[[JsonObject, JsonObject], "Plan"]
+OnCommit = Callable[[Any], None]
+LEASE_FILE = "tx.lock"
+MANAGED_KINDS = {"extension": "modgate mod"}
 DEFAULT_TTL_S = 15 * 60
 BOUNDARIES = (
     "apply:before-applying", "apply:after-applying", "apply:before-commit", "apply:after-commit",
@@ -85,6 +98,25 @@ def _write_set_hash(ops: list[Op]) -> str:
     # An audit fingerprint, not an interoperable hash: sorted-key orjson is deterministic and fast.
     return "sha256:" + hashlib.sha256(orjson.dumps([op.to_dict() for op in ops], option=orjson.OPT_SORT_KEYS)
                                       ).hexdigest()
+
+
+@contextmanager
+def lease(home: Path, *, exclusive: bool = False) -> Iterator[bool]:
+    """A flock on ``tx.lock``: shared while applying, exclusive (non-blocking) to recover.
+
+    Yields False when the exclusive lease is unavailable (another process is mid-apply).
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home / LEASE_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the flock
 
 
 def load_key(home: Path) -> bytes:
@@ -180,7 +212,11 @@ class TxEngine:
                     idempotency_key: str | None = None) -> None:
         m.check_transition(tx["state"], nxt, tx["txId"])
         now = self.clock()
-        conn.execute("UPDATE tx SET state=?, attempt_no=? WHERE tx_id=?", (nxt, tx["attemptNo"], tx["txId"]))
+        moved = conn.execute("UPDATE tx SET state=?, attempt_no=? WHERE tx_id=? AND state=?",
+                             (nxt, tx["attemptNo"], tx["txId"], tx["state"])).rowcount
+        if not moved:
+            raise _err("tx-state-conflict", f"{tx['txId']} was moved out of {tx['state']} by another process;"
+                       " show it again", "txId", expected=tx["state"])
         conn.execute("INSERT INTO tx_history(tx_id, attempt_no, at, prev_state, next_state, actor_id, actor_role,"
                      " code, message) VALUES (?,?,?,?,?,?,?,?,?)",
                      (tx["txId"], tx["attemptNo"], now, tx["state"], nxt, actor[0], actor[1], code, message))
@@ -330,11 +366,14 @@ class TxEngine:
 
     def apply(self, tx_id: str, *, approval_token: str, preview_hash: str | None = None,
               idempotency_key: str | None = None, requested_by: str = "host",
-              checks: list[Callable[[JsonObject], Problem | None]] | None = None) -> JsonObject:
+              checks: list[Callable[[JsonObject], Problem | None]] | None = None,
+              on_commit: OnCommit | None = None) -> JsonObject:
         replay = self._replay(idempotency_key, tx_id, "apply")
         if replay is not None:
             return replay
         tx = self._row(tx_id)
+        if on_commit is None:
+            self._check_unmanaged(tx, "applied")
         if tx["state"] == m.APPLIED:
             raise _err("tx-already-applied", f"{tx_id} is already applied; pass its idempotency key to replay"
                        " the result", "txId")
@@ -353,14 +392,23 @@ class TxEngine:
             self._fail(tx, m.FAILED_PRE_APPLY, "tx-approval-expired", "the approval expired before apply", actor)
             raise _err("tx-approval-expired", f"the approval of {tx_id} expired; approve it again", "approvalToken")
         crash_point("apply:before-applying")
-        with self.db.atomic() as conn:
-            self._transition(conn, tx, m.APPLYING, actor=actor, stage="apply", idempotency_key=idempotency_key,
-                             fields={"approvalTokenId": claims["tokenId"]})
-        crash_point("apply:after-applying")
-        return self._apply_work(tx, attempt, claims["tokenId"], idempotency_key, actor, checks or [])
+        with lease(self.home):
+            with self.db.atomic() as conn:
+                self._transition(conn, tx, m.APPLYING, actor=actor, stage="apply", idempotency_key=idempotency_key,
+                                 fields={"approvalTokenId": claims["tokenId"]})
+            crash_point("apply:after-applying")
+            return self._apply_work(tx, attempt, claims["tokenId"], idempotency_key, actor, checks or [], on_commit)
+
+    def _check_unmanaged(self, tx: JsonObject, verb: str) -> None:
+        owner = MANAGED_KINDS.get(tx["kind"])
+        if owner is not None:
+            undo = (tx["recipe"].get("undo") or owner) if verb == "rolled back" else owner
+            raise _err("tx-managed-kind", f"{tx['txId']} is an {tx['kind']} change and can only be {verb} by"
+                       f" `{owner}`: use `{undo}`", "txId", kind=tx["kind"], command=undo)
 
     def _apply_work(self, tx: JsonObject, attempt: JsonObject, token_id: str, key: str | None,
-                    actor: tuple[str, str], checks: list[Callable[[JsonObject], Problem | None]]) -> JsonObject:
+                    actor: tuple[str, str], checks: list[Callable[[JsonObject], Problem | None]],
+                    on_commit: OnCommit | None) -> JsonObject:
         started = time.perf_counter()
         ops: list[Op] = attempt["ops"]
         touched = domains_of(ops) or {attempt["info"]["scope"]}
@@ -377,6 +425,8 @@ class TxEngine:
                     if problem is not None:
                         raise TxError(problem)
                 result = self._commit_apply(session, tx, attempt, ops, token_id, key, actor, started)
+                if on_commit is not None:
+                    on_commit(self.db.conn)
             crash_point("apply:after-commit")
             return result
         except TxError as exc:
@@ -453,6 +503,7 @@ class TxEngine:
         if replay is not None:
             return replay
         tx = self._row(tx_id)
+        self._check_unmanaged(tx, "rolled back")
         if tx["state"] != m.APPLIED:
             raise _err("tx-not-applied", f"{tx_id} is {tx['state']}; only an APPLIED transaction can be rolled"
                        " back", "txId", state=tx["state"])
@@ -462,11 +513,12 @@ class TxEngine:
         self._check_rollback_conflict(tx_id, ops, journal_seq)
         actor = (requested_by, "host")
         crash_point("rollback:before-pending")
-        with self.db.atomic() as conn:
-            self._transition(conn, tx, m.ROLLBACK_PENDING, actor=actor, stage="rollback",
-                             idempotency_key=idempotency_key, fields={"rollbackReason": reason})
-        crash_point("rollback:after-pending")
-        return self._rollback_work(tx, inverse, journal_seq, reason, idempotency_key, actor)
+        with lease(self.home):
+            with self.db.atomic() as conn:
+                self._transition(conn, tx, m.ROLLBACK_PENDING, actor=actor, stage="rollback",
+                                 idempotency_key=idempotency_key, fields={"rollbackReason": reason})
+            crash_point("rollback:after-pending")
+            return self._rollback_work(tx, inverse, journal_seq, reason, idempotency_key, actor)
 
     def _check_rollback_conflict(self, tx_id: str, ops: list[Op], journal_seq: int | None) -> None:
         # Inverse ops restore "before" values; if a later change touched the same paths they would
@@ -512,7 +564,15 @@ class TxEngine:
 
     # -- recovery and operator actions -------------------------------------------------------------
     def recover(self) -> list[JsonObject]:
-        """Reconcile attempts left in APPLYING / ROLLBACK_PENDING from the durable commit log."""
+        """Reconcile attempts left in APPLYING / ROLLBACK_PENDING from the durable commit log.
+
+        Skipped (returns ``[]``) while another process holds the apply lease: its attempt is not
+        abandoned, it is in progress.
+        """
+        with lease(self.home, exclusive=True) as free:
+            return self._recover() if free else []
+
+    def _recover(self) -> list[JsonObject]:
         done = []
         for (tx_id,) in self.db.query("SELECT tx_id FROM tx WHERE state IN (?, ?) ORDER BY seq",
                                       (m.APPLYING, m.ROLLBACK_PENDING)):
@@ -526,8 +586,10 @@ class TxEngine:
                 self._transition(conn, tx, m.RECOVERY_PENDING, actor=actor, stage="recovery")
                 if operation == "apply":
                     # The work commits with its APPLIED state, so a missing commit means nothing was
-                    # written: the approval still holds and the apply may be retried.
-                    self._transition(conn, tx, m.APPLIED if committed else m.APPROVED, actor=actor, stage="recovery")
+                    # written: the approval still holds and the apply may be retried -- except for a
+                    # managed kind, whose owner has already undone its file moves and starts afresh.
+                    retry = m.FAILED_TERMINAL if tx["kind"] in MANAGED_KINDS else m.APPROVED
+                    self._transition(conn, tx, m.APPLIED if committed else retry, actor=actor, stage="recovery")
                 else:
                     self._transition(conn, tx, m.ROLLED_BACK if committed else m.APPLIED, actor=actor,
                                      stage="recovery")
