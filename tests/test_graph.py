@@ -313,6 +313,11 @@ def _scenario(name: str) -> tuple[Host, JsonObject, list[core.ActionGraph] | Non
         return host, board_state(), None
     if name == "reserved-module-id":
         return board, board_state(package("host")), None
+    if name == "extension-handler":
+        hook = {"kind": "hook", "id": "h", "trigger": "turn.completed", "command": ["sh", "h.sh"],
+                "permissions": [], "modsBarOutput": False}
+        installs = {"global:acme.x": {"modId": "acme.x", "enabled": True, "actions": [hook]}}
+        return board, {**board_state(), "extensions": {"installs": installs, "allowExecutable": True}}, None
     pkg = package()
     if name == "unknown-command":
         pkg["commandBindings"][0]["commandId"] = "noSuchCommand"

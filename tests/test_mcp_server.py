@@ -147,17 +147,33 @@ def test_doc_command_waits_for_human_approval(modgate_home: Path) -> None:
     assert pending["approvalId"]
 
 
+def _install_extension(home: Path) -> str:
+    from tests.test_graph_ext import PROMPT_BOOK, _install
+
+    rt = open_runtime(home)
+    try:
+        return _install(rt, PROMPT_BOOK, host="codexchat")
+    finally:
+        rt.close()
+
+
 def test_graph_resources(modgate_home: Path) -> None:
     install(package())
+    ext = _install_extension(modgate_home)
 
     async def body(client: Any) -> None:
         uris = [str(r.uri) for r in (await client.list_resources()).resources]
-        assert uris == ["modgate://graph", "modgate://graph/host", "modgate://graph/teacher-tools"]
+        assert uris == ["modgate://graph", f"modgate://graph/{ext}", "modgate://graph/host",
+                        "modgate://graph/teacher-tools"]
         whole = json.loads((await client.read_resource("modgate://graph")).contents[0].text)
         assert whole["actionGraphVersion"] == "1.0"
-        assert [g["moduleId"] for g in whole["modules"]] == ["host", "teacher-tools"]
+        assert [g["moduleId"] for g in whole["modules"]] == [ext, "host", "teacher-tools"]
+        hooks = json.loads((await client.read_resource(f"modgate://graph/{ext}")).contents[0].text)
+        assert core.read_graph(hooks).module_id == ext and len(hooks["actions"]) == 3
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert not any(n.startswith(ext) for n in names)  # handlers run on events, not as tools
         one = json.loads((await client.read_resource("modgate://graph/teacher-tools")).contents[0].text)
-        assert core.read_graph(one).module_id == "teacher-tools" and one == whole["modules"][1]
+        assert core.read_graph(one).module_id == "teacher-tools" and one == whole["modules"][2]
         templates = await client.list_resource_templates()
         assert "modgate://graph/{moduleId}" in [t.uri_template for t in templates.resource_templates]
         from mcp import MCPError

@@ -161,6 +161,8 @@ GRAPH = {
     "graph-missing-action": "A module offers an action (binding) that the graph being verified does not list.",
     "graph-reserved-module-id": "An imported module uses the reserved moduleId host; it is left out of the graph.",
     "graph-external-effects": "Unverified: the action's command has external effects and is never dry-run.",
+    "graph-extension-handler": "Unverified: an extension mod's hook or automation runs a handler process, which"
+                               " verify never starts.",
     "mcp-unknown-tool": "An MCP client called a tool name that no host command or enabled module action has.",
     "mcp-invalid-arguments": "An MCP client passed arguments to a module action (its binding supplies the payload).",
     "mcp-unknown-resource": "An MCP client read a resource URI that names no graph or approval item.",

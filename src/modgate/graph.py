@@ -8,7 +8,8 @@ Graphs are derived, never hand-written:
   ``calls`` = the bound command, ``mutates`` = that command's declared ``writes``,
   ``requiresApproval`` = ``{"reason", "level": "hard"}`` for approval-gated commands (the bus
   enforces it: a hard gate), ``undoCommand`` from the catalog, ``surface`` from the ui entry's
-  slot and type plus ``commandPalette``.
+  slot and type plus ``commandPalette``;
+* each enabled extension mod has one action per hook and automation (:mod:`modgate.graph_ext`).
 
 :func:`read_graph` parses a graph with the seed's defaults and branches on
 ``actionGraphVersion``; :func:`verify` dry-runs every action on a copy of the state and
@@ -58,6 +59,7 @@ class Action:
     requires_approval: bool | JsonObject = False
     undo_command: str | None = None
     surface: tuple[str, ...] = ("commandPalette",)
+    extra: JsonObject | None = None  # fields beyond the seed's (readers ignore them)
 
     def to_dict(self) -> JsonObject:
         approval = self.requires_approval
@@ -69,6 +71,7 @@ class Action:
             "requiresApproval": dict(approval) if isinstance(approval, dict) else approval,
             "undoCommand": self.undo_command,
             "surface": list(self.surface),
+            **(self.extra or {}),
         }
 
 
@@ -196,8 +199,11 @@ def _enabled_modules(state: JsonObject) -> list[JsonObject]:
 
 
 def build_graphs(host: Host, state: JsonObject) -> list[ActionGraph]:
-    """The host's graph and every enabled heavy module's, sorted by moduleId."""
-    graphs = [host_graph(host), *(module_graph(host, e) for e in _enabled_modules(state))]
+    """The host's graph and every enabled heavy module's and extension mod's, sorted by moduleId."""
+    from modgate.graph_ext import extension_graphs
+
+    graphs = [host_graph(host), *(module_graph(host, e) for e in _enabled_modules(state)),
+              *extension_graphs(state)]
     return sorted(graphs, key=lambda g: g.module_id)
 
 
@@ -389,6 +395,7 @@ def verify(host: Host, state: JsonObject, graphs: Iterable[ActionGraph] | None =
     """Dry-run every action (as the host role, on copies of ``state``) and compare observed writes
     with the graph's ``mutates``. ``ok`` is False when any problem is found."""
     from modgate.bus import Bus, MemoryBusStore
+    from modgate.graph_ext import unverified as unverified_extension_actions
 
     by_module = {g.module_id: g for g in (graphs if graphs is not None else build_graphs(host, state))}
     base = _copy(state)
@@ -407,6 +414,7 @@ def verify(host: Host, state: JsonObject, graphs: Iterable[ActionGraph] | None =
             continue
         kind, detail = _check_one(bus, base, run, action)
         report[{"verified": "verified", "unverified": "unverified", "problem": "problems"}[kind]].append(detail)
+    report["unverified"].extend(unverified_extension_actions(state, module_id))
     report["ok"] = not report["problems"]
     report["counts"] = {k: len(report[k]) for k in ("verified", "unverified", "problems")}
     return report
@@ -438,6 +446,9 @@ def _edges(graphs: Iterable[ActionGraph]) -> Iterator[tuple[str, str, str, str, 
                 yield "calls", action_key, action.label, f"c:{command_id}", command_id
                 for path in action.mutates:
                     yield "mutates", f"c:{command_id}", command_id, f"s:{path}", path
+            if not action.calls:  # an extension handler: it mutates directly, not through a command
+                for path in action.mutates:
+                    yield "mutates", action_key, action.label, f"s:{path}", path
 
 
 def _mermaid_label(text: str) -> str:

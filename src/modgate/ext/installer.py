@@ -183,7 +183,8 @@ class Installer:
                             project_path=sc.project_path, host=host, name=pkg.manifest.name,
                             version=pkg.manifest.version, source=staged.source.display, path=str(dest),
                             enabled=not pkg.executable or records.allow_executable(self.db),
-                            executable=pkg.executable, tree_hash=digest, created_at=now, updated_at=now)
+                            executable=pkg.executable, tree_hash=digest, created_at=now, updated_at=now,
+                            actions=pkg.actions())
         pending = Pending(id=uuid.uuid4().hex, op="install", install_id=install_id, target=str(dest),
                           tmp=str(tmp), backup=None)
         trace.stage = "record"
@@ -298,7 +299,8 @@ class Installer:
         now = self.clock()
         allowed = not pkg.executable or records.allow_executable(self.db)
         rec = replace(old, name=pkg.manifest.name, version=pkg.manifest.version, source=staged.source.display,
-                      enabled=old.enabled and allowed, executable=pkg.executable, tree_hash=digest, updated_at=now)
+                      enabled=old.enabled and allowed, executable=pkg.executable, tree_hash=digest, updated_at=now,
+                      actions=pkg.actions())
         trace.stage = "record"
         permissions = records.granted(self.db, old.id) | set(new)
         try:
@@ -397,18 +399,20 @@ class Installer:
             if not consent(review):
                 fail("install.consent-required", f"The changed files of {rec.id} were not approved.", "--yes")
             digest = tree_hash(path)
+            approved = replace(rec, name=pkg.manifest.name, version=pkg.manifest.version, tree_hash=digest,
+                               executable=pkg.executable, actions=pkg.actions())
 
             def rows(conn: Any) -> None:
                 now = self.clock()
-                records.set_tree_hash(conn, rec.id, digest, now)
+                records.put(conn, replace(approved, updated_at=now))
                 records.grant(conn, rec.id, rec.mod_id, pkg.permissions, now)
                 audit.append(conn, [_event("ext.approve", rec, treeHash=digest)], now)
 
             permissions = tuple(records.granted(self.db, rec.id) | set(pkg.permissions))
-            entry = records.mirror_entry(replace(rec, tree_hash=digest), permissions)
+            entry = records.mirror_entry(approved, permissions)
             tx_id = self._transact("approve", rec, {records.entry_path(rec.id): entry}, rows,
                                    undo=f"modgate mod uninstall {rec.id}")
-        return {"ok": True, "action": "approve", "mod": {**rec.to_dict(), "treeHash": digest}, "txId": tx_id}
+        return {"ok": True, "action": "approve", "mod": approved.to_dict(), "txId": tx_id}
 
     def _scan_installed(self, path: Path) -> None:
         if not path.is_dir():

@@ -111,6 +111,22 @@ class Package:
     def executable(self) -> bool:
         return self.ui.executable
 
+    def actions(self) -> tuple[dict[str, Any], ...]:
+        """What the mod runs and when: the facts its action graph is derived from (kept in state)."""
+        bar = self.ui.mods_bar
+
+        def feeds_bar(item_id: str) -> bool:
+            # The slot shows a handler's output unless its source names another hook (CodexChat's rule).
+            return bar is not None and bar.enabled and (
+                bar.source_type is None or (bar.source_type == "handlerOutput"
+                                            and bar.source_hook_id in (None, item_id)))
+
+        items = [("hook", h.id, h.event, h.handler.command, h.permissions) for h in self.ui.hooks]
+        items += [("automation", a.id, a.schedule, a.handler.command, a.permissions) for a in self.ui.automations]
+        return tuple({"kind": kind, "id": ident, "trigger": trigger, "command": list(command),
+                      "permissions": sorted(perms), "modsBarOutput": feeds_bar(ident)}
+                     for kind, ident, trigger, command, perms in items)
+
     def summary(self) -> dict[str, Any]:
         return {
             "id": self.id, "name": self.manifest.name, "version": self.manifest.version,

@@ -21,6 +21,11 @@ from modgate.store.db import Database
 EXTENSIONS_DOMAIN = "extensions"
 
 
+def migrate_ext_actions(conn: sqlite3.Connection) -> None:
+    """What each mod runs (hooks, automations), so the action graph is derived from state alone."""
+    conn.execute("ALTER TABLE ext_installs ADD COLUMN actions TEXT NOT NULL DEFAULT '[]'")
+
+
 def migrate_ext_installs(conn: sqlite3.Connection) -> None:
     # Statement by statement: executescript() would COMMIT the migration's open transaction.
     for statement in _SCHEMA.split(";"):
@@ -97,12 +102,14 @@ class InstallRecord:
     tree_hash: str
     created_at: float
     updated_at: float
+    actions: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "modId": self.mod_id, "scope": self.scope, "projectId": self.project_id or None,
                 "projectPath": self.project_path, "host": self.host, "name": self.name, "version": self.version,
                 "source": self.source, "path": self.path, "enabled": self.enabled, "executable": self.executable,
-                "treeHash": self.tree_hash, "createdAt": self.created_at, "updatedAt": self.updated_at}
+                "treeHash": self.tree_hash, "createdAt": self.created_at, "updatedAt": self.updated_at,
+                "actions": [dict(a) for a in self.actions]}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,15 +123,16 @@ class Pending:
 
 
 _COLUMNS = ("id, mod_id, scope, project_id, project_path, host, name, version, source, path, enabled, executable,"
-            " tree_hash, created_at, updated_at")
+            " tree_hash, created_at, updated_at, actions")
 
 
 def _record(row: tuple[Any, ...]) -> InstallRecord:
     (ident, mod_id, scope, project_id, project_path, host, name, version, source, path, enabled, executable,
-     tree_hash, created, updated) = row
+     tree_hash, created, updated, actions) = row
     return InstallRecord(id=ident, mod_id=mod_id, scope=scope, project_id=project_id, project_path=project_path,
                          host=host, name=name, version=version, source=source, path=path, enabled=bool(enabled),
-                         executable=bool(executable), tree_hash=tree_hash, created_at=created, updated_at=updated)
+                         executable=bool(executable), tree_hash=tree_hash, created_at=created, updated_at=updated,
+                         actions=tuple(orjson.loads(actions)))
 
 
 def all_records(db: Database) -> list[InstallRecord]:
@@ -143,10 +151,10 @@ def by_mod_id(db: Database, mod_id: str) -> list[InstallRecord]:
 
 def put(conn: sqlite3.Connection, rec: InstallRecord) -> None:
     conn.execute(
-        f"INSERT OR REPLACE INTO ext_installs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT OR REPLACE INTO ext_installs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (rec.id, rec.mod_id, rec.scope, rec.project_id, rec.project_path, rec.host, rec.name, rec.version,
          rec.source, rec.path, int(rec.enabled), int(rec.executable), rec.tree_hash, rec.created_at,
-         rec.updated_at),
+         rec.updated_at, orjson.dumps(list(rec.actions)).decode()),
     )
 
 
@@ -157,10 +165,6 @@ def delete(conn: sqlite3.Connection, install_id: str) -> None:
 
 def set_enabled(conn: sqlite3.Connection, install_id: str, enabled: bool, now: float) -> None:
     conn.execute("UPDATE ext_installs SET enabled = ?, updated_at = ? WHERE id = ?", (int(enabled), now, install_id))
-
-
-def set_tree_hash(conn: sqlite3.Connection, install_id: str, tree_hash: str, now: float) -> None:
-    conn.execute("UPDATE ext_installs SET tree_hash = ?, updated_at = ? WHERE id = ?", (tree_hash, now, install_id))
 
 
 def granted(db: Database, install_id: str) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from modgate.caps_store import migrate_capability_grants
-from modgate.ext.records import migrate_ext_installs
+from modgate.ext.records import migrate_ext_actions, migrate_ext_installs
 from modgate.store.db import Migration
 
 
@@ -75,4 +75,5 @@ MIGRATIONS: list[Migration] = [
     ("0200_transactions", _transactions),
     ("0100_ext_installs", migrate_ext_installs),
     ("0300_capability_grants", migrate_capability_grants),
+    ("0101_ext_actions", migrate_ext_actions),
 ]
