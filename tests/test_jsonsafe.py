@@ -163,6 +163,10 @@ def test_loads_rejects_non_text_type() -> None:
         {"\ue000": 1, "\U0001f600": 2, "a": 3},
         {"s": "\x00\x1f\x7f\u2028\"\\/"},
         [2**53 - 1, -(2**53 - 1)],
+        # the bytes-level fast path: float tokens in every position, and float-like text in strings
+        [1.0], {"a": [0, 2.5e-7]}, {"a": {"b": -1e+30}}, [1, -2.0],
+        {"t": "11:43:43.708", "u": "[1.5", "v": "\":2.0", "w": ",3e5"},
+        {"ü": "é", "n": 1}, [{"k": True, "l": None}],
     ],
 )
 def test_canonical_matches_rfc8785(value: Any) -> None:

@@ -348,6 +348,14 @@ def canonical_bytes(value: Any) -> bytes:
     orjson with sorted keys already writes JCS for most values; :func:`_orjson_is_canonical`
     lists where it does not, and those values go to the (about 20× slower) reference.
     """
+    if type(value) in (dict, list):
+        try:
+            data = orjson.dumps(value, option=_FAST_OPTIONS)
+        except orjson.JSONEncodeError:  # an unsafe integer, a non-string key, a non-JSON type
+            data = b""
+        # ASCII only (so key order is JCS order) and no float token: orjson's bytes are JCS.
+        if data and data.isascii() and _FLOAT_TOKEN.search(data) is None:
+            return data
     if _orjson_is_canonical(value):
         try:
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
@@ -368,6 +376,12 @@ def sha256_prefixed(value: Any) -> str:
 
 
 _SAFE_INT: Final = 2**53  # rfc8785 refuses integers outside ±(2**53 - 1)
+_FAST_OPTIONS: Final = (orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER | orjson.OPT_PASSTHROUGH_DATETIME
+                        | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS)
+# A number with a fraction or exponent, as a value: compact output puts one after '":' (an object
+# member), '[' or ',' (an array element). A match inside a string ("11:43:43.7" does not match)
+# only costs the slow path; a float value can never be missed.
+_FLOAT_TOKEN: Final = re.compile(rb'(?:":|[\[,])-?[0-9]+[.eE]')
 
 
 def _float_is_canonical(number: float) -> bool:
@@ -385,30 +399,37 @@ def _float_is_canonical(number: float) -> bool:
     return size < 1e-6 or 1e-5 <= size < 1e16
 
 
-def _key_is_canonical(key: Any) -> bool:
+def _keys_are_canonical(keys: str) -> bool:
     # JCS sorts keys by UTF-16 code units, orjson by code points: they only disagree when a key
     # holds a character from U+E000 up (astral characters sort below it in UTF-16).
-    return type(key) is str and (key.isascii() or max(key) < "\ue000")
+    return keys.isascii() or max(keys) < "\ue000"
 
 
 def _orjson_is_canonical(value: Any) -> bool:
     stack = [value]
+    pop, push = stack.pop, stack.extend
     while stack:
-        item = stack.pop()
+        item = pop()
         kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
         if kind is dict:
-            if not all(map(_key_is_canonical, item)):
+            try:
+                keys = "".join(item)  # one C call per object instead of one Python call per key
+            except TypeError:  # a key that is not a string
                 return False
-            stack.extend(item.values())
+            if keys and not _keys_are_canonical(keys):
+                return False
+            push(item.values())
         elif kind is list:
-            stack.extend(item)
+            push(item)
         elif kind is float:
             if not _float_is_canonical(item):
                 return False
         elif kind is int:
             if not -_SAFE_INT < item < _SAFE_INT:
                 return False
-        elif not (kind is str or item is None or kind is bool):
+        else:
             return False
     return True
 

@@ -161,9 +161,9 @@ class TxEngine:
         row["result"] = orjson.loads(row["result"]) if row["result"] else None
         return row
 
-    def _attempt(self, tx_id: str, attempt_no: int, *, full: bool = False) -> JsonObject:
-        """An attempt's facts; the (large) preview and ops are decoded only when asked for."""
-        columns = "base_revision, candidate_revision, preview_hash, plan_info" + (", preview, ops" if full else "")
+    def _attempt(self, tx_id: str, attempt_no: int, *, part: str | None = None) -> JsonObject:
+        """An attempt's facts; the (large) ``preview`` or ``ops`` only when ``part`` names it."""
+        columns = "base_revision, candidate_revision, preview_hash, plan_info" + (f", {part}" if part else "")
         rows = self.db.query(f"SELECT {columns} FROM tx_attempts WHERE tx_id=? AND attempt_no=?",
                              (tx_id, attempt_no))
         if not rows:
@@ -171,13 +171,18 @@ class TxEngine:
         base, candidate, digest, info = rows[0][:4]
         out = {"baseRevision": base, "candidateRevision": candidate, "previewHash": digest,
                "info": orjson.loads(info)}
-        if full:
-            out["preview"], out["ops"] = orjson.loads(rows[0][4]), _ops(rows[0][5])
+        if part == "preview":
+            out["preview"] = orjson.loads(rows[0][4])
+        elif part == "ops":
+            out["ops"] = _ops(rows[0][4])
         return out
 
-    def show(self, tx_id: str) -> JsonObject:
+    def show(self, tx_id: str, *, preview: JsonObject | None = None) -> JsonObject:
+        """The transaction with its current preview (``preview``: already in hand, not re-read)."""
         tx = self._row(tx_id)
-        attempt = self._attempt(tx_id, tx["attemptNo"], full=True)
+        attempt = self._attempt(tx_id, tx["attemptNo"], part=None if preview else "preview")
+        if preview is not None:
+            attempt["preview"] = preview
         history = [dict(zip(("seq", "attemptNo", "at", "prevState", "nextState", "actorId", "actorRole", "code",
                              "message"), r, strict=True))
                    for r in self.db.query("SELECT seq, attempt_no, at, prev_state, next_state, actor_id, actor_role,"
@@ -262,11 +267,11 @@ class TxEngine:
                          " requested_role, state, attempt_no) VALUES (?,?,?,?,?,?,?,?,?,?,1)",
                          (tx["txId"], seq, self.clock(), track, kind, title, orjson.dumps(recipe).decode(),
                           requested_by, requested_role, m.RECEIVED))
-            self._attempt_preview(conn, tx, plan, state, (requested_by, requested_role))
-        return self.show(tx["txId"])
+            preview = self._attempt_preview(conn, tx, plan, state, (requested_by, requested_role))
+        return self.show(tx["txId"], preview=preview)
 
     def _attempt_preview(self, conn: Any, tx: JsonObject, plan: Plan, state: JsonObject,
-                         actor: tuple[str, str]) -> None:
+                         actor: tuple[str, str]) -> JsonObject:
         self._transition(conn, tx, m.PREVIEWING, actor=actor, stage="preview")
         touched = domains_of(plan.ops) or {plan.scope}
         base = self._revisions(touched)
@@ -284,6 +289,7 @@ class TxEngine:
                   "entryCount": len(preview["entries"]), "summary": preview["summary"]}
         self._transition(conn, tx, m.PREVIEW_READY, actor=actor, stage="preview", fields=fields)
         self._transition(conn, tx, m.APPROVAL_PENDING, actor=actor, stage="preview", fields=fields)
+        return preview
 
     def refresh(self, tx_id: str, *, actor: tuple[str, str] = ("host", "host")) -> JsonObject:
         """A new attempt with a fresh preview against the current state (invalidates approvals)."""
@@ -296,8 +302,8 @@ class TxEngine:
             state = self.store.state()
             plan = self._plan(tx, state)
             tx["attemptNo"] += 1
-            self._attempt_preview(conn, tx, plan, state, actor)
-        return self.show(tx_id)
+            preview = self._attempt_preview(conn, tx, plan, state, actor)
+        return self.show(tx_id, preview=preview)
 
     # -- approval -------------------------------------------------------------------------------
     def approve(self, tx_id: str, *, preview_hash: str | None = None, approver_id: str = "host",
@@ -379,7 +385,7 @@ class TxEngine:
                        " the result", "txId")
         if tx["state"] != m.APPROVED:
             m.check_transition(tx["state"], m.APPLYING, tx_id)
-        attempt = self._attempt(tx_id, tx["attemptNo"], full=True)
+        attempt = self._attempt(tx_id, tx["attemptNo"], part="ops")
         claims = tokens.verify(approval_token, self.key)
         tokens.check_claims(claims, tx_id=tx_id, attempt_no=tx["attemptNo"], preview_hash=attempt["previewHash"],
                             base_revision=attempt["baseRevision"])

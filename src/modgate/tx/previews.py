@@ -104,10 +104,11 @@ def _may_hold_secret(path: str, before: Any, after: Any) -> bool:
     return any(marker.encode() in text for marker in SECRET_MARKERS)
 
 
-def _role_views(path: str, before: Any, after: Any) -> JsonObject:
+def _role_views(path: str, before: Any, after: Any, screened: bool = False) -> JsonObject:
+    """``screened``: the caller has already checked that no secret marker occurs anywhere."""
     plain = {"before": before, "after": after, "redacted": False}
-    if not _may_hold_secret(path, before, after):
-        return {role: dict(plain) for role in ROLES}
+    if screened or not _may_hold_secret(path, before, after):
+        return dict.fromkeys(ROLES, plain)  # one shared, never-mutated view
     b, rb = redact(before, path)
     a, ra = redact(after, path)
     shown = {"before": b, "after": a, "redacted": rb or ra}
@@ -116,15 +117,17 @@ def _role_views(path: str, before: Any, after: Any) -> JsonObject:
 
 def entries_for(before: JsonObject, ops: Sequence[Op]) -> list[JsonObject]:
     after = apply_ops(before, ops)
-    raw = diff_states(before, after, [op.path for op in ops])
+    raw = [(op, path, None if old is MISSING else old, None if new is MISSING else new)
+           for op, path, old, new in diff_states(before, after, [op.path for op in ops])]
+    # One screen over every path and value (one C call); only a hit needs the per-entry check.
+    text = orjson.dumps([(path, old, new) for _, path, old, new in raw]).decode().lower()
+    screened = not any(marker in text for marker in SECRET_MARKERS)
     entries = []
     for seq, (op, path, old, new) in enumerate(raw, start=1):
         scope, entity_type, entity_id = _entity(path)
-        old = None if old is MISSING else old
-        new = None if new is MISSING else new
         entries.append({"seq": seq, "scope": scope, "entityType": entity_type, "entityId": entity_id,
                         "path": path, "op": op, "before": old, "after": new,
-                        "roleViews": _role_views(path, old, new)})
+                        "roleViews": _role_views(path, old, new, screened)})
     entries.sort(key=lambda e: (e["scope"], e["entityType"], e["entityId"], e["path"], e["op"], e["seq"]))
     return entries
 
