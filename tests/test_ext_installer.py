@@ -228,3 +228,10 @@ def test_concurrent_installs_are_serialised(tmp_path: Path, inst: Installer) -> 
     assert sorted(code for code, _ in outcomes) == [0, 1]
     assert any("install.already-installed" in err for _, err in outcomes)
     assert len(_consistent(inst)) == 1
+
+
+def test_a_proposal_interrupted_before_approval_is_rejected_on_recovery(inst: Installer) -> None:
+    shown = inst.tx.preview(track="extension", kind="extension", recipe={"action": "enable", "set": {}},
+                            title="enable x", requested_by="user")  # as if the process died right here
+    inst.list()
+    assert inst.tx.show(shown["txId"])["state"] == "REJECTED"

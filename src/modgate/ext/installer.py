@@ -256,8 +256,9 @@ class Installer:
 
     def _transact(self, action: str, rec: InstallRecord | None, changes: JsonObject, rows: OnCommit, *,
                   undo: str) -> str:
-        proposal = self._propose(action, rec, changes, undo=undo)
-        self._apply(proposal, rows)
+        with moves.exclusive(self.home):  # extension transactions are proposed under the lock only
+            proposal = self._propose(action, rec, changes, undo=undo)
+            self._apply(proposal, rows)
         return proposal.tx_id
 
     # --- update --------------------------------------------------------------------------------
@@ -496,8 +497,11 @@ class Installer:
                      project_path=str(base))
 
     def _recover(self, sc: Scope | None) -> None:
+        """Call with the lock held: undo half-done moves, reject proposals a crash left pending."""
         parents = [self.home] + ([sc.parent] if sc is not None and sc.parent != self.home else [])
         moves.recover(self.db, parents)
+        for stale in self.tx.list_tx(state="APPROVAL_PENDING", kind="extension"):
+            self.tx.reject(stale["txId"], approver_id="recovery", reason="interrupted before approval")
 
     def _validate(self, staged: Staged, host: str, trace: _Trace) -> Package:
         trace.stage = "validate"
