@@ -235,3 +235,20 @@ def test_a_proposal_interrupted_before_approval_is_rejected_on_recovery(inst: In
                             title="enable x", requested_by="user")  # as if the process died right here
     inst.list()
     assert inst.tx.show(shown["txId"])["state"] == "REJECTED"
+
+
+def test_cli_shows_extension_transactions_and_refuses_tx_rollback(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.clihelp import run_json
+
+    monkeypatch.setenv("MODGATE_HOME", str(tmp_path / "home"))
+    src = write_package(tmp_path / "v1", sample_files())
+    code, out = run("install", str(src), "--yes")
+    assert code == 0
+    code, listed = run_json("tx", "list", "--track", "extension")
+    assert code == 0 and [(t["txId"], t["state"]) for t in listed["transactions"]] == [(out["txId"], "APPLIED")]
+    assert run_json("tx", "list", "--track", "heavy")[1]["transactions"] == []
+    code, refused = run_json("tx", "rollback", out["txId"])
+    assert code == 1 and refused["code"] == "tx-managed-kind"
+    assert "modgate mod uninstall global:acme.sample" in refused["message"]
+    assert run("list")[1]["mods"][0]["modId"] == "acme.sample"  # nothing changed

@@ -24,11 +24,12 @@ def _summary_line(item: dict[str, Any]) -> str:
 
 @tx.command("list")
 @click.option("--state", default=None, help="Only transactions in this state (e.g. APPROVAL_PENDING).")
+@click.option("--track", default=None, help="Only this track: command, heavy, light or extension.")
 @json_option
-def tx_list(state: str | None, as_json: bool) -> None:
+def tx_list(state: str | None, track: str | None, as_json: bool) -> None:
     """List transactions, oldest first."""
     with runtime() as rt:
-        items = rt.store.tx.list_tx(state=state)
+        items = rt.store.tx.list_tx(state=state, track=track)
 
     def human(r: dict[str, Any]) -> None:
         if not r["transactions"]:

@@ -190,7 +190,8 @@ class TxEngine:
         return {**tx, "preview": attempt["preview"], "previewHash": attempt["previewHash"],
                 "baseRevision": attempt["baseRevision"], "plan": attempt["info"], "history": history}
 
-    def list_tx(self, state: str | None = None, kind: str | None = None) -> list[JsonObject]:
+    def list_tx(self, state: str | None = None, kind: str | None = None, track: str | None = None
+                ) -> list[JsonObject]:
         sql = ("SELECT t.tx_id, t.track, t.kind, t.title, t.requested_by, t.requested_role, t.state, t.attempt_no,"
                " t.created_at, a.preview_hash, a.plan_info FROM tx t JOIN tx_attempts a"
                " ON a.tx_id=t.tx_id AND a.attempt_no=t.attempt_no")
@@ -201,6 +202,9 @@ class TxEngine:
         if kind:
             where.append("t.kind=?")
             params.append(kind)
+        if track:
+            where.append("t.track=?")
+            params.append(track)
         sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY t.seq"
         keys = ("txId", "track", "kind", "title", "requestedBy", "requestedRole", "state", "attemptNo", "createdAt",
                 "previewHash", "plan")
