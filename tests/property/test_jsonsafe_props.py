@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modgate.errors import JsonLoadError
-from modgate.jsonsafe import canonical_bytes, dumps, js_number, js_stringify_length, loads
+from modgate.jsonsafe import canonical_bytes, dumps, loads
+from modgate.jsonsafety import js_number, js_stringify_length
 
 SETTINGS = settings(max_examples=300, deadline=None)
 

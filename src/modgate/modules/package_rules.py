@@ -40,7 +40,7 @@ import orjson
 
 from modgate.errors import ModgateError, Problem
 from modgate.host.model import CommandSpec, Host
-from modgate.jsonsafe import check_json_safe
+from modgate.jsonsafety import check_json_safe
 from modgate.modules.manifest import (
     deep_copy,
     is_nonempty_string,
