@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from ext_helpers import FIRST_PARTY, SEED_ERA, make_repo, sample_files, write_package
 from modgate.cli import cli
+from modgate.errors import ModgateError
 from modgate.ext import records
 from modgate.ext.errors import ExtError
 from modgate.ext.installer import Installer
@@ -252,3 +253,32 @@ def test_cli_shows_extension_transactions_and_refuses_tx_rollback(tmp_path: Path
     assert code == 1 and refused["code"] == "tx-managed-kind"
     assert "modgate mod uninstall global:acme.sample" in refused["message"]
     assert run("list")[1]["mods"][0]["modId"] == "acme.sample"  # nothing changed
+
+
+def test_a_failed_install_withdraws_its_transaction(tmp_path: Path, inst: Installer,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    src = write_package(tmp_path / "v1", sample_files())
+    monkeypatch.setenv("MODGATE_EXT_FAIL_AT", "install.copied")
+    with pytest.raises(ExtError):
+        inst.install(str(src), consent=lambda _: True)
+    assert [t["state"] for t in inst.tx.list_tx(kind="extension")] == ["REJECTED"]
+    assert inst.tx.store.state()["extensions"]["installs"] == {}
+
+
+def test_the_approval_queue_cannot_approve_an_extension_change(inst: Installer) -> None:
+    shown = inst.tx.preview(track="extension", kind="extension", recipe={"action": "enable", "set": {}},
+                            title="enable x", requested_by="user")
+    with pytest.raises(ModgateError) as err:
+        inst.tx.approve(shown["txId"])
+    assert err.value.code == "tx-managed-kind"
+
+
+def test_enable_reads_the_record_under_the_lock(tmp_path: Path, inst: Installer) -> None:
+    src = write_package(tmp_path / "v1", sample_files(hook=False))
+    inst.install(str(src), consent=lambda _: True)
+    install_id = inst.resolve("acme.sample").id  # resolved, then another process uninstalls it
+    inst.uninstall(install_id)
+    with pytest.raises(ExtError) as err:
+        inst._set_enabled(install_id, True)
+    assert err.value.code == "mod.not-found"
+    assert inst.tx.store.state()["extensions"] == records.mirror(inst.db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,11 @@ def test_canonical_raises_like_rfc8785() -> None:
         canonical_bytes({"n": 2**53})
     with pytest.raises(rfc8785.CanonicalizationError):
         canonical_bytes(["\ud800"])
+    for non_finite in (math.nan, math.inf, -math.inf):
+        with pytest.raises(rfc8785.FloatDomainError):
+            canonical_bytes({"a": [non_finite]})
+        with pytest.raises(rfc8785.FloatDomainError):
+            canonical_bytes([non_finite])
 
 
 def test_hashes() -> None:

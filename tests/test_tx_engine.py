@@ -237,3 +237,27 @@ def test_recovery_waits_while_another_process_holds_the_apply_lease(rt: Runtime)
         assert held and rt.store.tx.recover() == []
         assert rt.store.tx.show(tx_id)["state"] == "APPLYING"
     assert rt.store.tx.recover() == [{"txId": tx_id, "from": "APPLYING", "to": "APPROVED"}]
+
+
+def test_an_approval_of_a_superseded_attempt_cannot_move_the_row(rt: Runtime) -> None:
+    tx_id = txapi.approve(rt, txapi.preview(rt, PEN)["txId"])["txId"]
+    stale = rt.store.tx._row(tx_id)  # APPROVED, attempt 1, read by process A
+    rt.store.tx.refresh(tx_id)  # process B: attempt 2 ...
+    txapi.approve(rt, tx_id)  # ... approved again: the state name matches A's read once more
+    with pytest.raises(ModgateError) as err, rt.db.atomic() as conn:
+        rt.store.tx._transition(conn, stale, "APPLYING", actor=("host", "host"), stage="apply")
+    assert _code(err) == "tx-state-conflict"
+    assert rt.store.tx.show(tx_id)["attemptNo"] == 2
+
+
+def test_a_failure_inside_on_commit_is_recorded_not_left_applying(rt: Runtime) -> None:
+    tx_id = txapi.approve(rt, txapi.preview(rt, PEN)["txId"])["txId"]
+    token = rt.store.tx.latest_token(tx_id)
+    assert token is not None
+
+    def broken(conn: Any) -> None:
+        raise ModgateError(Problem(code="store-error", path="db", message="disk full"))
+
+    with pytest.raises(ModgateError):
+        rt.store.tx.apply(tx_id, approval_token=token, on_commit=broken)
+    assert rt.store.tx.show(tx_id)["state"] == "FAILED_PRE_APPLY"

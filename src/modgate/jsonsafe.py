@@ -335,7 +335,8 @@ def dumps_pretty(value: Any) -> str:
 
 
 def canonical_bytes(value: Any) -> bytes:
-    """RFC 8785 canonical JSON; byte-identical to ``rfc8785.dumps`` (and raises where it raises).
+    """RFC 8785 canonical JSON; byte-identical to ``rfc8785.dumps`` (and raises where it raises)
+    for JSON data: dict, list, str, int, float, bool, None.
 
     orjson with sorted keys already writes JCS for most values; :func:`_orjson_is_canonical`
     lists where it does not, and those values go to the (about 20× slower) reference.
@@ -370,10 +371,11 @@ def sha256_prefixed(value: Any) -> str:
 _SAFE_INT: Final = 2**53  # rfc8785 refuses integers outside ±(2**53 - 1)
 _FAST_OPTIONS: Final = (orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER | orjson.OPT_PASSTHROUGH_DATETIME
                         | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS)
-# A number with a fraction or exponent, as a value: compact output puts one after '":' (an object
-# member), '[' or ',' (an array element). A match inside a string ("11:43:43.7" does not match)
-# only costs the slow path; a float value can never be missed.
-_FLOAT_TOKEN: Final = re.compile(rb'(?:":|[\[,])-?[0-9]+[.eE]')
+# A number with a fraction or exponent, or a null, as a value: compact output puts one after '":'
+# (an object member), '[' or ',' (an array element). orjson writes NaN and ±Infinity as null, so a
+# null must take the checked path too. A match inside a string ("11:43:43.7" does not match) only
+# costs the slow path; a float value can never be missed.
+_FLOAT_TOKEN: Final = re.compile(rb'(?:":|[\[,])(?:-?[0-9]+[.eE]|null)')
 
 
 def _float_is_canonical(number: float) -> bool:
@@ -383,10 +385,12 @@ def _float_is_canonical(number: float) -> bool:
     on 1e-6 <= |x| < 1e-5 (orjson switches to exponent form earlier) and on 1e16 <= |x| < 1e21
     (orjson keeps exponent form where ECMAScript writes all digits).
     """
+    if not math.isfinite(number):
+        return False  # rfc8785 refuses NaN and ±Infinity; orjson would write null
     size = abs(number)
     if size >= 1e21:
         return True
-    if not math.isfinite(number) or number.is_integer():
+    if number.is_integer():
         return False
     return size < 1e-6 or 1e-5 <= size < 1e16
 

@@ -99,6 +99,13 @@ class _Proposal:
     token: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Change:
+    changes: JsonObject
+    rows: OnCommit
+    undo: str
+
+
 class Installer:
     def __init__(self, store: SqliteBusStore, home: Path, *, limits: Limits | None = None,
                  clock: Callable[[], float] = time.time, say: Callable[[str], None] | None = None,
@@ -204,6 +211,7 @@ class Installer:
             self._apply(proposal, self._rows(pending, rec, pkg.permissions, "ext.install", staged.source.host))
         except BaseException as exc:
             moves.undo(self.db, pending)
+            self._withdraw(proposal.tx_id, "the install failed before it was applied")
             _reraise_os(exc, "install.copy-failed", "Failed to copy mod package into destination")
             raise
         return rec
@@ -248,17 +256,32 @@ class Installer:
         recipe = {"action": action, "installId": rec.id if rec is not None else None, "set": changes, "undo": undo}
         shown = self.tx.preview(track="extension", kind="extension", recipe=recipe, title=f"{action} {mod}",
                                 requested_by="user")
-        approval = self.tx.approve(shown["txId"], preview_hash=shown["previewHash"], approver_id="user")
+        approval = self.tx.approve(shown["txId"], preview_hash=shown["previewHash"], approver_id="user", owner=True)
         return _Proposal(tx_id=shown["txId"], token=approval["approvalToken"])
 
     def _apply(self, proposal: _Proposal, rows: OnCommit) -> None:
-        self.tx.apply(proposal.tx_id, approval_token=proposal.token, requested_by="user", on_commit=rows)
+        try:
+            self.tx.apply(proposal.tx_id, approval_token=proposal.token, requested_by="user", on_commit=rows)
+        except BaseException:
+            self._withdraw(proposal.tx_id, "the change failed before it was applied")
+            raise
 
-    def _transact(self, action: str, rec: InstallRecord | None, changes: JsonObject, rows: OnCommit, *,
-                  undo: str) -> str:
+    def _withdraw(self, tx_id: str, reason: str) -> None:
+        with suppress(ModgateError):  # never hide the failure that brought us here
+            self.tx.withdraw(tx_id, reason)
+
+    def _transact(self, action: str, install_id: str | None, make: Callable[[InstallRecord | None], _Change]
+                  ) -> str:
+        """Propose and apply a record change built from the record as it is *under the lock*."""
         with moves.exclusive(self.home):  # extension transactions are proposed under the lock only
-            proposal = self._propose(action, rec, changes, undo=undo)
-            self._apply(proposal, rows)
+            rec = None
+            if install_id is not None:
+                rec = records.get(self.db, install_id)
+                if rec is None:
+                    fail("mod.not-found", f"No installed mod with id {install_id!r}.", "ID")
+            change = make(rec)
+            proposal = self._propose(action, rec, change.changes, undo=change.undo)
+            self._apply(proposal, change.rows)
         return proposal.tx_id
 
     # --- update --------------------------------------------------------------------------------
@@ -322,6 +345,7 @@ class Installer:
             self._apply(proposal, self._rows(pending, rec, new, "ext.update", staged.source.host))
         except BaseException as exc:
             moves.undo(self.db, pending)
+            self._withdraw(proposal.tx_id, "the update failed before it was applied")
             _reraise_os(exc, "install.update-failed", "Update failed and was rolled back")
             raise
         moves.checkpoint("update.committed")
@@ -339,7 +363,8 @@ class Installer:
             pending = Pending(id=uuid.uuid4().hex, op="uninstall", install_id=rec.id, target=rec.path, tmp=None,
                               backup=str(backup))
             proposal = self._propose("uninstall", rec, {records.entry_path(rec.id): None},
-                                     undo=f"modgate mod install {rec.source} --scope {rec.scope}")
+                                     undo=f"modgate mod install {rec.source} --scope {rec.scope}"
+                                     + (f" --project {rec.project_path}" if rec.project_path else ""))
 
             def rows(conn: Any) -> None:
                 records.delete(conn, rec.id)
@@ -354,34 +379,41 @@ class Installer:
                 self._apply(proposal, rows)
             except BaseException:
                 moves.undo(self.db, pending)
+                self._withdraw(proposal.tx_id, "the uninstall failed before it was applied")
                 raise
             moves.remove(backup)
         return {"ok": True, "action": "uninstall", "mod": rec.to_dict(), "txId": proposal.tx_id}
 
     def enable(self, ident: str) -> dict[str, Any]:
-        rec = self.resolve(ident)
-        if rec.executable and not records.allow_executable(self.db):
-            fail("mod.executable-locked", f"{rec.id} has executable hooks/automations; executable mods are not "
-                 "allowed. Run `modgate mod allow-executable` first.", "ID")
-        self.verify(rec)
-        return self._set_enabled(rec, True)
+        return self._set_enabled(self.resolve(ident).id, True)
 
     def disable(self, ident: str) -> dict[str, Any]:
-        return self._set_enabled(self.resolve(ident), False)
+        return self._set_enabled(self.resolve(ident).id, False)
 
-    def _set_enabled(self, rec: InstallRecord, enabled: bool) -> dict[str, Any]:
+    def _set_enabled(self, install_id: str, enabled: bool) -> dict[str, Any]:
         action = "enable" if enabled else "disable"
 
-        def rows(conn: Any) -> None:
-            now = self.clock()
-            records.set_enabled(conn, rec.id, enabled, now)
-            audit.append(conn, [_event(f"ext.{action}", rec)], now)
+        def make(current: InstallRecord | None) -> _Change:
+            assert current is not None
+            if enabled:  # checked under the lock: a concurrent revoke or file change counts
+                if current.executable and not records.allow_executable(self.db):
+                    fail("mod.executable-locked", f"{current.id} has executable hooks/automations; executable "
+                         "mods are not allowed. Run `modgate mod allow-executable` first.", "ID")
+                self.verify(current)
 
-        entry = records.mirror_entry(replace(rec, enabled=enabled), tuple(records.granted(self.db, rec.id)))
-        tx_id = self._transact(action, rec, {records.entry_path(rec.id): entry}, rows,
-                               undo=f"modgate mod {'disable' if enabled else 'enable'} {rec.id}")
-        updated = records.get(self.db, rec.id)
-        assert updated is not None
+            def rows(conn: Any) -> None:
+                now = self.clock()
+                records.set_enabled(conn, current.id, enabled, now)
+                audit.append(conn, [_event(f"ext.{action}", current)], now)
+
+            entry = records.mirror_entry(replace(current, enabled=enabled), tuple(records.granted(self.db, current.id)))
+            return _Change({records.entry_path(current.id): entry}, rows,
+                           f"modgate mod {'disable' if enabled else 'enable'} {current.id}")
+
+        tx_id = self._transact(action, install_id, make)
+        updated = records.get(self.db, install_id)
+        if updated is None:  # uninstalled right after our commit, by another process
+            fail("mod.not-found", f"No installed mod with id {install_id!r}.", "ID")
         return {"ok": True, "action": action, "mod": updated.to_dict(), "txId": tx_id}
 
     def approve(self, ident: str, *, consent: Consent) -> dict[str, Any]:
@@ -399,21 +431,39 @@ class Installer:
                             new_permissions=pkg.permissions)
             if not consent(review):
                 fail("install.consent-required", f"The changed files of {rec.id} were not approved.", "--yes")
-            digest = tree_hash(path)
-            approved = replace(rec, name=pkg.manifest.name, version=pkg.manifest.version, tree_hash=digest,
-                               executable=pkg.executable, actions=pkg.actions())
+            reviewed = self._tree_hash(path)
+            approved: list[InstallRecord] = []
 
-            def rows(conn: Any) -> None:
-                now = self.clock()
-                records.put(conn, replace(approved, updated_at=now))
-                records.grant(conn, rec.id, rec.mod_id, pkg.permissions, now)
-                audit.append(conn, [_event("ext.approve", rec, treeHash=digest)], now)
+            def make(current: InstallRecord | None) -> _Change:
+                assert current is not None
+                # Under the lock: the files must still be the ones reviewed, and the record is the
+                # current one (an update, disable or uninstall meanwhile is kept, not overwritten).
+                digest = self._tree_hash(path)
+                if digest != reviewed or current.path != rec.path:
+                    fail("mod.tree-changed", f"The files of {rec.id} changed while you reviewed them; run "
+                         f"`modgate mod approve {rec.id}` again.", rec.path, expected=reviewed, actual=digest)
+                approved.append(replace(current, name=pkg.manifest.name, version=pkg.manifest.version,
+                                        tree_hash=digest, executable=pkg.executable, actions=pkg.actions()))
 
-            permissions = tuple(records.granted(self.db, rec.id) | set(pkg.permissions))
-            entry = records.mirror_entry(approved, permissions)
-            tx_id = self._transact("approve", rec, {records.entry_path(rec.id): entry}, rows,
-                                   undo=f"modgate mod uninstall {rec.id}")
-        return {"ok": True, "action": "approve", "mod": approved.to_dict(), "txId": tx_id}
+                def rows(conn: Any) -> None:
+                    now = self.clock()
+                    records.put(conn, replace(approved[0], updated_at=now))
+                    records.grant(conn, current.id, current.mod_id, pkg.permissions, now)
+                    audit.append(conn, [_event("ext.approve", current, treeHash=digest)], now)
+
+                permissions = tuple(records.granted(self.db, current.id) | set(pkg.permissions))
+                return _Change({records.entry_path(current.id): records.mirror_entry(approved[0], permissions)},
+                               rows, f"modgate mod uninstall {current.id}")
+
+            tx_id = self._transact("approve", rec.id, make)
+        return {"ok": True, "action": "approve", "mod": approved[0].to_dict(), "txId": tx_id}
+
+    def _tree_hash(self, path: Path) -> str:
+        try:
+            return tree_hash(path)
+        except OSError as exc:  # the folder vanished or became unreadable after the scan
+            fail("mod.tree-changed", f"The installed files of this mod cannot be read: {path} "
+                 f"({exc.strerror or exc}). Reinstall it.", str(path))
 
     def _scan_installed(self, path: Path) -> None:
         if not path.is_dir():
@@ -432,8 +482,8 @@ class Installer:
                                                  data={"allowed": allowed})], self.clock())
 
         tx_id = self._transact("allow-executable" if allowed else "deny-executable", None,
-                               {records.ALLOW_EXECUTABLE_PATH: allowed}, rows,
-                               undo="modgate mod allow-executable" + (" --revoke" if allowed else ""))
+                               lambda _: _Change({records.ALLOW_EXECUTABLE_PATH: allowed}, rows,
+                                                 "modgate mod allow-executable" + (" --revoke" if allowed else "")))
         return {"ok": True, "allowExecutable": allowed, "txId": tx_id}
 
     # --- listing and loading ---------------------------------------------------------------------
@@ -500,8 +550,9 @@ class Installer:
         """Call with the lock held: undo half-done moves, reject proposals a crash left pending."""
         parents = [self.home] + ([sc.parent] if sc is not None and sc.parent != self.home else [])
         moves.recover(self.db, parents)
-        for stale in self.tx.list_tx(state="APPROVAL_PENDING", kind="extension"):
-            self.tx.reject(stale["txId"], approver_id="recovery", reason="interrupted before approval")
+        for state in ("APPROVAL_PENDING", "APPROVED", "FAILED_PRE_APPLY"):
+            for stale in self.tx.list_tx(state=state, kind="extension"):
+                self._withdraw(stale["txId"], "interrupted before it was applied")
 
     def _validate(self, staged: Staged, host: str, trace: _Trace) -> Package:
         trace.stage = "validate"

@@ -222,10 +222,6 @@ def diagnostics(db: Database, limit: int = 50) -> list[dict[str, Any]]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def mirror_entry(rec: InstallRecord, permissions: set[str] | tuple[str, ...]) -> dict[str, Any]:
     """An install record as the extensions domain shows it (no timestamps: previews stay stable)."""
     out = rec.to_dict()

@@ -24,7 +24,6 @@ them, passing ``on_commit`` to write its rows in the apply's SQLite transaction;
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import secrets
@@ -106,6 +105,7 @@ def lease(home: Path, *, exclusive: bool = False) -> Iterator[bool]:
 
     Yields False when the exclusive lease is unavailable (another process is mid-apply).
     """
+    import fcntl  # POSIX only, like the installer's lock; imported where it is needed
     home.mkdir(parents=True, exist_ok=True)
     fd = os.open(home / LEASE_FILE, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -221,11 +221,15 @@ class TxEngine:
                     idempotency_key: str | None = None) -> None:
         m.check_transition(tx["state"], nxt, tx["txId"])
         now = self.clock()
-        moved = conn.execute("UPDATE tx SET state=?, attempt_no=? WHERE tx_id=? AND state=?",
-                             (nxt, tx["attemptNo"], tx["txId"], tx["state"])).rowcount
+        # Compare-and-set on (state, attempt): a refresh elsewhere bumps the attempt, so an approval
+        # of an older attempt can never move the row even when the state name matches again.
+        read_attempt = tx.get("readAttempt", tx["attemptNo"])
+        moved = conn.execute("UPDATE tx SET state=?, attempt_no=? WHERE tx_id=? AND state=? AND attempt_no=?",
+                             (nxt, tx["attemptNo"], tx["txId"], tx["state"], read_attempt)).rowcount
         if not moved:
-            raise _err("tx-state-conflict", f"{tx['txId']} was moved out of {tx['state']} by another process;"
-                       " show it again", "txId", expected=tx["state"])
+            raise _err("tx-state-conflict", f"{tx['txId']} was moved out of {tx['state']} (attempt {read_attempt})"
+                       " by another process; show it again", "txId", expected=tx["state"])
+        tx["readAttempt"] = tx["attemptNo"]
         conn.execute("INSERT INTO tx_history(tx_id, attempt_no, at, prev_state, next_state, actor_id, actor_role,"
                      " code, message) VALUES (?,?,?,?,?,?,?,?,?)",
                      (tx["txId"], tx["attemptNo"], now, tx["state"], nxt, actor[0], actor[1], code, message))
@@ -283,9 +287,10 @@ class TxEngine:
         preview = build_preview(tx_id=tx["txId"], attempt_no=tx["attemptNo"], track=tx["track"],
                                 base_revision=base, candidate_revision=candidate,
                                 generated_at=_iso(self.clock()), before=state, ops=plan.ops)
+        stored = orjson.dumps(preview).decode()
         conn.execute("INSERT INTO tx_attempts(tx_id, attempt_no, created_at, base_revision, candidate_revision,"
                      " preview, preview_hash, ops, plan_info) VALUES (?,?,?,?,?,?,?,?,?)",
-                     (tx["txId"], tx["attemptNo"], self.clock(), base, candidate, orjson.dumps(preview).decode(),
+                     (tx["txId"], tx["attemptNo"], self.clock(), base, candidate, stored,
                       preview["previewHash"], _ops_json(plan.ops),
                       orjson.dumps({**plan.info, "scope": plan.scope,
                                     "entryCount": len(preview["entries"])}).decode()))
@@ -293,7 +298,9 @@ class TxEngine:
                   "entryCount": len(preview["entries"]), "summary": preview["summary"]}
         self._transition(conn, tx, m.PREVIEW_READY, actor=actor, stage="preview", fields=fields)
         self._transition(conn, tx, m.APPROVAL_PENDING, actor=actor, stage="preview", fields=fields)
-        return preview
+        # A fresh copy for the caller: the built preview shares subtrees with the cached state.
+        fresh: JsonObject = orjson.loads(stored)
+        return fresh
 
     def refresh(self, tx_id: str, *, actor: tuple[str, str] = ("host", "host")) -> JsonObject:
         """A new attempt with a fresh preview against the current state (invalidates approvals)."""
@@ -305,17 +312,21 @@ class TxEngine:
         with self.db.atomic() as conn:
             state = self.store.state()
             plan = self._plan(tx, state)
+            tx["readAttempt"] = tx["attemptNo"]
             tx["attemptNo"] += 1
             preview = self._attempt_preview(conn, tx, plan, state, actor)
         return self.show(tx_id, preview=preview)
 
     # -- approval -------------------------------------------------------------------------------
     def approve(self, tx_id: str, *, preview_hash: str | None = None, approver_id: str = "host",
-                approver_role: str = "host", ttl_s: int = DEFAULT_TTL_S) -> JsonObject:
+                approver_role: str = "host", ttl_s: int = DEFAULT_TTL_S, owner: bool = False) -> JsonObject:
+        """``owner``: the caller is the owner of a managed kind (the installer), not a queue reader."""
         if approver_role != "host":
             raise _err("tx-approver-not-allowed", f"a {approver_role} cannot approve; only the host can",
                        "approverRole")
         tx = self._row(tx_id)
+        if not owner:
+            self._check_unmanaged(tx, "approved")
         attempt = self._attempt(tx_id, tx["attemptNo"])
         if preview_hash is not None and preview_hash != attempt["previewHash"]:
             raise _err("tx-preview-mismatch", f"you approved preview {preview_hash}, but the current preview of"
@@ -409,6 +420,14 @@ class TxEngine:
             crash_point("apply:after-applying")
             return self._apply_work(tx, attempt, claims["tokenId"], idempotency_key, actor, checks or [], on_commit)
 
+    def withdraw(self, tx_id: str, reason: str, actor: tuple[str, str] = ("recovery", "host")) -> None:
+        """The owner of a managed kind gives up an approved or pending proposal it will never apply."""
+        tx = self._row(tx_id)
+        if tx["state"] == m.APPROVED:
+            self._fail(tx, m.FAILED_PRE_APPLY, "tx-rejected", reason, actor, recovery="start the change again")
+        if tx["state"] in (m.APPROVAL_PENDING, m.FAILED_PRE_APPLY):
+            self.reject(tx_id, approver_id=actor[0], reason=reason)
+
     def _check_unmanaged(self, tx: JsonObject, verb: str) -> None:
         owner = MANAGED_KINDS.get(tx["kind"])
         if owner is not None:
@@ -439,8 +458,11 @@ class TxEngine:
                     on_commit(self.db.conn)
             crash_point("apply:after-commit")
             return result
-        except TxError as exc:
-            self._after_failed_apply(tx, observed[0] if observed else None, touched, exc, actor)
+        except ModgateError as exc:  # a refusal, or e.g. a store error in on_commit
+            # The SQLite transaction rolled back, so the row is APPLYING again whatever tx says.
+            failure = exc if isinstance(exc, TxError) else TxError(exc.problem)
+            self._after_failed_apply(self._row(tx["txId"]), observed[0] if observed else None, touched, failure,
+                                     actor)
             raise
 
     def _after_failed_apply(self, tx: JsonObject, observed: str | None, touched: set[str], exc: TxError,

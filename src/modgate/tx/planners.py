@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from modgate.errors import HandlerError, PayloadError, Problem
+from modgate.ext.records import EXTENSIONS_DOMAIN
 from modgate.host.model import Host
 from modgate.modules import registry
 from modgate.state import MISSING, JsonObject, Op, StateView, get_path, inverse_ops, path_within
@@ -109,9 +110,6 @@ def remove_planner() -> Planner:
     return plan
 
 
-EXTENSIONS_DOMAIN = "extensions"
-
-
 def extension_planner() -> Planner:
     """``recipe["set"]``: ``{pointer under /extensions: new value, or None to remove}``."""
 
@@ -132,5 +130,4 @@ def extension_planner() -> Planner:
     return plan
 
 
-__all__ = ["EXTENSIONS_DOMAIN", "command_planner", "extension_planner", "import_planner", "ops_planner",
-           "remove_planner"]
+__all__ = ["command_planner", "extension_planner", "import_planner", "ops_planner", "remove_planner"]
