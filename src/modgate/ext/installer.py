@@ -195,13 +195,8 @@ class Installer:
         pending = Pending(id=uuid.uuid4().hex, op="install", install_id=install_id, target=str(dest),
                           tmp=str(tmp), backup=None)
         trace.stage = "record"
-        try:
-            proposal = self._propose("install", rec, {records.entry_path(rec.id): records.mirror_entry(
-                rec, pkg.permissions)}, undo=f"modgate mod uninstall {install_id}")
-        except BaseException:
-            moves.remove(tmp)
-            raise
-        trace.tx_id = proposal.tx_id
+        proposal = self._propose_copy("install", rec, pkg.permissions, tmp, trace,
+                                      undo=f"modgate mod uninstall {install_id}")
         moves.begin(self.db, pending, now)
         try:
             moves.checkpoint("install.copied")
@@ -258,6 +253,18 @@ class Installer:
                                 requested_by="user")
         approval = self.tx.approve(shown["txId"], preview_hash=shown["previewHash"], approver_id="user", owner=True)
         return _Proposal(tx_id=shown["txId"], token=approval["approvalToken"])
+
+    def _propose_copy(self, action: str, rec: InstallRecord, permissions: tuple[str, ...], tmp: Path,
+                      trace: _Trace, *, undo: str) -> _Proposal:
+        """Propose placing the copy in ``tmp``; a refused proposal removes the copy."""
+        try:
+            proposal = self._propose(action, rec, {records.entry_path(rec.id): records.mirror_entry(rec, permissions)},
+                                     undo=undo)
+        except BaseException:
+            moves.remove(tmp)
+            raise
+        trace.tx_id = proposal.tx_id
+        return proposal
 
     def _apply(self, proposal: _Proposal, rows: OnCommit) -> None:
         try:
@@ -326,14 +333,9 @@ class Installer:
                       enabled=old.enabled and allowed, executable=pkg.executable, tree_hash=digest, updated_at=now,
                       actions=pkg.actions())
         trace.stage = "record"
-        permissions = records.granted(self.db, old.id) | set(new)
-        try:
-            proposal = self._propose("update", rec, {records.entry_path(rec.id): records.mirror_entry(
-                rec, tuple(permissions))}, undo=f"modgate mod update {old.id} <a source of version {old.version}>")
-        except BaseException:
-            moves.remove(tmp)
-            raise
-        trace.tx_id = proposal.tx_id
+        permissions = tuple(records.granted(self.db, old.id) | set(new))
+        proposal = self._propose_copy("update", rec, permissions, tmp, trace,
+                                      undo=f"modgate mod update {old.id} <a source of version {old.version}>")
         moves.begin(self.db, pending, now)
         try:
             moves.checkpoint("update.begun")
