@@ -267,11 +267,8 @@ class Installer:
         return proposal
 
     def _apply(self, proposal: _Proposal, rows: OnCommit) -> None:
-        try:
-            self.tx.apply(proposal.tx_id, approval_token=proposal.token, requested_by="user", on_commit=rows)
-        except BaseException:
-            self._withdraw(proposal.tx_id, "the change failed before it was applied")
-            raise
+        # A failure is withdrawn by the caller, which also undoes its file moves.
+        self.tx.apply(proposal.tx_id, approval_token=proposal.token, requested_by="user", on_commit=rows)
 
     def _withdraw(self, tx_id: str, reason: str) -> None:
         with suppress(ModgateError):  # never hide the failure that brought us here
@@ -288,7 +285,11 @@ class Installer:
                     fail("mod.not-found", f"No installed mod with id {install_id!r}.", "ID")
             change = make(rec)
             proposal = self._propose(action, rec, change.changes, undo=change.undo)
-            self._apply(proposal, change.rows)
+            try:
+                self._apply(proposal, change.rows)
+            except BaseException:
+                self._withdraw(proposal.tx_id, f"the {action} failed before it was applied")
+                raise
         return proposal.tx_id
 
     # --- update --------------------------------------------------------------------------------

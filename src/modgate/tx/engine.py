@@ -13,7 +13,8 @@ work commits together with its end state, so ``recover()`` can always decide fro
 log whether the work happened. A process doing that work holds a shared lease
 (``$MODGATE_HOME/tx.lock``); ``recover()`` only runs when it can take the lease exclusively, so
 it never "recovers" an attempt another live process is still applying. Every transition is a
-compare-and-set on the stored state (``tx-state-conflict`` when another process moved first).
+compare-and-set on the stored state and attempt (``tx-state-conflict`` when another process moved
+first).
 
 *Managed kinds* (``extension``) also move files: only their owner (the installer) may apply
 them, passing ``on_commit`` to write its rows in the apply's SQLite transaction; ``tx apply`` and
@@ -34,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -161,7 +162,8 @@ class TxEngine:
         row["result"] = orjson.loads(row["result"]) if row["result"] else None
         return row
 
-    def _attempt(self, tx_id: str, attempt_no: int, *, part: str | None = None) -> JsonObject:
+    def _attempt(self, tx_id: str, attempt_no: int, *, part: Literal["preview", "ops"] | None = None
+                 ) -> JsonObject:
         """An attempt's facts; the (large) ``preview`` or ``ops`` only when ``part`` names it."""
         columns = "base_revision, candidate_revision, preview_hash, plan_info" + (f", {part}" if part else "")
         rows = self.db.query(f"SELECT {columns} FROM tx_attempts WHERE tx_id=? AND attempt_no=?",
