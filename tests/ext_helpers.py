@@ -8,12 +8,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.sharedpaths import SHARED
+from tests.sharedpaths import listing, shared
 
-CONFORMANCE = SHARED / "conformance"
-FIRST_PARTY = sorted((CONFORMANCE / "codex-chat" / "mods" / "first-party").iterdir())
-SEED_ERA = sorted((CONFORMANCE / "codex-chat@083903f" / "mods" / "first-party").iterdir())
-FIXTURES = CONFORMANCE / "codex-chat" / "packages" / "CodexMods" / "Tests" / "CodexModsTests" / "Fixtures"
+# Conformance material from ../shared: empty lists when it is absent (tests using them are marked).
+FIRST_PARTY = listing("conformance", "codex-chat", "mods", "first-party")
+SEED_ERA = listing("conformance", "codex-chat@083903f", "mods", "first-party")
+FIXTURES = shared("conformance", "codex-chat", "packages", "CodexMods", "Tests", "CodexModsTests", "Fixtures")
 
 
 def sample_files(mod_id: str = "acme.sample", version: str = "1.0.0", permissions: tuple[str, ...] = ("projectRead",),

@@ -8,14 +8,14 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
-from tests.sharedpaths import SHARED
+from tests.sharedpaths import REASON, SHARED, shared
 
 from modgate.host.board import board_host, load_catalog, running_platform_id
 from modgate.host.board_doc import initial_state
 from modgate.host.model import CommandSpec
 from modgate.state import JsonObject, StateView, apply_ops, path_within
 
-REFERENCE = SHARED / "reference" / "board-commands.json"
+REFERENCE = shared("reference", "board-commands.json")
 HOST = board_host()
 CATALOG: list[JsonObject] = load_catalog()["commands"]
 COMMAND_IDS = sorted(entry["id"] for entry in CATALOG)
@@ -60,6 +60,8 @@ def test_running_platform_id(name: str, expected: str) -> None:
     assert running_platform_id(name) == expected
 
 
+@pytest.mark.conformance
+@pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_shipped_catalog_matches_reference() -> None:
     if not REFERENCE.exists():
         pytest.skip("reference catalog not available")

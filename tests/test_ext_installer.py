@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.sharedpaths import REASON, SHARED
 
 from ext_helpers import FIRST_PARTY, SEED_ERA, make_repo, sample_files, write_package
 from modgate.cli import cli
@@ -36,6 +37,8 @@ def run(*args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
     return result.exit_code, json.loads(result.stdout)
 
 
+@pytest.mark.conformance
+@pytest.mark.skipif(SHARED is None, reason=REASON)
 @pytest.mark.parametrize("package", FIRST_PARTY + SEED_ERA, ids=lambda p: f"{p.parent.parent.parent.name}/{p.name}")
 def test_conformance_lifecycle(package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MODGATE_HOME", str(tmp_path / "home"))
@@ -56,6 +59,8 @@ def test_conformance_lifecycle(package: Path, tmp_path: Path, monkeypatch: pytes
     assert list((tmp_path / "home" / "mods").iterdir()) == []
 
 
+@pytest.mark.conformance
+@pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_first_party_rejected_on_board_and_outside_catalog(tmp_path: Path, inst: Installer) -> None:
     with pytest.raises(ExtError) as info:
         inst.install(str(FIRST_PARTY[0]), host="board", consent=lambda _: True)

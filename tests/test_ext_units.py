@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.sharedpaths import REASON, SHARED
 
 from ext_helpers import FIRST_PARTY, FIXTURES, sample_files, write_package
 from modgate.ext import theme
@@ -46,20 +47,28 @@ def _fixture(name: str) -> dict:  # type: ignore[type-arg]
     return data
 
 
+@pytest.mark.conformance
+@pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_theme_merge_fixture() -> None:
     assert theme.merge(_fixture("theme-base.json"), _fixture("theme-overlay.json")) == _fixture("theme-merged.json")
 
 
+@pytest.mark.conformance
+@pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_theme_dark_resolve_fixture() -> None:
     resolved = theme.resolve_dark(_fixture("theme-dark-resolve-base.json"), None)
     assert resolved == _fixture("theme-dark-resolve-expected.json")
 
 
+@pytest.mark.conformance
+@pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_theme_layering_defaults_global_project() -> None:
     out = theme.layered(_fixture("theme-base.json"), [_fixture("theme-overlay.json"), {"palette": {"panelHex": "#1"}}])
     assert out["palette"] == {"accentHex": "#FF5500", "backgroundHex": "#222222", "panelHex": "#1"}
 
 
+@pytest.mark.conformance
+@pytest.mark.skipif(SHARED is None, reason=REASON)
 @pytest.mark.parametrize("package", FIRST_PARTY, ids=lambda p: p.name)
 def test_first_party_defaults_applied(package: Path) -> None:
     pkg = validate_package(DirReader(package), package_path=str(package),

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.sharedpaths import REASON, SHARED
 
 from ext_helpers import FIRST_PARTY, sample_files, write_package
 from modgate import graph as core
@@ -13,7 +14,7 @@ from modgate.ext.installer import Installer
 from modgate.graph_ext import extension_graphs
 from modgate.runtime import Runtime, open_runtime
 
-PROMPT_BOOK = next(p for p in FIRST_PARTY if p.name == "prompt-book")
+PROMPT_BOOK = next((p for p in FIRST_PARTY if p.name == "prompt-book"), Path("prompt-book"))
 
 
 @pytest.fixture
@@ -29,6 +30,8 @@ def _install(rt: Runtime, source: Path, host: str = "board") -> str:
     return str(inst.install(str(source), host=host, consent=lambda _: True)["mod"]["id"])
 
 
+@pytest.mark.conformance
+@pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_conformance_mod_graph(rt: Runtime) -> None:
     install_id = _install(rt, PROMPT_BOOK, host="codexchat")
     graph = core.find_graph(core.build_graphs(rt.host, rt.store.state()), install_id)
@@ -60,6 +63,8 @@ def test_permissions_become_mutates_and_approval(rt: Runtime, tmp_path: Path) ->
     assert "project.files" in core.to_mermaid([graph]) and "project.files" in core.to_dot([graph])
 
 
+@pytest.mark.conformance
+@pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_disabled_mods_have_no_graph_and_verify_lists_handlers_as_unverified(rt: Runtime) -> None:
     install_id = _install(rt, PROMPT_BOOK, host="codexchat")
     report = core.verify(rt.host, rt.store.state())
@@ -72,6 +77,8 @@ def test_disabled_mods_have_no_graph_and_verify_lists_handlers_as_unverified(rt:
     assert install_id not in {g.module_id for g in core.build_graphs(rt.host, rt.store.state())}
 
 
+@pytest.mark.conformance
+@pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_completeness_for_every_conformance_mod(rt: Runtime) -> None:
     """Every action of every installed first-party mod states the five control fields."""
     inst = Installer(rt.store, rt.home)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.sharedpaths import SHARED
 
 from modgate.host.board import board_host
 from modgate.modules.manifest import (
@@ -21,7 +20,7 @@ from modgate.modules.manifest import (
 )
 
 CASES = Path(__file__).parent / "cases" / "manifest"
-DEMO = SHARED / "conformance/SY-Math-Slate/_extracted_from_specs/plugin_manifest_v1.cli_init.demo-quiz.json"
+DEMO = Path(__file__).parent / "cases" / "demo-quiz.manifest.json"  # our own copy of the CLI init shape
 COMMANDS = board_host().commands
 
 

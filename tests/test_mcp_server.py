@@ -148,11 +148,11 @@ def test_doc_command_waits_for_human_approval(modgate_home: Path) -> None:
 
 
 def _install_extension(home: Path) -> str:
-    from tests.test_graph_ext import PROMPT_BOOK, _install
+    from tests.test_graph_ext import _install
 
     rt = open_runtime(home)
     try:
-        return _install(rt, PROMPT_BOOK, host="codexchat")
+        return _install(rt, Path(__file__).parent / "fixtures" / "mods" / "prompt-kit", host="codexchat")
     finally:
         rt.close()
 
