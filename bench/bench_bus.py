@@ -12,7 +12,7 @@ from benchutil import per_call_ns, ratio
 
 from modgate.bus import Bus, MemoryBusStore
 from modgate.host import get_host
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 from modgate.state import StateView
 
 

@@ -286,7 +286,7 @@ def test_mermaid_and_dot(board: Host) -> None:
 
 def test_graph_core_does_not_import_shells() -> None:
     code = ("import sys, modgate.graph; "
-            "print(sorted(m for m in ('sqlite3', 'modgate.store', 'modgate.runtime', 'mcp', 'click') "
+            "print(sorted(m for m in ('sqlite3', 'modgate.store', 'modgate.app', 'mcp', 'click') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"

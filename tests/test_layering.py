@@ -12,7 +12,7 @@ CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "m
         "modgate.host.model", "modgate.host.board", "modgate.modules.registry", "modgate.modules.manifest",
         "modgate.modules.package", "modgate.modules.lint", "modgate.modules.migrations", "modgate.graph",
         "modgate.tx.previews", "modgate.tx.machine", "modgate.caps"]
-FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.runtime", "modgate.mcp_server", "subprocess")
+FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.app", "modgate.mcp_server", "subprocess")
 
 
 def _file(module: str) -> Path | None:

@@ -16,8 +16,8 @@ from tests.test_cli_graph import install
 from tests.test_graph import package
 
 from modgate import graph as core
+from modgate.app import open_runtime
 from modgate.mcp_server import NO_ARGUMENTS, annotations_for, tool_name
-from modgate.runtime import open_runtime
 
 TIMEOUT = 90
 

@@ -39,7 +39,7 @@ from modgate.state import JsonObject
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
 
-    from modgate.runtime import Runtime
+    from modgate.app import Runtime
 
 SERVER_NAME = "modgate"
 GRAPH_URI = "modgate://graph"
@@ -204,7 +204,7 @@ class Gateway:
             found = next((g for g in self.graphs() if g.module_id == module_id), None)
             return _dumps(found.to_dict()) if found else None
         if uri.startswith(APPROVAL_URI_PREFIX):
-            item = self.rt.store.approval(uri[len(APPROVAL_URI_PREFIX):])
+            item = self.rt.approvals.item(uri[len(APPROVAL_URI_PREFIX):])
             if item is None:
                 return None
             keys = ("id", "status", "commandId", "role", "payload", "createdAt", "decidedAt", "decidedBy", "result")

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
+from modgate.app import Runtime, open_runtime
 from modgate.cli.output import emit
 from modgate.errors import JsonLoadError, ModgateError, Problem
-from modgate.runtime import Runtime, open_runtime
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 
@@ -111,7 +111,7 @@ def approvals() -> None:
 def approvals_list(show_all: bool, as_json: bool) -> None:
     """List pending approval items (all items with --all)."""
     with runtime() as rt:
-        items = rt.store.approvals(None if show_all else "pending")
+        items = rt.approvals.items(None if show_all else "pending")
 
     def human(r: dict[str, Any]) -> None:
         if not r["approvals"]:

@@ -13,10 +13,10 @@ from typing import Any
 
 import click
 
+from modgate.app import Runtime
 from modgate.cli.core import json_option, runtime
 from modgate.cli.output import emit
 from modgate.errors import ModgateError, Problem
-from modgate.runtime import Runtime
 
 
 def _read(path: str) -> bytes:
@@ -41,11 +41,11 @@ def _decide(rt: Runtime, shown: dict[str, Any], yes: bool, as_json: bool,
         render_preview(shown["preview"])
         yes = click.confirm("Apply this change?", default=False)
         if not yes:
-            rt.store.tx.reject(shown["txId"], reason="declined at the terminal")
+            rt.tx.reject(shown["txId"], reason="declined at the terminal")
             return {"ok": False, "code": "tx-rejected", "txId": shown["txId"], "message": "declined; nothing changed"}
     if not yes:
         return None
-    engine = rt.store.tx
+    engine = rt.tx
     approval = engine.approve(shown["txId"], preview_hash=shown["previewHash"], approver_id="local-host")
     return engine.apply(shown["txId"], approval_token=approval["approvalToken"], requested_by="local-host",
                         checks=checks)
@@ -82,7 +82,7 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
             rt.store.record([AuditEvent(event_type="module.import.rejected", correlation_id="import", role="host",
                                         data={k: outcome.envelope.get(k) for k in ("code", "path")})])
             emit(outcome.envelope, as_json)
-        shown = rt.store.tx.preview(track="heavy", kind="import", title=f"import {outcome.package['moduleId']}"
+        shown = rt.tx.preview(track="heavy", kind="import", title=f"import {outcome.package['moduleId']}"
                                     f" {outcome.package['moduleVersion']}", recipe={
                                         "package": outcome.package, "allowDowngrade": allow_downgrade})
         applied = _decide(rt, shown, yes, as_json)
@@ -193,7 +193,7 @@ def remove(module_id: str, yes: bool, as_json: bool) -> None:
     """Remove MODULE_ID (a transaction: previewed, approved, undoable with `modgate tx rollback`)."""
     with runtime() as rt:
         _module(rt, module_id)
-        shown = rt.store.tx.preview(track="heavy", kind="remove", title=f"remove {module_id}",
+        shown = rt.tx.preview(track="heavy", kind="remove", title=f"remove {module_id}",
                                     recipe={"moduleId": module_id})
         applied = _decide(rt, shown, yes, as_json)
     if applied is None:
@@ -309,7 +309,7 @@ def click_(contribution_id: str, role: str, yes: bool, as_json: bool) -> None:
             if refused is not None:
                 raise ModgateError(refused)
             payload = spec.normalize(contribution["payload"]) if spec.normalize else contribution["payload"]
-            shown = rt.store.tx.preview(track="heavy", kind="command", title=f"click {contribution_id}", recipe={
+            shown = rt.tx.preview(track="heavy", kind="command", title=f"click {contribution_id}", recipe={
                 "commandId": spec.id, "payload": payload, "role": "host"})
             applied = _decide(rt, shown, yes, as_json,
                               checks=[lambda _state: _capability_check(rt, module, shown["txId"])])

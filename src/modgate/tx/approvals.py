@@ -1,4 +1,4 @@
-"""The approval desk: the bus's approval queue as a view over pending transactions.
+"""The approval queue: the bus's queue of gated dispatches, as a view over pending transactions.
 
 A student's or agent's approval-gated dispatch becomes a transaction (track ``command``) with
 its own preview; ``modgate approvals`` and ``modgate tx`` list the same items. Approving an
@@ -24,7 +24,9 @@ def _fail(code: str, command_id: str, message: str, **extra: Any) -> Envelope:
             **{k: v for k, v in extra.items() if v is not None}}
 
 
-class TxDesk:
+class TxApprovalQueue:
+    """Implements :class:`modgate.bus.ApprovalQueue` over the transaction engine."""
+
     def __init__(self, engine: TxEngine) -> None:
         self.engine = engine
 
@@ -41,11 +43,15 @@ class TxDesk:
         return tx_id
 
     def item(self, approval_id: str) -> dict[str, Any] | None:
+        """One item with its decision: who decided, when, and what came of it."""
         try:
             shown = self.engine.show(approval_id)
         except TxError:
             return None
-        return self._as_item(shown)
+        decided = [h for h in shown["history"] if h["prevState"] == m.APPROVAL_PENDING]
+        last = decided[-1] if decided else None
+        return {**self._as_item(shown), "decidedAt": last["at"] if last else None,
+                "decidedBy": last["actorId"] if last else None, "result": shown.get("result")}
 
     def items(self, status: str | None) -> list[dict[str, Any]]:
         state = m.APPROVAL_PENDING if status == "pending" else None
@@ -57,7 +63,8 @@ class TxDesk:
         return {"id": tx["txId"], "txId": tx["txId"], "status": STATUS.get(tx["state"], tx["state"].lower()),
                 "state": tx["state"], "track": tx["track"], "kind": tx["kind"], "title": tx["title"],
                 "role": tx["requestedRole"], "commandId": plan.get("commandId", f"tx:{tx['kind']}"),
-                "payload": plan.get("payload"), "previewHash": tx["previewHash"], "attemptNo": tx["attemptNo"]}
+                "payload": plan.get("payload"), "previewHash": tx["previewHash"], "attemptNo": tx["attemptNo"],
+                "createdAt": tx.get("createdAt")}
 
     def approve(self, approval_id: str, approver: str) -> Envelope:
         item = self.item(approval_id)
