@@ -24,7 +24,7 @@ from modgate.state import JsonObject
 from modgate.store.bus_store import SqliteBusStore
 from modgate.store.db import DB_FILENAME, Database, Migration
 from modgate.tx.approvals import TxApprovalQueue
-from modgate.tx.engine import Planner, TxEngine
+from modgate.tx.engine import Guard, Planner, TxEngine
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
@@ -108,6 +108,13 @@ def planners(host: Host, store: SqliteBusStore) -> dict[str, Planner]:
     }
 
 
+def guards(host: Host, db: Database) -> list[Guard]:
+    """Checks every apply runs, whoever applies: a module's capability to write shared state."""
+    from modgate.modules.actions import capability_guard
+
+    return [capability_guard(host, db)]
+
+
 # -- the root ------------------------------------------------------------------------------------
 def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = "board") -> Runtime:
     """Open (creating and migrating when needed) the home folder for a host application.
@@ -122,7 +129,7 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = 
     try:
         db.migrate(migrations())
         store = SqliteBusStore(db, state_domains(the_host, db))
-        tx = TxEngine(store, root, planners(the_host, store))
+        tx = TxEngine(store, root, planners(the_host, store), guards=guards(the_host, db))
         approvals = TxApprovalQueue(tx)
         tx.recover()  # never leave an attempt half-done after a crash
     except BaseException:

@@ -33,7 +33,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from modgate import graph as core
+from modgate.errors import ModgateError
 from modgate.host.model import CommandSpec
+from modgate.modules.actions import run_module_action
 from modgate.state import JsonObject
 
 if TYPE_CHECKING:
@@ -165,9 +167,15 @@ class Gateway:
                           "arguments", arguments=sorted(arguments))
         else:
             payload = run.payload
-        envelope = self.rt.bus.dispatch(run.command_id, payload, role="agent",
-                                        meta={"via": "mcp", "tool": name})
-        return self._answer(envelope)
+        meta = {"via": "mcp", "tool": name}
+        if run.module_id == core.HOST_MODULE_ID:
+            return self._answer(self.rt.bus.dispatch(run.command_id, payload, role="agent", meta=meta))
+        try:  # a module's action: the same use case as the CLI's click, capability check included
+            outcome = run_module_action(self.rt, module_id=run.module_id, command_id=run.command_id,
+                                        payload=payload, role="agent", title=name, meta=meta)
+        except ModgateError as exc:
+            return _error(exc.code, exc.message, exc.problem.path or "", commandId=run.command_id)
+        return self._answer(outcome.envelope or {})
 
     def _answer(self, envelope: JsonObject) -> JsonObject:
         if envelope.get("ok"):

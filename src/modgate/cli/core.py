@@ -11,6 +11,7 @@ import click
 from modgate.app import Runtime, open_runtime
 from modgate.cli.output import emit
 from modgate.errors import JsonLoadError, ModgateError, Problem
+from modgate.roles import DISPATCH_CHOICES
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 
@@ -56,8 +57,8 @@ def commands(as_json: bool) -> None:
 @click.command()
 @click.argument("command_id")
 @click.option("--payload", default=None, help="The payload as a JSON object (default: none).")
-@click.option("--role", type=click.Choice(["host", "student", "agent"]), default="host", show_default=True,
-              help="Who dispatches: host runs directly; student/agent queue approval-gated commands.")
+@click.option("--role", type=click.Choice(DISPATCH_CHOICES), default="host", show_default=True,
+              help="Who dispatches (owner = host): host runs at once; other roles queue approval-gated commands.")
 @click.option("--idempotency-key", default=None, help="Repeat-safe key: the same key replays the first result.")
 @json_option
 def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: str | None, as_json: bool) -> None:

@@ -32,6 +32,9 @@ class TxApprovalQueue:
 
     def enqueue(self, item: dict[str, Any], events: list[AuditEvent]) -> str:
         recipe = {"commandId": item["commandId"], "payload": item["payload"], "role": item["role"]}
+        module_id = (item.get("meta") or {}).get("moduleId")
+        if module_id:  # a module's action: the engine's guards re-check its capability at apply
+            recipe["moduleId"] = module_id
         with self.engine.db.atomic() as conn:
             shown = self.engine.preview(track="command", kind="command", recipe=recipe,
                                         title=f"{item['role']} → {item['commandId']}", requested_by=item["role"],
@@ -77,8 +80,9 @@ class TxApprovalQueue:
         try:
             applied = self.engine.apply(approval_id, approval_token=approval["approvalToken"], requested_by=approver)
         except TxError as exc:
-            if exc.code != "tx-stale-base":
-                raise
+            if exc.code != "tx-stale-base":  # refused at apply (e.g. a guard): nothing changed
+                return _fail(exc.code, item["commandId"], exc.message, approvalId=approval_id, txId=approval_id,
+                             path=exc.problem.path or None, detail=exc.problem.detail or None)
             fresh = self.engine.refresh(approval_id, actor=(approver, "host"))
             return _fail("tx-stale-base", item["commandId"], f"{exc.message}; a fresh preview"
                          f" ({fresh['previewHash']}) is waiting: review and approve {approval_id} again",

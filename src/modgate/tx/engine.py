@@ -30,7 +30,7 @@ import os
 import secrets
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,6 +50,7 @@ from modgate.tx import tokens
 from modgate.tx.previews import build_preview
 
 Planner = Callable[[JsonObject, JsonObject], "Plan"]
+Guard = Callable[[JsonObject, JsonObject], "Problem | None"]  # (tx row, state after the apply)
 OnCommit = Callable[[Any], None]
 LEASE_FILE = "tx.lock"
 MANAGED_KINDS = {"extension": "modgate mod"}
@@ -153,7 +154,10 @@ def load_key(home: Path) -> bytes:
 
 class TxEngine:
     def __init__(self, store: TxStore, home: Path, planners: dict[str, Planner],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, *, guards: Sequence[Guard] = ()) -> None:
+        """``guards`` run inside every apply on the state the apply would leave: a Problem refuses
+        (and forces the rollback), whoever applies — the queue, the CLI, the studio or Python."""
+        self.guards = tuple(guards)
         self.store = store
         self.db = store.db
         self.home = home
@@ -466,6 +470,10 @@ class TxEngine:
                     raise _err("tx-stale-base", f"the state changed since {tx['txId']} was previewed"
                                f" (base {attempt['baseRevision']}, now {self._revisions(touched)})", "baseRevision")
                 new_state = apply_ops(session.state, ops)
+                for guard in self.guards:
+                    problem = guard(tx, new_state)
+                    if problem is not None:
+                        raise TxError(problem)
                 for check in checks:
                     problem = check(new_state)
                     if problem is not None:
