@@ -34,7 +34,7 @@ def _install(rt: Runtime, source: Path, host: str = "board") -> str:
 @pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_conformance_mod_graph(rt: Runtime) -> None:
     install_id = _install(rt, PROMPT_BOOK, host="codexchat")
-    graph = core.find_graph(core.build_graphs(rt.host, rt.store.state()), install_id)
+    graph = core.find_graph(rt.graphs(), install_id)
     actions = {a.id: a.to_dict() for a in graph.actions}
     assert sorted(actions) == ["hooks.prompt-book-action", "hooks.prompt-book-thread-start",
                                "hooks.prompt-book-turn-refresh"]
@@ -67,14 +67,14 @@ def test_permissions_become_mutates_and_approval(rt: Runtime, tmp_path: Path) ->
 @pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_disabled_mods_have_no_graph_and_verify_lists_handlers_as_unverified(rt: Runtime) -> None:
     install_id = _install(rt, PROMPT_BOOK, host="codexchat")
-    report = core.verify(rt.host, rt.store.state())
+    report = rt.verify_graphs()
     assert report["ok"] and report["counts"]["problems"] == 0
     unverified = [u for u in report["unverified"] if u["moduleId"] == install_id]
     assert len(unverified) == 3 and {u["code"] for u in unverified} == {"graph-extension-handler"}
-    host_only = core.verify(rt.host, rt.store.state(), module_id="host")["unverified"]
+    host_only = rt.verify_graphs("host")["unverified"]
     assert all(u["moduleId"] == "host" for u in host_only)
     Installer(rt.tx, rt.home).disable(install_id)
-    assert install_id not in {g.module_id for g in core.build_graphs(rt.host, rt.store.state())}
+    assert install_id not in {g.module_id for g in rt.graphs()}
 
 
 @pytest.mark.conformance

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modgate.bus import Bus
 from modgate.host import get_host
@@ -24,7 +25,11 @@ from modgate.state import JsonObject
 from modgate.store.bus_store import SqliteBusStore
 from modgate.store.db import DB_FILENAME, Database, Migration
 from modgate.tx.approvals import TxApprovalQueue
-from modgate.tx.engine import Guard, Planner, TxEngine
+from modgate.tx.engine import TxEngine
+from modgate.tx.model import Guard, Planner
+
+if TYPE_CHECKING:
+    from modgate.graph import ActionGraph, GraphSource
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
@@ -59,6 +64,21 @@ class Runtime:
     def close(self) -> None:
         self.db.close()
 
+    def graphs(self) -> list[ActionGraph]:
+        """The action graph of the host, every enabled heavy module and every enabled extension mod."""
+        return build_graphs_of(self.host, self.store.state())
+
+    def verify_graphs(self, module_id: str | None = None) -> JsonObject:
+        """Dry-run every action (one module's with ``module_id``) and compare with its graph."""
+        from modgate.bus import dry_runner
+        from modgate.graph import verify
+        from modgate.graph_ext import unverified
+
+        state = self.store.state()
+        graphs = build_graphs_of(self.host, state)
+        return verify(self.host, state, graphs, dry_run=dry_runner(self.host), unverified=[unverified],
+                      module_id=module_id)
+
     def __enter__(self) -> Runtime:
         return self
 
@@ -80,7 +100,8 @@ def migrations() -> list[Migration]:
 
 def state_domains(host: Host, db: Database) -> dict[str, Callable[[], JsonObject]]:
     """Every state domain with its initial document: the host's, the module registry, extensions."""
-    from modgate.ext.records import EXTENSIONS_DOMAIN, mirror
+    from modgate.ext.planner import EXTENSIONS_DOMAIN
+    from modgate.ext.records import mirror
     from modgate.modules.registry import REGISTRY_DOMAIN, initial_registry
 
     def initial(name: str) -> Callable[[], JsonObject]:
@@ -106,6 +127,19 @@ def planners(host: Host, store: SqliteBusStore) -> dict[str, Planner]:
         "ops": ops_planner((*host.state_domains, REGISTRY_DOMAIN)),
         "extension": extension_planner(),
     }
+
+
+def graph_sources() -> list[GraphSource]:
+    """Action graphs beyond the host's and the heavy modules': extension mods."""
+    from modgate.graph_ext import extension_graphs
+
+    return [extension_graphs]
+
+
+def build_graphs_of(host: Host, state: JsonObject) -> list[ActionGraph]:
+    from modgate.graph import build_graphs
+
+    return build_graphs(host, state, graph_sources())
 
 
 def guards(host: Host, db: Database) -> list[Guard]:

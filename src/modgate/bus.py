@@ -137,6 +137,13 @@ class Bus:
             self.approvals = _MemoryQueue(self, store)
         self._validators = _compile(host)
 
+    def on_store(self, store: BusStore) -> Bus:
+        """The same bus (validators compiled once) over another store, with no approval queue."""
+        clone = Bus.__new__(Bus)
+        clone.host, clone.store, clone.clock, clone.approvals = self.host, store, self.clock, None
+        clone._validators = self._validators
+        return clone
+
     # -- the pipeline -------------------------------------------------------------------------
     def dispatch(
         self,
@@ -492,3 +499,19 @@ class _MemorySession:
             key, envelope, expires = commit.idempotency
             store._idem[key] = (dict(envelope), expires)
         return store.revision
+
+
+DryRun = Callable[[str, Any, JsonObject], "tuple[Envelope, JsonObject]"]
+
+
+def dry_runner(host: Host) -> DryRun:
+    """``run(command_id, payload, state) -> (envelope, state after)``: a host dispatch on a private
+    in-memory copy of ``state``. Nothing is stored and gated commands are refused, never queued."""
+    bus = Bus(host, MemoryBusStore({}), queue_enabled=False)
+
+    def run(command_id: str, payload: Any, state: JsonObject) -> tuple[Envelope, JsonObject]:
+        store = MemoryBusStore(state)
+        envelope = bus.on_store(store).dispatch(command_id, payload, role=roles.HOST)
+        return envelope, store.state
+
+    return run

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from modgate import graph as core
+from modgate.app import build_graphs_of
 from modgate.errors import ModgateError
 from modgate.host.model import CommandSpec
 from modgate.modules.actions import run_module_action
@@ -125,7 +126,7 @@ class Gateway:
 
     # -- graph ------------------------------------------------------------------------------------
     def graphs(self) -> list[core.ActionGraph]:
-        return core.build_graphs(self.rt.host, self.rt.store.state())
+        return self.rt.graphs()
 
     def tools(self) -> tuple[list[ToolInfo], dict[str, ToolInfo]]:
         revision, state = self.rt.store.load()
@@ -136,7 +137,7 @@ class Gateway:
 
     def _derive(self, state: JsonObject) -> list[ToolInfo]:
         host = self.rt.host
-        graphs = {g.module_id: g for g in core.build_graphs(host, state)}
+        graphs = {g.module_id: g for g in build_graphs_of(host, state)}
         out: list[ToolInfo] = []
         for run in core.dry_runs(host, state):
             action = graphs[run.module_id].action(run.action_id)

@@ -7,9 +7,10 @@ Pure given the state, like every planner.
 from __future__ import annotations
 
 from modgate.errors import Problem
-from modgate.ext.records import EXTENSIONS_DOMAIN
 from modgate.state import MISSING, JsonObject, Op, get_path
-from modgate.tx.engine import Plan, Planner, TxError
+from modgate.tx.model import Plan, Planner, TxError
+
+EXTENSIONS_DOMAIN = "extensions"  # the state domain mirroring the install records
 
 
 def extension_planner() -> Planner:

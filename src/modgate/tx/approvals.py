@@ -12,7 +12,8 @@ from typing import Any
 
 from modgate.auditevent import AuditEvent
 from modgate.tx import machine as m
-from modgate.tx.engine import TxEngine, TxError
+from modgate.tx.engine import TxEngine
+from modgate.tx.model import TxError
 
 Envelope = dict[str, Any]
 STATUS = {m.APPROVAL_PENDING: "pending", m.APPLIED: "approved", m.ROLLED_BACK: "rolled-back",

@@ -32,7 +32,6 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -47,10 +46,9 @@ from modgate.state import MISSING, JsonObject, Op, apply_ops, domains_of, get_pa
 from modgate.store.db import Database
 from modgate.tx import machine as m
 from modgate.tx import tokens
+from modgate.tx.model import Guard, Plan, Planner, TxError, tx_error
 from modgate.tx.previews import build_preview
 
-Planner = Callable[[JsonObject, JsonObject], "Plan"]
-Guard = Callable[[JsonObject, JsonObject], "Problem | None"]  # (tx row, state after the apply)
 OnCommit = Callable[[Any], None]
 LEASE_FILE = "tx.lock"
 MANAGED_KINDS = {"extension": "modgate mod"}
@@ -59,15 +57,6 @@ BOUNDARIES = (
     "apply:before-applying", "apply:after-applying", "apply:before-commit", "apply:after-commit",
     "rollback:before-pending", "rollback:after-pending", "rollback:before-commit", "rollback:after-commit",
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Plan:
-    """What a recipe does to a given state: the ops plus facts for the journal and display."""
-
-    ops: list[Op]
-    scope: str
-    info: JsonObject
 
 
 class TxStore(Protocol):
@@ -81,12 +70,7 @@ class TxStore(Protocol):
     def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None: ...
 
 
-class TxError(ModgateError):
-    """A coded refusal of the transaction protocol."""
-
-
-def _err(code: str, message: str, path: str = "tx", **detail: Any) -> TxError:
-    return TxError(Problem(code=code, path=path, message=message, detail=detail))
+_err = tx_error
 
 
 def _check_approver(approver_role: str, verb: str) -> str:

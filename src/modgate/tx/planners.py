@@ -16,7 +16,7 @@ from modgate.errors import HandlerError, PayloadError, Problem
 from modgate.host.model import Host
 from modgate.modules import registry
 from modgate.state import JsonObject, Op, StateView, inverse_ops, path_within
-from modgate.tx.engine import Plan, Planner, TxError
+from modgate.tx.model import Plan, Planner, TxError
 
 LastEdit = Callable[[str, str], "tuple[int, list[Op]] | None"]
 
