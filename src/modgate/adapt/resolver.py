@@ -7,8 +7,8 @@ The repair sequence is fixed. Each pass finds the first conflict in this order a
 
 1. ``clamp`` — a windowed panel outside the drag-clamp bounds is moved (and shrunk, never below
    its minimum size) by the task 238 clamp formulas;
-2. ``touchTargets`` — a shown panel whose close control cannot be a whole 44x44 target on screen
-   is collapsed (the launcher recovers it);
+2. ``touchTargets`` — a shown panel whose close control cannot be a whole 44x44 target on screen,
+   clear of the launcher, is collapsed (the launcher recovers it);
 3. ``launcherOcclusion`` — a docked or windowed panel under the launcher (which is drawn above
    panels) is shifted, trimmed or moved off it; a sheet covers the whole safe region by
    definition and keeps the launcher floating over its corner;
@@ -160,7 +160,9 @@ def _needs_touch_fix(ctx: Context, layout: Layout) -> str | None:
     for panel, rect, _ in layout.shown():
         if not fits(ctx, panel, layout.get(panel)):
             continue  # a panel outside its region is its own step's job (4 or 5), not a touch-target one
-        if rect.width < 44 or rect.height < 44 or not screen.contains(close_control(rect)):
+        control = close_control(rect)
+        if rect.width < 44 or rect.height < 44 or not screen.contains(control) \
+                or control.intersects(ctx.frame.launcher):
             return panel
     return None
 
