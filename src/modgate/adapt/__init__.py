@@ -18,6 +18,10 @@ Public entries::
                        (hiding one, or touch targets under 44 px, blocks with a code).
       palette          the default tool palette (the host's toolbarPlacement).
 
+    resolve_stored(state, devices=(), viewport=None) -> Adaptation
+      the same from a state snapshot: /prefs/layout/<device> (defaults when the prefs domain or
+      the device is absent) and the tool palette default from /local/chrome/toolbarPlacement.
+
     adapt_intent(intent, prefs_by_device=None, viewport=None, *, locks=None, palette=None)
       the same from an intent.normalized.v1 document (schemaVersion, intentId, targets.surface,
       constraints.deviceTargets/must/mustNot, safety.denyByDefault/requiresApproval).
@@ -46,7 +50,16 @@ from modgate.adapt.geometry import (
     make_viewport,
     parse_viewport,
 )
-from modgate.adapt.inputs import DEVICES, Intent, LayoutPrefs, LockRequest, ToolPalette, device_targets, prefs_for
+from modgate.adapt.inputs import (
+    DEVICES,
+    Intent,
+    LayoutPrefs,
+    LockRequest,
+    ToolPalette,
+    device_targets,
+    prefs_for,
+    stored_prefs,
+)
 from modgate.adapt.profiles import PROFILES, redline_candidates
 
 __all__ = [
@@ -69,6 +82,7 @@ __all__ = [
     "parse_viewport",
     "redline_candidates",
     "resolve_layout",
+    "resolve_stored",
     "resolve_target",
 ]
 
@@ -97,3 +111,10 @@ def adapt_intent(intent: Mapping[str, Any], prefs_by_device: Mapping[str, Any] |
     prefs = prefs_for(parsed.device_targets, prefs_by_device, palette)
     return resolve_all(parsed.device_targets, prefs, _viewport(viewport), locks or LockRequest(), parsed.intent_id,
                        safety_ok=parsed.safety_ok)
+
+
+def resolve_stored(state: Mapping[str, Any], devices: Sequence[str] = (),
+                   viewport: Viewport | str | None = None) -> Adaptation:
+    """``modgate layout``: resolve from the stored preferences of a state snapshot."""
+    prefs, palette = stored_prefs(state)
+    return resolve_layout(prefs, devices, viewport, palette=palette)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from modgate.adapt.errors import adapt_error
+from modgate.adapt.errors import AdaptError, adapt_error
 from modgate.adapt.geometry import TOUCH_TARGET_MIN
 
 DEVICES: Final = ("web", "tablet", "mobile")
@@ -189,3 +189,23 @@ def _texts(value: Any, path: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise adapt_error("E_ADAPT_INTENT_INVALID", path, f"{path} must be a list of strings.")
     return tuple(value)
+
+
+def stored_prefs(state: Mapping[str, Any]) -> tuple[Mapping[str, Any], ToolPalette]:
+    """The stored ``/prefs/layout`` (empty when the ``prefs`` domain or the key is absent) and the
+    default tool palette: the host's current ``/local/chrome/toolbarPlacement``.
+
+    Values are checked later, per device, by :meth:`LayoutPrefs.from_dict`.
+    """
+    prefs = state.get("prefs")
+    layout = prefs.get("layout", {}) if isinstance(prefs, Mapping) else {}
+    if not isinstance(layout, Mapping):
+        raise adapt_error("E_ADAPT_PREFERENCE_INVALID", "/prefs/layout", "Stored layout preferences are not an object.")
+    local = state.get("local")
+    chrome = local.get("chrome") if isinstance(local, Mapping) else None
+    placement = chrome.get("toolbarPlacement") if isinstance(chrome, Mapping) else None
+    try:
+        palette = ToolPalette.from_dict(placement, "/local/chrome/toolbarPlacement") if placement else ToolPalette()
+    except AdaptError:  # the host's own value is not ours to refuse; fall back to its initial value
+        palette = ToolPalette()
+    return layout, palette
