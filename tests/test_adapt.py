@@ -84,6 +84,8 @@ def test_a_viewport_that_is_not_text_is_coded(value: Any) -> None:
     ({"tablet": {"toolPalette": "left"}}, "/prefs/layout/tablet/toolPalette"),
     ({"tablet": {"launcher": "hidden"}}, "/prefs/layout/tablet/launcher"),
     ({"tablet": ["docked"]}, "/prefs/layout/tablet"),
+    ({"tablet": 0}, "/prefs/layout/tablet"),
+    ({"tablet": ""}, "/prefs/layout/tablet"),
     ({"tablet": {"dataInput": ["docked"]}}, "/prefs/layout/tablet/dataInput"),
 ])
 def test_bad_preferences_are_coded_with_a_path(prefs: dict[str, Any], path: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modgate.adapt import DEVICES, LockRequest, TargetResult, Viewport, resolve_layout
+from modgate.adapt import DEVICES, AdaptError, LockRequest, TargetResult, Viewport, adapt_intent, resolve_layout
 from modgate.adapt.geometry import close_control
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -91,3 +91,34 @@ def test_resolution_is_a_function_of_its_input(prefs: dict[str, Any], viewport: 
     first, second = resolve_layout(prefs, (), viewport), resolve_layout(dict(reversed(prefs.items())), (), viewport)
     assert first.to_dict() == second.to_dict()
     assert first.report()["allTargetsDeterministic"] is True
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner,
+                                                                                       max_size=3), max_leaves=8)
+near_prefs = st.dictionaries(st.sampled_from([*DEVICES, "tv"]), st.one_of(json_values, st.dictionaries(
+    st.sampled_from(["dataInput", "dataInputEdge", "toolbarAux", "canvas", "toolPalette", "x"]), json_values,
+    max_size=3)), max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(prefs=st.one_of(json_values, near_prefs), targets=json_values, viewport=st.one_of(json_values, st.text()))
+def test_garbage_input_is_coded_never_a_traceback(prefs: Any, targets: Any, viewport: Any) -> None:
+    try:
+        resolve_layout(prefs, targets, viewport)
+    except AdaptError as exc:
+        assert exc.code.startswith("E_ADAPT_") and exc.problem.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(intent=st.one_of(json_values, st.fixed_dictionaries({
+    "schemaVersion": st.sampled_from(["intent.normalized.v1", "x"]), "intentId": json_values,
+    "targets": st.one_of(json_values, st.fixed_dictionaries({"surface": st.sampled_from(["layout", "y"])})),
+    "constraints": st.one_of(json_values, st.fixed_dictionaries({}, optional={
+        "deviceTargets": json_values, "must": json_values, "mustNot": json_values})),
+    "safety": json_values})), locks=json_values)
+def test_garbage_intent_is_coded(intent: Any, locks: Any) -> None:
+    try:
+        adapt_intent(intent, locks=LockRequest.from_dict(locks))
+    except AdaptError as exc:
+        assert exc.code.startswith("E_ADAPT_")

@@ -88,8 +88,10 @@ __all__ = [
 
 
 def _viewport(viewport: Viewport | str | None) -> Viewport | None:
-    if viewport is None or isinstance(viewport, Viewport):
-        return viewport
+    if viewport is None:
+        return None
+    if isinstance(viewport, Viewport):  # built directly, so not checked yet
+        return make_viewport(viewport.width, viewport.height)
     return parse_viewport(viewport)
 
 
@@ -97,7 +99,7 @@ def resolve_layout(prefs_by_device: Mapping[str, Any] | None = None, devices: Se
                    viewport: Viewport | str | None = None, *, intent_id: str | None = None,
                    locks: LockRequest | None = None, palette: ToolPalette | None = None) -> Adaptation:
     """Resolve the layout of each device target; see the module docstring."""
-    targets = device_targets(list(devices), "devices")
+    targets = device_targets(devices, "devices")
     view = _viewport(viewport)
     prefs = prefs_for(targets, prefs_by_device, palette)
     return resolve_all(targets, prefs, view, locks or LockRequest(), intent_id)

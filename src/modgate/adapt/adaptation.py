@@ -53,8 +53,7 @@ class TargetResult:
 
     def layout_entry(self) -> dict[str, Any]:
         """light-track.md §5: one target of ``modgate layout``."""
-        panels = {p: {"mode": pl.mode, "rect": pl.rect.to_dict() if pl.rect else None}
-                  for p, pl in ((p, self.layout.get(p)) for p in PANELS)}
+        panels = {p: self.layout.get(p).to_dict() for p in PANELS}
         return {"profileId": self.profile_id, "viewport": self.frame.viewport.to_dict(),
                 "resolutionStatus": self.status, "panels": panels, "toolPalette": self.tool_palette.to_dict(),
                 "launcher": {"rect": self.frame.launcher.to_dict(), "visible": self.launcher_visible},

@@ -111,7 +111,12 @@ def prefs_for(devices: Sequence[str], prefs_by_device: Mapping[str, Any] | None,
     source = prefs_by_device or {}
     if not isinstance(source, Mapping):
         raise adapt_error("E_ADAPT_PREFERENCE_INVALID", "/prefs/layout", "Layout preferences must be an object.")
-    return {d: LayoutPrefs.from_dict(source.get(d) or {}, f"/prefs/layout/{d}", palette) for d in devices}
+    return {d: LayoutPrefs.from_dict(_or_empty(source.get(d)), f"/prefs/layout/{d}", palette) for d in devices}
+
+
+def _or_empty(value: Any) -> Any:
+    """No stored preferences (None) means the defaults; any other non-object is refused later."""
+    return {} if value is None else value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,8 +131,14 @@ class LockRequest:
     close_recover_visible: bool = True
     touch_target_px: int = TOUCH_TARGET_MIN
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"launcherVisible": self.launcher_visible, "closeRecoverVisible": self.close_recover_visible,
+                "touchTargetPx": self.touch_target_px}
+
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], path: str = "locks") -> LockRequest:
+    def from_dict(cls, data: Any, path: str = "locks") -> LockRequest:
+        if not isinstance(data, Mapping):
+            raise adapt_error("E_ADAPT_INTENT_INVALID", path, "locks must be an object.")
         out = cls(launcher_visible=data.get("launcherVisible", True),
                   close_recover_visible=data.get("closeRecoverVisible", True),
                   touch_target_px=data.get("touchTargetPx", TOUCH_TARGET_MIN))

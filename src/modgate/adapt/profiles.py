@@ -49,6 +49,13 @@ class Placement:
     mode: str
     rect: Rect | None  # None when collapsed
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "rect": self.rect.to_dict() if self.rect else None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Placement:
+        return cls(mode=data["mode"], rect=Rect.from_dict(data["rect"]) if data["rect"] else None)
+
 
 COLLAPSED_PLACEMENT: Final = Placement(mode=COLLAPSED, rect=None)
 
