@@ -33,11 +33,11 @@ def _write(root: Path, version: str = "1.0.0") -> Path:
 
 
 def run(quick: bool) -> dict[str, Any]:
+    from modgate.app import open_runtime
     from modgate.ext.installer import Installer
     from modgate.ext.manifest import HostRules, validate_package
     from modgate.ext.tree import DirReader
     from modgate.host import get_host
-    from modgate.app import open_runtime
 
     with tempfile.TemporaryDirectory() as tmp:
         pkg = _write(Path(tmp) / "pkg")

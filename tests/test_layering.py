@@ -12,7 +12,9 @@ CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "m
         "modgate.host.model", "modgate.host.board", "modgate.modules.registry", "modgate.modules.manifest",
         "modgate.modules.package", "modgate.modules.lint", "modgate.modules.migrations", "modgate.graph",
         "modgate.tx.previews", "modgate.tx.machine", "modgate.tx.model", "modgate.tx.planners", "modgate.caps",
-        "modgate.roles", "modgate.graph_ext", "modgate.ext.planner"]
+        "modgate.roles", "modgate.graph_ext", "modgate.ext.planner",
+        "modgate.adapt", "modgate.adapt.geometry", "modgate.adapt.inputs", "modgate.adapt.profiles",
+        "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors"]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.app", "modgate.mcp_server", "subprocess")
 
 

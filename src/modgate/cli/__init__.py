@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "mod": ("modgate.cli.mods", "mod", "Extension mods: init, validate, inspect, install, update, uninstall."),
     "grants": ("modgate.cli.grants", "grants", "Capability grants of heavy modules: list, grant, revoke."),
     "graph": ("modgate.cli.graph", "graph", "Show and verify the action graph of every module."),
+    "layout": ("modgate.cli.layout", "layout", "Show the resolved layout of each device (panels, launcher, canvas)."),
     "mcp": ("modgate.cli.mcp", "mcp", "Serve commands and module actions to LLM clients over MCP (stdio)."),
     "state": ("modgate.cli.core", "state", "Show the state domains."),
     "tx": ("modgate.cli.tx", "tx", "Transactions: list, show, approve, reject, apply, rollback, refresh."),
