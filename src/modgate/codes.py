@@ -265,6 +265,14 @@ ADAPT = {
     "E_ADAPT_INTENT_INVALID": "The intent.normalized.v1 document lacks or mistypes a field task 252 reads.",
 }
 
+# --- host applications (modgate.host registry, modgate.app) --------------------------------------
+HOSTS = {
+    "host-unknown": "No built-in, registered or installed (entry point modgate.hosts) host has that name.",
+    "host-load-failed": "An installed or registered host cannot be loaded or does not give a Host.",
+    "host-name-taken": "register_host was given a name that is built in or already registered.",
+    "home-host-mismatch": "The home belongs to another host application than the one it is opened with.",
+}
+
 RETIRED: dict[str, str] = {}
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -280,6 +288,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "ext": EXT,
     "graph": GRAPH,
     "adapt": ADAPT,
+    "hosts": HOSTS,
 }
 
 

@@ -113,14 +113,14 @@ def _registered_version(data: bytes, current: dict[str, Any]) -> str | None:
 @json_option
 def lint(file: str, as_json: bool) -> None:
     """Report every problem of the package in FILE, sorted by path then code, each with a hint."""
+    from modgate.cli.core import current_host
     from modgate.errors import JsonLoadError
-    from modgate.host import get_host
     from modgate.jsonsafe import loads
     from modgate.modules.lint import lint_package
     from modgate.modules.package import load_problem
 
     try:
-        problems = lint_package(loads(_read(file)), get_host("board"))
+        problems = lint_package(loads(_read(file)), current_host())
     except JsonLoadError as exc:
         problems = [load_problem(exc.problem)]
     found = [p.to_dict() for p in problems]

@@ -1,0 +1,144 @@
+"""The host registry, `modgate --host`, and homes that remember their host (issue 17)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.clihelp import run
+
+from modgate.app import open_runtime, remembered_host
+from modgate.errors import ModgateError
+from modgate.host import get_host, host_names, register_host, unregister_host
+from modgate.host.codexchat import codexchat_host
+from modgate.host.model import Host
+
+CASES = sorted((Path(__file__).parent / "cases" / "hosts").glob("*.json"))
+
+
+def _raises() -> Host:
+    raise RuntimeError("no database driver")
+
+
+FACTORIES: dict[str, Any] = {"raises": _raises, "board": codexchat_host}
+
+
+@pytest.fixture(autouse=True)
+def _clean_registry() -> Iterator[None]:
+    yield
+    for name in ("broken-app", "tiny", "not-a-host"):
+        unregister_host(name)
+
+
+@pytest.mark.parametrize("case", [pytest.param(json.loads(p.read_text()), id=p.stem) for p in CASES])
+def test_host_case(case: dict[str, Any]) -> None:
+    if "register" in case:
+        reg = case["register"]
+        try:
+            register_host(reg["name"], FACTORIES[reg["factory"]])
+        except ModgateError as exc:
+            assert exc.code == case["code"] and "args" not in case
+            return
+    if "setup" in case:
+        assert run(*case["setup"])[0] == 0
+    code, out, _ = run(*case["args"])
+    body = json.loads(out)
+    assert (code, body["code"]) == (case["exit"], case["code"]), body
+    assert body["message"] and body["path"] == "host"
+
+
+def test_builtin_names_resolve_and_unknown_is_coded() -> None:
+    assert get_host("board").app_id == "board" and get_host("codexchat").app_id == "codexchat"
+    with pytest.raises(ModgateError) as err:
+        get_host("nope")
+    assert err.value.code == "host-unknown" and "board" in err.value.message
+
+
+def test_registered_host_and_replace() -> None:
+    register_host("tiny", codexchat_host)
+    assert get_host("tiny").app_id == "codexchat" and "tiny" in host_names()
+    with pytest.raises(ModgateError):
+        register_host("tiny", codexchat_host)
+    register_host("tiny", codexchat_host(), replace=True)
+    assert isinstance(get_host("tiny"), Host)
+
+
+def test_a_factory_returning_no_host_is_load_failed() -> None:
+    register_host("not-a-host", lambda: "board")  # type: ignore[arg-type,return-value]
+    with pytest.raises(ModgateError) as err:
+        get_host("not-a-host")
+    assert err.value.code == "host-load-failed"
+
+
+def _fake_distribution(root: Path, value: str) -> None:
+    """A dist-info folder on sys.path: importlib.metadata finds its entry points as for an install."""
+    info = root / "tinyapp-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tinyapp\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[modgate.hosts]\ntinyapp = {value}\n")
+
+
+def test_entry_point_host_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_distribution(tmp_path, "modgate.host.codexchat:codexchat_host")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert get_host("tinyapp").app_id == "codexchat"
+    assert "tinyapp" in host_names()
+
+
+def test_broken_entry_point_is_load_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_distribution(tmp_path, "modgate.host.codexchat:missing")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModgateError) as err:
+        get_host("tinyapp")
+    assert err.value.code == "host-load-failed" and "AttributeError" in err.value.message
+
+
+def test_home_remembers_its_host(modgate_home: Path) -> None:
+    assert remembered_host(modgate_home) is None and not modgate_home.exists()
+    open_runtime(modgate_home, "codexchat").close()
+    assert remembered_host(modgate_home) == "codexchat"
+    with open_runtime(modgate_home) as rt:  # no host given: the home's own
+        assert rt.host.app_id == "codexchat"
+    with pytest.raises(ModgateError) as err:
+        open_runtime(modgate_home, "board")
+    assert err.value.code == "home-host-mismatch"
+    assert err.value.problem.detail == {"homeHost": "codexchat", "requestedHost": "board"}
+
+
+def test_home_from_before_adopts_the_first_host(modgate_home: Path) -> None:
+    with open_runtime(modgate_home, "board") as rt:
+        rt.bus.dispatch("setTool", {"tool": "hand"})
+        rt.db.execute("DELETE FROM meta WHERE key='host'")  # as written before homes remembered hosts
+    assert remembered_host(modgate_home) is None
+    with open_runtime(modgate_home, "codexchat") as rt:
+        assert rt.host.app_id == "codexchat"
+    assert remembered_host(modgate_home) == "codexchat"
+
+
+def test_unknown_host_creates_no_home(modgate_home: Path) -> None:
+    with pytest.raises(ModgateError):
+        open_runtime(modgate_home, "nope")
+    assert not modgate_home.exists()
+
+
+def test_group_option_reaches_commands_and_mod_host() -> None:
+    code, out, _ = run("--host", "codexchat", "commands", "--json")
+    assert code == 0 and json.loads(out)["host"] == "codexchat" and json.loads(out)["commands"] == []
+    assert run("--host", "codexchat", "state", "--json")[0] == 0  # opening a home claims it
+    code, out, _ = run("commands", "--json")  # the home's host (codexchat) is now the default
+    assert json.loads(out)["host"] == "codexchat"
+    code, out, _ = run("mod", "validate", "nowhere", "--host", "nope", "--json")
+    assert code == 1 and json.loads(out)["code"] in {"host-unknown", "install.source-not-found"}
+
+
+def test_help_reads_no_entry_points_and_builds_no_host() -> None:
+    probe = ("import sys\nfrom modgate.cli import main\ntry:\n    main(['--host', 'notes', '--help'])\n"
+             "except SystemExit:\n    pass\n"
+             "print([m for m in ('importlib.metadata', 'modgate.host', 'modgate.app') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
