@@ -63,6 +63,7 @@ class Runtime:
     bus: Bus
 
     def close(self) -> None:
+        """Close the database connection."""
         self.db.close()
 
     def graphs(self) -> list[ActionGraph]:
