@@ -41,6 +41,7 @@ _EXPORTS = {
     "register_host": "modgate.host",
     "serve_mcp": "modgate.embed",
     "uninstall_mod": "modgate.embed",
+    "unregister_host": "modgate.host",
 }
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "register_host",
     "serve_mcp",
     "uninstall_mod",
+    "unregister_host",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,7 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from modgate.bus import Bus, MemoryBusStore
     from modgate.embed import graph_document, import_package, install_mod, serve_mcp, uninstall_mod
     from modgate.errors import HandlerError, ModgateError, PayloadError, Problem
-    from modgate.host import get_host, host_names, register_host
+    from modgate.host import get_host, host_names, register_host, unregister_host
     from modgate.host.model import CommandSpec, Host
     from modgate.state import StateView
 
