@@ -132,8 +132,11 @@ def test_group_option_reaches_commands_and_mod_host() -> None:
     assert run("--host", "codexchat", "state", "--json")[0] == 0  # opening a home claims it
     code, out, _ = run("commands", "--json")  # the home's host (codexchat) is now the default
     assert json.loads(out)["host"] == "codexchat"
-    code, out, _ = run("mod", "validate", "nowhere", "--host", "nope", "--json")
-    assert code == 1 and json.loads(out)["code"] in {"host-unknown", "install.source-not-found"}
+    mod = str(Path(__file__).resolve().parent / "fixtures" / "mods" / "prompt-kit")
+    code, out, _ = run("mod", "validate", mod, "--host", "nope", "--json")
+    assert code == 1 and json.loads(out)["code"] == "host-unknown"
+    code, out, _ = run("mod", "validate", mod, "--host", "board", "--json")
+    assert code == 0 and json.loads(out)["id"] == "acme.prompt-kit"
 
 
 def test_help_reads_no_entry_points_and_builds_no_host() -> None:

@@ -132,3 +132,18 @@ def test_installed_app_is_found_by_entry_point(tmp_path: Path, modgate_home: Pat
                          check=False)
     assert json.loads(out.stdout)["result"] == {"noteId": "n1"}
     print(f"venv + install + two runs: {time.monotonic() - started:.1f} s")
+
+
+def test_the_example_uses_only_the_public_api() -> None:
+    import ast
+
+    used: set[str] = set()
+    for path in APP.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("modgate"):
+                assert node.module in {"modgate", "modgate.tx"}, f"{path.name} imports {node.module}"
+                used.update(alias.name for alias in node.names if node.module == "modgate")
+            elif isinstance(node, ast.Import):
+                assert all(a.name in {"modgate", "modgate.tx"} or not a.name.startswith("modgate")
+                           for a in node.names), path.name
+    assert used and used <= set(modgate.__all__)
