@@ -150,22 +150,27 @@ def guards(host: Host, db: Database) -> list[Guard]:
 
 
 # -- the root ------------------------------------------------------------------------------------
-def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = "board") -> Runtime:
+def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = "board", *,
+                 read_only: bool = False) -> Runtime:
     """Open (creating and migrating when needed) the home folder for a host application.
 
     ``home`` defaults to ``MODGATE_HOME``, else the platform's user data folder; ``host`` is a
     registered host name (``board``, ``codexchat``) or a :class:`~modgate.host.model.Host`.
     Unfinished transactions left by a crash are recovered before this returns.
+
+    ``read_only``: for commands that only read. Nothing is created or changed: a missing home reads
+    as a new one (in memory), a read-only database works, and no recovery runs.
     """
     root = resolve_home(home)
     the_host = get_host(host) if isinstance(host, str) else host
-    db = Database(root / DB_FILENAME)
+    db = Database(root / DB_FILENAME, read_only=read_only)
     try:
         db.migrate(migrations())
         store = SqliteBusStore(db, state_domains(the_host, db))
         tx = TxEngine(store, root, planners(the_host, store), guards=guards(the_host, db))
         approvals = TxApprovalQueue(tx)
-        tx.recover()  # never leave an attempt half-done after a crash
+        if not read_only:
+            tx.recover()  # never leave an attempt half-done after a crash
     except BaseException:
         db.close()
         raise
