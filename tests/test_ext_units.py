@@ -103,3 +103,13 @@ def test_scaffold_validates(tmp_path: Path) -> None:
     assert pkg.permissions == ("projectRead",) and not pkg.warnings and pkg.manifest.ui_mod_sha256 is None
     with pytest.raises(ExtError):
         init_package(tmp_path / "m", "acme.m", with_hook=False)
+
+
+def test_clone_failure_keeps_the_cause() -> None:
+    from modgate.ext.staging import git_cause
+
+    stderr = ("Cloning into 'x'...\nfatal: repository 'https://example.invalid/a/b/' not found\n"
+              "hint: check the URL\n")
+    assert git_cause(stderr) == "fatal: repository 'https://example.invalid/a/b/' not found"
+    assert git_cause("warning: x\nerror: one\nfatal: two\n") == "error: one / fatal: two"
+    assert git_cause("just a line\n") == "just a line"

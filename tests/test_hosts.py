@@ -129,7 +129,9 @@ def test_unknown_host_creates_no_home(modgate_home: Path) -> None:
 def test_group_option_reaches_commands_and_mod_host() -> None:
     code, out, _ = run("--host", "codexchat", "commands", "--json")
     assert code == 0 and json.loads(out)["host"] == "codexchat" and json.loads(out)["commands"] == []
-    assert run("--host", "codexchat", "state", "--json")[0] == 0  # opening a home claims it
+    assert run("--host", "codexchat", "state", "--json")[0] == 0  # a reader claims nothing
+    assert json.loads(run("commands", "--json")[1])["host"] == "board"
+    assert run("--host", "codexchat", "mod", "list", "--json")[0] == 0  # a writer claims the home
     code, out, _ = run("commands", "--json")  # the home's host (codexchat) is now the default
     assert json.loads(out)["host"] == "codexchat"
     mod = str(Path(__file__).resolve().parent / "fixtures" / "mods" / "prompt-kit")

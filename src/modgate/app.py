@@ -157,10 +157,13 @@ HOST_META_KEY = "host"  # the app id of the host application a home belongs to (
 
 def _claim_home(db: Database, host: Host) -> None:
     """Remember ``host`` in a new (or pre-host) home; refuse a home that belongs to another host."""
-    with db.atomic() as conn:
-        # Idempotent: a home created before homes remembered their host adopts the first one.
-        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (HOST_META_KEY, host.app_id))
-        owner = conn.execute("SELECT value FROM meta WHERE key=?", (HOST_META_KEY,)).fetchone()[0]
+    if db.read_only and not db.in_memory:
+        owner = _stored_host(db) or host.app_id  # a reader never writes; the next writer claims it
+    else:
+        with db.atomic() as conn:
+            # Idempotent: a home created before homes remembered their host adopts the first one.
+            conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (HOST_META_KEY, host.app_id))
+            owner = conn.execute("SELECT value FROM meta WHERE key=?", (HOST_META_KEY,)).fetchone()[0]
     if owner != host.app_id:
         raise ModgateError(Problem(
             code="home-host-mismatch", path="host",
@@ -182,7 +185,7 @@ def remembered_host(home: str | os.PathLike[str] | None = None) -> str | None:
     path = resolve_home(home) / DB_FILENAME
     if not path.is_file():
         return None
-    db = Database(path)
+    db = Database(path, read_only=True)
     try:
         return _stored_host(db) if db.query("SELECT name FROM sqlite_master WHERE name='meta'") else None
     finally:
@@ -192,7 +195,8 @@ def remembered_host(home: str | os.PathLike[str] | None = None) -> str | None:
 DEFAULT_HOST = "board"
 
 
-def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host | None = None) -> Runtime:
+def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host | None = None, *,
+                 read_only: bool = False) -> Runtime:
     """Open (creating and migrating when needed) the home folder for a host application.
 
     ``home`` defaults to ``MODGATE_HOME``, else the platform's user data folder. ``host`` is a host
@@ -202,11 +206,15 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host | 
     ``board``. A home remembers the app id of the first host it is opened with and refuses another
     one (``home-host-mismatch``); an unknown name is ``host-unknown``. Unfinished transactions
     left by a crash are recovered before this returns.
+
+    ``read_only``: for commands that only read. Nothing is created or changed: a missing home reads
+    as a new one (in memory), a read-only database works, and no recovery runs (nor is the host
+    remembered: a mismatch is still refused).
     """
     root = resolve_home(home)
     # A named host is resolved first, so an unknown name creates no home.
     named = get_host(host) if isinstance(host, str) else host
-    db = Database(root / DB_FILENAME)
+    db = Database(root / DB_FILENAME, read_only=read_only)
     try:
         db.migrate(migrations())
         the_host = named or get_host(_stored_host(db) or DEFAULT_HOST)
@@ -214,7 +222,8 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host | 
         store = SqliteBusStore(db, state_domains(the_host, db))
         tx = TxEngine(store, root, planners(the_host, store), guards=guards(the_host, db))
         approvals = TxApprovalQueue(tx)
-        tx.recover()  # never leave an attempt half-done after a crash
+        if not read_only:
+            tx.recover()  # never leave an attempt half-done after a crash
     except BaseException:
         db.close()
         raise

@@ -87,26 +87,33 @@ class ApprovalQueue(Protocol):
 @dataclass(slots=True)
 class _Validators:
     by_id: dict[str, Callable[[Any], bool]]
-    explain: dict[str, Callable[[Any], str | None]]
+    explain: dict[str, Callable[[Any], tuple[str, str] | None]]  # (message, path)
 
 
 def _compile(host: Host) -> _Validators:
     import jsonschema_rs
 
     by_id: dict[str, Callable[[Any], bool]] = {}
-    explain: dict[str, Callable[[Any], str | None]] = {}
+    explain: dict[str, Callable[[Any], tuple[str, str] | None]] = {}
     for spec in host.commands.values():
         validator = jsonschema_rs.validator_for(spec.payload_schema)
         by_id[spec.id] = validator.is_valid
 
-        def _first_error(payload: Any, v: Any = validator) -> str | None:
+        def _first_error(payload: Any, v: Any = validator) -> tuple[str, str] | None:
             for err in v.iter_errors(payload):
-                where = "/".join(str(p) for p in err.instance_path)
-                return f"{err.message} (at payload/{where})" if where else str(err.message)
+                return str(err.message), _dotted(err.instance_path)
             return None
 
         explain[spec.id] = _first_error
     return _Validators(by_id, explain)
+
+
+def _dotted(instance_path: Any) -> str:
+    """``payload.block.segments[0]``: the DESIGN's dotted paths, rooted at ``payload``."""
+    out = "payload"
+    for part in instance_path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
 
 
 def _fail(code: str, command_id: str, message: str, **extra: Any) -> Envelope:
@@ -199,9 +206,11 @@ class Bus:
             return _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
                          auditTag=spec.audit_tag, path=exc.problem.path or "payload")
         if not self._validators.by_id[spec.id](value):
-            reason = self._validators.explain[spec.id](value) or "does not match the schema"
+            # Quote what the caller sent (normalisation may have changed it, e.g. upper-cased a colour).
+            explain = self._validators.explain[spec.id]
+            reason, where = explain(payload) or explain(value) or ("does not match the schema", "payload")
             return _fail("invalid-payload", spec.id, f"payload validation failed: {reason}",
-                         auditTag=spec.audit_tag, path="payload")
+                         auditTag=spec.audit_tag, path=where)
         if spec.check is not None:
             try:
                 spec.check(value, None)

@@ -145,6 +145,8 @@ CLI = {
     "internal-error": "A bug in modgate: an unexpected exception, reported without a traceback.",
     "file-not-found": "A file named on the command line does not exist or cannot be read.",
     "file-exists": "The file a command would create already exists.",
+    "file-system-error": "The operating system refused to read or write a file or folder the user named"
+    " (permission, not a folder, read-only, ...); the message says which and why.",
     "lint-problems": "`modgate lint` found problems in the package.",
     "module-not-found": "No imported module has that id.",
     "contribution-not-found": "No slot contribution has that id.",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from modgate.app import Runtime, open_runtime
-from modgate.cli.output import emit
+from modgate.cli.output import emit, plain
 from modgate.errors import JsonLoadError, ModgateError, Problem
 from modgate.roles import DISPATCH_CHOICES
 
@@ -35,9 +35,12 @@ def current_host() -> Host:
 
 
 @contextmanager
-def runtime() -> Iterator[Runtime]:
-    """The runtime on MODGATE_HOME for the host chosen with --host (default: the home's own)."""
-    rt = open_runtime(host=selected_host())
+def runtime(*, read_only: bool = False) -> Iterator[Runtime]:
+    """The runtime for one command on the host chosen with --host (default: the home's own).
+
+    ``read_only`` for commands that only read (see :func:`modgate.app.open_runtime`).
+    """
+    rt = open_runtime(host=selected_host(), read_only=read_only)
     try:
         yield rt
     finally:
@@ -90,7 +93,7 @@ def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: s
     def human(r: dict[str, Any]) -> None:
         click.echo(f"executed {r['commandId']} (revision {r.get('revision')})")
         if r.get("result") is not None:
-            click.echo(f"result: {r['result']}")
+            click.echo(f"result: {plain(r['result'])}")
 
     emit(result, as_json, human)
 
@@ -100,7 +103,7 @@ def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: s
 @json_option
 def state(domain: str | None, as_json: bool) -> None:
     """Show the state domains (or one DOMAIN: doc, sync, local) and their revisions."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         revision, current = rt.store.load()
         revisions = rt.store.domain_revisions()
     if domain is not None and domain not in current:
@@ -128,7 +131,7 @@ def approvals() -> None:
 @json_option
 def approvals_list(show_all: bool, as_json: bool) -> None:
     """List pending approval items (all items with --all)."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         items = rt.approvals.items(None if show_all else "pending")
 
     def human(r: dict[str, Any]) -> None:
@@ -146,7 +149,7 @@ def _decide(approval_id: str, approve: bool, as_json: bool) -> None:
 
     def human(r: dict[str, Any]) -> None:
         verb = "approved and executed" if approve else "rejected"
-        click.echo(f"{approval_id}: {verb} {r['commandId']}")
+        click.echo(f"{approval_id}: {verb} {r.get('commandId') or r.get('title') or r.get('code')}")
 
     emit(result, as_json, human)
 
@@ -176,7 +179,7 @@ def audit(limit: int, verify: bool, as_json: bool) -> None:
     """Show recent audit events; --verify recomputes the hash chain."""
     from modgate.store import audit as audit_log
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         events = audit_log.recent(rt.db, limit)
         check = audit_log.verify(rt.db) if verify else None
     result: dict[str, Any] = {"ok": True, "events": events}
