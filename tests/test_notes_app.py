@@ -147,3 +147,27 @@ def test_the_example_uses_only_the_public_api() -> None:
                 assert all(a.name in {"modgate", "modgate.tx"} or not a.name.startswith("modgate")
                            for a in node.names), path.name
     assert used and used <= set(modgate.__all__)
+
+
+def test_cli_and_mcp_serve_the_notes_host(notes: ModuleType) -> None:
+    from tests.clihelp import run
+
+    from modgate.mcp_server import Gateway
+
+    code, out, _ = run("--host", "notes", "dispatch", "addNote", "--payload", '{"title": "Trip"}', "--json")
+    assert code == 0 and json.loads(out)["result"] == {"noteId": "n1"}
+    code, out, _ = run("--host", "notes", "dispatch", "deleteNote", "--payload", '{"noteId": "n1"}', "--role",
+                       "student", "--json")
+    assert code == 3 and json.loads(out)["code"] == "approval-required"
+    code, out, _ = run("--host", "notes", "mod", "install", str(notes.MOD), "--host", "notes", "--yes", "--json")
+    assert code == 0 and json.loads(out)["mod"]["host"] == "notes"
+    code, out, _ = run("--host", "notes", "graph", "--json")
+    # The mod runs a process, so it is installed disabled: only the host's own graph is served.
+    graphs = {m["moduleId"]: m for m in json.loads(out)["modules"]}
+    assert code == 0 and set(graphs) == {"host"} and len(graphs["host"]["actions"]) == 8
+    with modgate.open_runtime() as rt:  # the home's own host: notes
+        assert rt.host.app_id == "notes"
+        names = set(Gateway(rt).tools()[1])
+        call = Gateway(rt).call("deleteNote", {"noteId": "n1"})  # an agent only queues a gated command
+    assert {"addNote", "checkItem", "deleteNote", "setCheckedStyle", "selectNote"} <= names
+    assert call["body"]["code"] == "approval-required"
