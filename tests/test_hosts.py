@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from tests.clihelp import run
+from tests.fakehost import fake_host
 
 from modgate.app import open_runtime, remembered_host
 from modgate.errors import ModgateError
@@ -25,7 +27,13 @@ def _raises() -> Host:
     raise RuntimeError("no database driver")
 
 
-FACTORIES: dict[str, Any] = {"raises": _raises, "board": codexchat_host}
+def _bad_schema() -> Host:
+    host = fake_host()
+    spec = dataclasses.replace(host.commands["setX"], payload_schema={"type": 12})
+    return dataclasses.replace(host, commands={**host.commands, "setX": spec})
+
+
+FACTORIES: dict[str, Any] = {"raises": _raises, "board": codexchat_host, "bad-schema": _bad_schema}
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +57,7 @@ def test_host_case(case: dict[str, Any]) -> None:
     code, out, _ = run(*case["args"])
     body = json.loads(out)
     assert (code, body["code"]) == (case["exit"], case["code"]), body
-    assert body["message"] and body["path"] == "host"
+    assert body["message"] and body["path"] == case.get("path", "host")
 
 
 def test_builtin_names_resolve_and_unknown_is_coded() -> None:
@@ -147,3 +155,45 @@ def test_help_reads_no_entry_points_and_builds_no_host() -> None:
              "print([m for m in ('importlib.metadata', 'modgate.host', 'modgate.app') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _with(host: Host, **changes: Any) -> Host:
+    return dataclasses.replace(host, **changes)
+
+
+def _spec(host: Host, command_id: str, **changes: Any) -> Host:
+    spec = dataclasses.replace(host.commands[command_id], **changes)
+    return _with(host, commands={**host.commands, command_id: spec})
+
+
+def _bad_initial() -> dict[str, Any]:
+    raise ValueError("no notes file")
+
+
+@pytest.mark.parametrize(("make", "path"), [
+    (lambda h: _spec(h, "setX", writes=("/nowhere/x",)), "commands.setX.writes[0]"),
+    (lambda h: _spec(h, "setX", mutation_scope="global"), "commands.setX.mutation_scope"),
+    (lambda h: _spec(h, "setX", id="other"), "commands.setX.id"),
+    (lambda h: _spec(h, "setX", handler=None), "commands.setX.handler"),
+    (lambda h: _spec(h, "setX", payload_schema=[]), "commands.setX.payload_schema"),
+    (lambda h: _with(h, commands={"setX": "nope"}), "commands.setX"),
+    (lambda h: _with(h, state_domains=("doc", "sync", "local", "registry")), "state_domains"),
+    (lambda h: _with(h, state_domains=("doc", "doc", "sync", "local")), "state_domains"),
+    (lambda h: _with(h, initial_state=lambda: {"doc": {}, "sync": {}}), "initial_state.local"),
+    (lambda h: _with(h, initial_state=_bad_initial), "initial_state"),
+    (lambda h: _with(h, app_id="no spaces please"), "app_id"),
+    (lambda h: _with(h, ui_slots=["toolbar"]), "ui_slots"),
+    (lambda h: 42, ""),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_malformed_hosts_are_coded_and_create_no_home(make: Any, path: str, modgate_home: Path) -> None:
+    with pytest.raises(ModgateError) as err:
+        open_runtime(modgate_home, make(fake_host()))
+    assert (err.value.code, err.value.problem.path) == ("host-invalid", path)
+    assert not modgate_home.exists()
+
+
+def test_well_formed_hosts_pass_the_checks() -> None:
+    from modgate.host.checks import check_host
+
+    for host in (fake_host(), get_host("board"), codexchat_host()):
+        assert check_host(host) is host

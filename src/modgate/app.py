@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from modgate.bus import Bus
 from modgate.errors import ModgateError, Problem
 from modgate.host import get_host
+from modgate.host.checks import check_host
 from modgate.host.model import Host
 from modgate.state import JsonObject
 from modgate.store.bus_store import SqliteBusStore
@@ -204,7 +205,8 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host | 
     :func:`~modgate.host.register_host`, or installed through the ``modgate.hosts`` entry point
     group) or a :class:`~modgate.host.model.Host`; None means the host the home belongs to, else
     ``board``. A home remembers the app id of the first host it is opened with and refuses another
-    one (``home-host-mismatch``); an unknown name is ``host-unknown``. Unfinished transactions
+    one (``home-host-mismatch``); an unknown name is ``host-unknown``; a malformed host is
+    ``host-invalid``. Unfinished transactions
     left by a crash are recovered before this returns.
 
     ``read_only``: for commands that only read. Nothing is created or changed: a missing home reads
@@ -213,7 +215,7 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host | 
     """
     root = resolve_home(home)
     # A named host is resolved first, so an unknown name creates no home.
-    named = get_host(host) if isinstance(host, str) else host
+    named = get_host(host) if isinstance(host, str) else check_host(host) if host is not None else None
     db = Database(root / DB_FILENAME, read_only=read_only)
     try:
         db.migrate(migrations())

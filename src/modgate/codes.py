@@ -271,6 +271,7 @@ ADAPT = {
 HOSTS = {
     "host-unknown": "No built-in, registered or installed (entry point modgate.hosts) host has that name.",
     "host-load-failed": "An installed or registered host cannot be loaded or does not give a Host.",
+    "host-invalid": "A registered, installed or given Host is malformed (bad schema, write, domain, initial state).",
     "host-name-taken": "register_host was given a name that is built in or already registered.",
     "home-host-mismatch": "The home belongs to another host application than the one it is opened with.",
 }

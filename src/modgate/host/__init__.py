@@ -60,15 +60,19 @@ def unregister_host(name: str) -> None:
 def get_host(name: str = "board") -> Host:
     """The host application called ``name``: built-in, registered, else installed (entry point).
 
-    Raises :class:`~modgate.errors.ModgateError` ``host-unknown`` when no host has that name and
-    ``host-load-failed`` when an installed host's entry point cannot be loaded or gives no Host.
+    Raises :class:`~modgate.errors.ModgateError` ``host-unknown`` when no host has that name,
+    ``host-load-failed`` when an installed host's entry point cannot be loaded or gives no Host,
+    and ``host-invalid`` when a registered or installed host's declaration is malformed.
     """
     if name in BUILTIN_HOSTS:
         module, _, attr = BUILTIN_HOSTS[name].partition(":")
         return _as_host(name, getattr(importlib.import_module(module), attr))
+    # Built-in hosts are trusted (and tested); every other one is checked before it runs.
+    from modgate.host.checks import check_host
+
     if name in _registered:
-        return _as_host(name, _registered[name])
-    return _as_host(name, _entry_point(name))
+        return check_host(_as_host(name, _registered[name]))
+    return check_host(_as_host(name, _entry_point(name)))
 
 
 def host_names() -> list[str]:
