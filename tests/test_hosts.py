@@ -197,3 +197,9 @@ def test_well_formed_hosts_pass_the_checks() -> None:
 
     for host in (fake_host(), get_host("board"), codexchat_host()):
         assert check_host(host) is host
+
+
+def test_host_checks_are_pure_core() -> None:
+    from tests.test_layering import FORBIDDEN, _closure
+
+    assert not sorted(i for i in _closure("modgate.host.checks") if i.startswith(FORBIDDEN))
