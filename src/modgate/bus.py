@@ -28,9 +28,11 @@ from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, pat
 # Correlation ids are unique per process (pid + counter): cheaper than random bytes per dispatch.
 _COUNTER = itertools.count(1)
 _PROCESS_TAG = f"{os.getpid():x}-"
-ROLES = ("host", "student", "agent")
+ROLES = ("host", "student", "agent", "extension")
 _PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload"})
-APPROVAL_ROLES = ("student", "agent")
+APPROVAL_ROLES = ("student", "agent", "extension")
+# Called after a commit, outside any SQLite transaction: (event, {commandId, role, revision, txId?}).
+AfterCommit = Callable[[str, dict[str, str]], None]
 DEFAULT_TTL_MS = 60_000
 MAX_TTL_MS = 24 * 3600 * 1000
 Envelope = dict[str, Any]
@@ -123,6 +125,15 @@ class Bus:
         self.clock = clock
         self.queue_enabled = queue_enabled
         self._validators = _compile(host)
+        self.after_commit: list[AfterCommit] = []
+
+    def _notify(self, event: str, envelope: Envelope, role: str) -> None:
+        info = {"commandId": str(envelope.get("commandId", "")), "role": role,
+                "revision": str(envelope.get("revision", ""))}
+        if envelope.get("txId"):
+            info["txId"] = str(envelope["txId"])
+        for listener in list(self.after_commit):
+            listener(event, info)
 
     # -- the pipeline -------------------------------------------------------------------------
     def dispatch(
@@ -208,6 +219,7 @@ class Bus:
                 "correlationId": correlation}
         try:
             approval_id = self.store.enqueue(item, events)
+            self._notify("command.queued", {"commandId": spec.id, "txId": approval_id}, role)
         except ModgateError as exc:
             if exc.code in _PLAN_FAILURES:  # the dry-run behind the preview refused: say why now
                 return _fail(exc.code, spec.id, exc.message, auditTag=spec.audit_tag, path=exc.problem.path or None)
@@ -225,7 +237,10 @@ class Bus:
         """
         desk = getattr(self.store, "desk", None)
         if desk is not None:
+            role = str((self.store.approval(approval_id) or {}).get("role", "host"))
             result: Envelope = desk.approve(approval_id, approver)
+            if result.get("ok"):
+                self._notify("command.executed", result, role)
             return result
         item = self._pending(approval_id)
         if "ok" in item:
@@ -288,7 +303,10 @@ class Bus:
                 envelope["revision"] = session.commit(Commit(ops=ops, journal=journal, events=events,
                                                              idempotency=idem, journal_status=statuses,
                                                              decision=decided))
-                return envelope
+            self._notify("command.executed", envelope, role)  # after the with: committed
+            if ops:
+                self._notify("state.changed", envelope, role)
+            return envelope
         except _NotPending:
             return _fail("approval-not-pending", spec.id, "the approval item was decided by someone else",
                          approvalId=decision[0] if decision else None)

@@ -52,4 +52,8 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = 
     except BaseException:
         db.close()
         raise
-    return Runtime(home=root, db=db, host=the_host, store=store, bus=Bus(the_host, store))
+    rt = Runtime(home=root, db=db, host=the_host, store=store, bus=Bus(the_host, store))
+    from modgate.ext.events import attach  # extension hooks see committed board events
+
+    attach(rt)
+    return rt
