@@ -106,11 +106,15 @@ class HookRunner:
     # --- targets -------------------------------------------------------------------------------
 
     def targets(self, project: Path | None) -> list[tuple[InstallRecord, Package]]:
+        """Enabled, unchanged executable mods for ``project`` then global (project shadows global)."""
+        return [(r, p) for r, p in self.targets_all(project) if r.executable]
+
+    def targets_all(self, project: Path | None) -> list[tuple[InstallRecord, Package]]:
         """Enabled, unchanged mods for ``project`` then global; project shadows global by mod id."""
         pid = project_id(project) if project is not None else None
         chosen: dict[str, tuple[InstallRecord, Package]] = {}
         for rec in records.all_records(self.db):
-            if not rec.enabled or not rec.executable or rec.project_id not in ("", pid):
+            if not rec.enabled or rec.project_id not in ("", pid):
                 continue
             if rec.mod_id in chosen and chosen[rec.mod_id][0].scope == "project":
                 continue
@@ -163,12 +167,12 @@ class HookRunner:
         try:
             sandbox.mode()
         except ModgateError as exc:
-            return self._skip(job, "sandbox-unavailable", exc.message, record=False)
+            return self.skip(job, "sandbox-unavailable", exc.message, record=False)
         refused = self.check_permissions(job)
         if refused is not None:
             return refused
         if not runstate.claim(self.db, job.rec.id, job.kind, job.item_id, self.clock(), debounce_ms):
-            return self._skip(job, "debounced", None, record=False)
+            return self.skip(job, "debounced", None, record=False)
         return None
 
     def check_permissions(self, job: Job) -> Run | None:
@@ -176,16 +180,16 @@ class HookRunner:
         for key in job.permissions:
             status = stored.get(key, (None, 0.0))[0]
             if status == "denied":
-                return self._skip(job, "permission-denied", f"permission {key} was denied", record=True)
+                return self.skip(job, "permission-denied", f"permission {key} was denied", record=True)
             if status == "granted":
                 continue
             answer = self._ask(job, key)
             if answer is None:
-                return self._skip(job, "permission-required", f"{job.kind} {job.item_id} of {job.rec.mod_id} needs "
+                return self.skip(job, "permission-required", f"{job.kind} {job.item_id} of {job.rec.mod_id} needs "
                                   f"{key}: run `modgate mod permissions {job.rec.id} --grant {key}`", record=False)
             self.installer.decide_permission(job.rec.id, key, "granted" if answer else "denied")
             if not answer:
-                return self._skip(job, "permission-denied", f"permission {key} was denied", record=True)
+                return self.skip(job, "permission-denied", f"permission {key} was denied", record=True)
         return None
 
     def _ask(self, job: Job, key: str) -> bool | None:
@@ -195,7 +199,7 @@ class HookRunner:
                                            item=f"{job.kind} {job.item_id}", key=key, scope=job.rec.scope,
                                            source=job.rec.source))
 
-    def _skip(self, job: Job, status: str, error: str | None, *, record: bool) -> Run:
+    def skip(self, job: Job, status: str, error: str | None, *, record: bool) -> Run:
         if record:
             now = self.clock()
             state = runstate.get(self.db, job.rec.id, job.kind, job.item_id)

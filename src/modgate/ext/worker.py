@@ -13,6 +13,7 @@ import selectors
 import signal
 import subprocess
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,10 +73,8 @@ def _feed(proc: subprocess.Popen[bytes], line: bytes) -> None:
     except (BrokenPipeError, BlockingIOError, OSError):
         pass
     finally:
-        try:
+        with suppress(OSError):
             proc.stdin.close()
-        except OSError:
-            pass
 
 
 def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes, str | None]:
@@ -114,22 +113,16 @@ def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, byt
 def _stop(proc: subprocess.Popen[bytes], *, graceful: bool) -> None:
     if graceful and proc.poll() is None:
         _kill_group(proc, signal.SIGTERM)
-        try:
+        with suppress(subprocess.TimeoutExpired):
             proc.wait(GRACE_S)
-        except subprocess.TimeoutExpired:
-            pass
     _kill_group(proc, signal.SIGKILL)
-    try:
+    with suppress(subprocess.TimeoutExpired):  # SIGKILL of our own child: only a wedged kernel waits
         proc.wait(5)
-    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL of our own child does not fail
-        pass
 
 
 def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    try:
+    with suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def parse_output(out: bytes) -> tuple[dict[str, Any] | None, str | None]:

@@ -565,9 +565,10 @@ class TxEngine:
         """Post-commit listeners (extension hooks); extension-kind changes are the installer's own."""
         if tx.get("kind") in MANAGED_KINDS:
             return
-        info = {"commandId": str(tx.get("recipe", {}).get("commandId", "")) if isinstance(tx.get("recipe"), dict)
-                else "", "role": str(tx.get("requestedRole") or tx.get("requestedBy") or "host"), "revision": str(self.store.revision()),
-                "txId": str(tx.get("txId", ""))}
+        recipe = tx["recipe"] if isinstance(tx.get("recipe"), dict) else {}
+        info = {"commandId": str(recipe.get("commandId", "")), "txId": str(tx.get("txId", "")),
+                "role": str(tx.get("requestedRole") or tx.get("requestedBy") or "host"),
+                "revision": str(self.store.revision())}
         for listener in list(self.after_commit):
             listener(event, info)
 
