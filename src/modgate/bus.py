@@ -241,6 +241,7 @@ class Bus:
             result: Envelope = desk.approve(approval_id, approver)
             if result.get("ok"):
                 self._notify("command.executed", result, role)
+                self._notify("state.changed", result, role)
             return result
         item = self._pending(approval_id)
         if "ok" in item:

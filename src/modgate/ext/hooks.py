@@ -75,9 +75,10 @@ class Run:
     kind: str = "hook"
 
     def to_dict(self) -> dict[str, Any]:
-        key = "hookId" if self.kind == "hook" else "automationId"
-        return {"installId": self.install_id, "modId": self.mod_id, key: self.item_id, "status": self.status,
-                "durationMs": round(self.duration_ms, 3), "error": self.error}
+        # The shapes of `events emit` and `automations run-due` (the issue fixes both).
+        head = ({"installId": self.install_id, "modId": self.mod_id, "hookId": self.item_id} if self.kind == "hook"
+                else {"installId": self.install_id, "automationId": self.item_id})
+        return {**head, "status": self.status, "durationMs": round(self.duration_ms, 3), "error": self.error}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
