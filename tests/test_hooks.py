@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.clihelp import run, run_json, run_process
+from tests.hook_helpers import hook, install, probe, runner, runtime, write_mod
 
 from modgate.ext import runlog, runstate
 from modgate.ext.cron import Cron, cron_error
 from modgate.ext.errors import ExtError
 from modgate.ext.hooks import EventContext
 from modgate.runtime import Runtime
-from tests.clihelp import run, run_json, run_process
-from tests.hook_helpers import hook, install, probe, runner, runtime, write_mod
 
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 
@@ -219,8 +219,8 @@ def test_board_hooks_dispatch_commands_as_extension_without_loops(tmp_path: Path
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MODGATE_SANDBOX", "off")  # the dispatch path, not the sandbox, is under test here
     script = tmp_path / "cmd.py"
-    script.write_text("import json,sys\nsys.stdin.readline()\nprint(json.dumps({'commands': ["
-                      "{'commandId': 'setPenWidth', 'payload': {'width': 9}}, {'commandId': 'addPage', 'payload': {}}]}))\n")
+    commands = [{"commandId": "setPenWidth", "payload": {"width": 9}}, {"commandId": "addPage", "payload": {}}]
+    script.write_text(f"import sys\nsys.stdin.readline()\nprint({json.dumps(json.dumps({'commands': commands}))})\n")
     src = write_mod(tmp_path / "src", "acme.board", [hook("c", [sys.executable, str(script)],
                                                           event="command.executed")])
     iid = install(rt, src, host="board")
@@ -308,7 +308,7 @@ def test_run_when_closed_needs_permission_and_global_consent(tmp_path: Path, rt:
     assert [(r["automationId"], r["status"]) for r in out["runs"]] == [("night", "permission-denied")]
     run_json("mod", "permissions", iid, "--grant", "runWhenAppClosed")
     code, out = run_json("automations", "run-due", "--closed", "--now", "2027-01-18T04:00:00Z")
-    assert [(r["automationId"], r["status"]) for r in out["runs"]] == [("night", "ok")]
+    assert code == 0 and [(r["automationId"], r["status"]) for r in out["runs"]] == [("night", "ok")]
     assert run_json("automations", "allow-closed", "--revoke")[1] == {"ok": True, "allowRunWhenAppClosed": False}
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.hook_helpers import hook, install, probe, runner, runtime, write_mod
 
 from modgate.ext import runlog, runstate
 from modgate.ext.hooks import EventContext, HookRunner
 from modgate.runtime import Runtime
-from tests.hook_helpers import hook, install, probe, runner, runtime, write_mod
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed (apt-get "
                                 "install -y bubblewrap; .ci/run installs it)")
