@@ -228,7 +228,7 @@ class HookRunner:
                 project_access=access, network="network" in job.permissions, home=self.home,
                 cpu_seconds=max(1, math.ceil(job.timeout_ms / 1000)) + 1))
         except (ModgateError, OSError) as exc:
-            message = exc.message if isinstance(exc, ModgateError) else str(exc)
+            message = f"{exc.code}: {exc.message}" if isinstance(exc, ModgateError) else str(exc)
             return WorkerResult(status="failed", output=None, error=f"Failed to launch extension worker: {message}",
                                 duration_ms=0.0)
         return run_worker(launch, self.envelope(ctx, job, launch.project_path), job.timeout_ms)
