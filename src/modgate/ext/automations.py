@@ -108,7 +108,8 @@ def run_due(runner: HookRunner, now: float, *, closed: bool = False) -> list[Run
             contexts.append(EventContext(event="automation", project=project,
                                          payload={"automationId": auto.id, "schedule": auto.schedule}))
     results = [runner.execute([job], ctx)[0] for job, ctx in zip(jobs, contexts, strict=True)]
-    done = iter(runner.apply(job, result, ctx) for job, result, ctx in zip(jobs, results, contexts, strict=True))
+    done = iter([runner.apply(job, result, ctx) for job, result, ctx in zip(jobs, results, contexts, strict=True)])
+    runner.flush()
     return [run if run is not None else next(done) for run in runs]
 
 

@@ -103,6 +103,7 @@ class HookRunner:
                  clock: Callable[[], float] = time.time, max_parallel: int = MAX_PARALLEL) -> None:
         self.installer, self.db, self.home = installer, installer.db, installer.home
         self.ask, self.dispatch, self.clock, self.max_parallel = ask, dispatch, clock, max_parallel
+        self.pending: list[runstate.RunState] = []  # states of applied runs, written by flush()
 
     # --- targets -------------------------------------------------------------------------------
 
@@ -158,8 +159,15 @@ class HookRunner:
     def finish(self, jobs: list[Job], runs: list[Run | None], ctx: EventContext) -> list[Run]:
         """Run the admitted jobs concurrently; apply their results in order; fill the ``None`` slots."""
         results = self.execute(jobs, ctx)
-        done = iter(self.apply(job, result, ctx) for job, result in zip(jobs, results, strict=True))
-        return [run if run is not None else next(done) for run in runs]
+        applied = iter([self.apply(job, result, ctx) for job, result in zip(jobs, results, strict=True)])
+        self.flush()
+        return [run if run is not None else next(applied) for run in runs]
+
+    def flush(self) -> None:
+        """Write the states of the runs applied so far, in one transaction."""
+        if self.pending:
+            runstate.record(self.db, *self.pending)
+            self.pending = []
 
     # --- admission -----------------------------------------------------------------------------
 
@@ -254,8 +262,8 @@ class HookRunner:
             status = "ok" if error is None else "failed"
         now = self.clock()
         state = runstate.get(self.db, job.rec.id, job.kind, job.item_id)
-        runstate.record(self.db, replace(state, last_run_at=now, last_status="ok" if status == "ok" else "failed",
-                                         last_error=error))
+        self.pending.append(replace(state, last_run_at=now, last_status="ok" if status == "ok" else "failed",
+                                    last_error=error))
         line = f"{job.kind} {job.item_id}: {status} in {result.duration_ms:.0f}ms"
         runlog.append(self.home, job.rec.id, line + (f": {error}" if error else ""))
         if result.stderr.strip():

@@ -81,8 +81,11 @@ def claim(db: Database, install_id: str, kind: str, item_id: str, now: float, de
     """Take the right to run now, atomically: False when the last claim is under ``debounce_ms`` old.
 
     Claiming in one write transaction is what makes concurrent events for one hook debounce
-    correctly across processes (the second sees the first's claim).
+    correctly across processes (the second sees the first's claim). Without a debounce there is
+    nothing to claim (and no commit to pay for).
     """
+    if debounce_ms <= 0:
+        return True
     with db.atomic() as conn:
         row = conn.execute("SELECT claimed_at FROM ext_run_state WHERE install_id=? AND kind=? AND item_id=?",
                            (install_id, kind, item_id)).fetchone()
@@ -95,11 +98,13 @@ def claim(db: Database, install_id: str, kind: str, item_id: str, now: float, de
     return True
 
 
-def record(db: Database, state: RunState) -> None:
+def record(db: Database, *states: RunState) -> None:
+    """Write run states in one transaction (a fan-out of many hooks costs one commit)."""
     with db.atomic() as conn:
-        conn.execute(f"INSERT OR REPLACE INTO ext_run_state({_COLS}) VALUES (?,?,?,?,?,?,?,?)",
-                     (state.install_id, state.kind, state.item_id, state.claimed_at, state.last_run_at,
-                      state.last_status, state.last_error, state.next_run_at))
+        for state in states:
+            conn.execute(f"INSERT OR REPLACE INTO ext_run_state({_COLS}) VALUES (?,?,?,?,?,?,?,?)",
+                         (state.install_id, state.kind, state.item_id, state.claimed_at, state.last_run_at,
+                          state.last_status, state.last_error, state.next_run_at))
 
 
 def put_mods_bar(db: Database, install_id: str, scope_key: str, doc: dict[str, Any], now: float) -> None:
