@@ -44,8 +44,9 @@ def run(quick: bool) -> dict[str, Any]:
 
 
 def _measure(tmp: Path, repeat: int) -> dict[str, float]:
-    from modgate.ext.hooks import EventContext
     from tests.hook_helpers import HOOKS, hook, install, runner, runtime, write_mod
+
+    from modgate.ext.hooks import EventContext
 
     script = HOOKS / "ok.sh"
     line = b'{"protocol":"codexchat.extension.v1","event":"turn.completed","payload":{}}\n'

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.clihelp import run_process
+from tests.hook_helpers import hook, install, runtime, write_mod
 
 from modgate import codes
 from modgate.ext import runstate
-from tests.clihelp import run_process
-from tests.hook_helpers import hook, install, runtime, write_mod
 
 CASES = sorted((Path(__file__).parent / "cases" / "runtime").glob("*.json"))
 BAR = {"title": "T", "markdown": "m", "scope": "thread", "actions": [
