@@ -11,10 +11,10 @@ tmpfs over it), so the approval key, the database and modgate's own records of t
 
 Resource limits (processes, address space, file size, CPU, open files) are rlimits set by
 ``prlimit`` inside the sandbox, before the handler starts. RLIMIT_NPROC does not bind uid 0,
-and inside a user namespace created by root the handler is still uid 0 outside, so when modgate runs as root the sandbox is built with
-root's own privileges (no user namespace) and the handler is switched to ``nobody`` (65534) by
-``setpriv`` with an empty capability bounding set; as any other user, an unprivileged user
-namespace maps the handler to that user.
+and inside a user namespace created by root the handler is still uid 0 outside, so when modgate
+runs as root the sandbox is built with root's own privileges (no user namespace) and the handler
+is switched to ``nobody`` (65534) by ``setpriv`` with an empty capability bounding set; as any
+other user, an unprivileged user namespace maps the handler to that user.
 
 Linux only. On macOS and Windows bubblewrap does not exist: handlers do not run
 (``sandbox-unavailable``) unless ``MODGATE_SANDBOX=off`` is set, which runs them as plain
