@@ -310,6 +310,8 @@ def test_run_when_closed_needs_permission_and_global_consent(tmp_path: Path, rt:
     code, out = run_json("automations", "run-due", "--closed", "--now", "2027-01-18T04:00:00Z")
     assert code == 0 and [(r["automationId"], r["status"]) for r in out["runs"]] == [("night", "ok")]
     assert run_json("automations", "allow-closed", "--revoke")[1] == {"ok": True, "allowRunWhenAppClosed": False}
+    events = [e["eventType"] for e in run_json("audit", "--limit", "1000")[1]["events"]]
+    assert events.count("ext.allow-closed") == 2
 
 
 def test_help_of_new_commands() -> None:

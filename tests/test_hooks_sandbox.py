@@ -229,11 +229,25 @@ def test_artifacts_need_project_write_and_stay_inside_after_symlinks(tmp_path: P
     writer = mod_with(tmp_path, rt, probe("a", "artifact", permissions=("projectWrite",)), name="acme.writer",
                       project=project)
     r = runner(rt)
-    for path in ("link/escape.txt", "file-link", "../escape.txt", "/abs.txt"):
+    (project / "mods").mkdir(exist_ok=True)
+    for path in ("link/escape.txt", "file-link", "../escape.txt", "/abs.txt", "mods/acme.reader/ui.mod.json"):
         r.emit(EventContext(event="turn.completed", project=project, payload={"path": path}))
     assert not list(outside.iterdir()) and not (tmp_path / "escape.txt").exists()
     r.emit(EventContext(event="turn.completed", project=project, payload={"path": "notes/out.md"}))
     assert (project / "notes" / "out.md").read_text() == "artifact!"
     refused = [x for x in runlog.read(rt.home, writer) if "refused" in x]
-    assert len(refused) == 4
+    assert len(refused) == 5
     assert any("projectWrite" in x for x in runlog.read(rt.home, reader))
+
+
+def test_a_linked_state_folder_is_refused(tmp_path: Path, rt: Runtime) -> None:
+    iid = mod_with(tmp_path, rt, probe("s", "state"))
+    path = Path(rt.db.query("SELECT path FROM ext_installs WHERE id = ?", (iid,))[0][0])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (path / ".codexchat").symlink_to(elsewhere)
+    # The link changes the tree: the mod is not loaded at all (a linked state folder inside an
+    # unchanged tree is refused by prepare_state: `hook.state-folder-invalid`, golden case).
+    assert runner(rt).emit(EventContext(event="turn.completed")) == []
+    assert any("mod.tree-changed" in x for x in runlog.read(rt.home, iid))
+    assert not list(elsewhere.iterdir())

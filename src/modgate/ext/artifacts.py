@@ -36,6 +36,8 @@ def _refusal(project: Path | None, item: Artifact, may_write: bool) -> str | Non
         return "refused: no project"
     if not is_safe_relative(item.path):
         return "refused: path must be relative to the project, without '..'"
+    if item.path.strip("/").split("/")[0] == "mods":  # the project's own mods are not artifacts
+        return "refused: the project's mods folder is not writable by artifacts"
     return None
 
 

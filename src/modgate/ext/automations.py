@@ -13,6 +13,7 @@ The envelope event of an automation is ``automation``; its payload is ``{automat
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from modgate.ext.hooks import EventContext, HookRunner, Job, Run
 from modgate.ext.manifest import Package
 from modgate.ext.records import InstallRecord
 from modgate.ext.uimod import Automation
+from modgate.store import audit
 
 
 def _ts(value: datetime) -> float:
@@ -78,7 +80,12 @@ def listing(runner: HookRunner) -> list[dict[str, Any]]:
 
 
 def allow_closed(runner: HookRunner, allowed: bool) -> None:
-    runstate.set_setting(runner.db, runstate.ALLOW_CLOSED, "true" if allowed else None)
+    """Give or withdraw the global run-when-closed consent; an audit event records who and when."""
+    with runner.db.atomic() as conn:
+        runstate.set_setting(runner.db, runstate.ALLOW_CLOSED, "true" if allowed else None)
+        event = audit.AuditEvent(event_type="ext.allow-closed", correlation_id=uuid.uuid4().hex,
+                                 data={"allowed": allowed})
+        audit.append(conn, [event], runner.clock())
 
 
 def closed_allowed(runner: HookRunner) -> bool:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import os
-import resource
 import shutil
 import sys
 from collections.abc import Callable
@@ -84,8 +83,13 @@ def mode() -> str:
     return "bwrap"
 
 
+def euid() -> int:
+    """The effective uid, or -1 where there is none (Windows)."""
+    return os.geteuid() if hasattr(os, "geteuid") else -1
+
+
 def unavailable_reason() -> str | None:
-    return _reason(os.environ.get("PATH", ""), os.geteuid())
+    return _reason(os.environ.get("PATH", ""), euid())
 
 
 @functools.lru_cache(maxsize=8)
@@ -109,10 +113,11 @@ def state_dir(mod_dir: Path) -> Path:
 def prepare_state(mod_dir: Path) -> Path:
     """Create the writable state folder; as root, hand it to the uid the handler runs as."""
     state = state_dir(mod_dir)
-    if state.is_symlink() or (state.exists() and not state.is_dir()):
+    # A link anywhere on the way would make modgate create (and, as root, chown) a folder elsewhere.
+    if state.parent.is_symlink() or state.is_symlink() or (state.exists() and not state.is_dir()):
         fail("hook.state-folder-invalid", f"{state} is not a folder", str(state))
     state.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0 and mode_is_bwrap():
+    if euid() == 0 and mode_is_bwrap():
         _chown_tree(state)
     return state
 
@@ -135,6 +140,8 @@ def limits(cpu_seconds: int) -> Callable[[], None]:
     """rlimits for the child, applied after fork and before exec (inherited by the sandbox)."""
 
     def apply() -> None:
+        import resource  # POSIX only; imported where it is needed
+
         for key, value in ((resource.RLIMIT_NPROC, MAX_PROCESSES), (resource.RLIMIT_AS, MAX_ADDRESS_SPACE),
                            (resource.RLIMIT_FSIZE, MAX_FILE_SIZE), (resource.RLIMIT_CPU, cpu_seconds),
                            (resource.RLIMIT_NOFILE, MAX_OPEN_FILES), (resource.RLIMIT_CORE, 0)):
@@ -194,7 +201,7 @@ def _unsandboxed(spec: SandboxSpec) -> Launch:
 
 def _bwrap(spec: SandboxSpec) -> Launch:
     args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    root = os.geteuid() == 0
+    root = euid() == 0
     if not root:
         args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--disable-userns"]
     if not spec.network:

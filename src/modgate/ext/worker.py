@@ -122,7 +122,10 @@ def _stop(proc: subprocess.Popen[bytes], *, graceful: bool) -> None:
 
 def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
     with suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, sig)
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, sig)
+        else:  # Windows (MODGATE_SANDBOX=off only): no process groups to signal
+            proc.kill()
 
 
 def parse_output(out: bytes) -> tuple[dict[str, Any] | None, str | None]:
