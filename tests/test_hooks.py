@@ -210,6 +210,7 @@ def test_board_events_reach_board_hooks_after_commit(tmp_path: Path, rt: Runtime
     queued = rt.bus.dispatch("addPage", {}, role="student")
     assert queued["code"] == "approval-required"
     assert seen[-1][0] == "command.queued" and seen[-1][1]["txId"] == queued["approvalId"]
+    assert seen[-1][1]["revision"] == str(env["revision"])
     rt.bus.approve(queued["approvalId"])
     assert [e for e, _, _ in seen[-4:]] == ["command.queued", "tx.applied", "command.executed", "state.changed"]
     assert not any(inside for _, _, inside in seen)
@@ -319,3 +320,14 @@ def test_help_of_new_commands() -> None:
                  ("automations", "serve"), ("automations", "allow-closed"), ("mod", "permissions"), ("mod", "logs")):
         code, out, _ = run(*args, "--help")
         assert code == 0 and "Usage" in out
+
+
+def test_automations_serve_stops_on_sigterm(rt: Runtime) -> None:
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "modgate", "automations", "serve", "--interval", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0

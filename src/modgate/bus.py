@@ -128,8 +128,11 @@ class Bus:
         self.after_commit: list[AfterCommit] = []
 
     def _notify(self, event: str, envelope: Envelope, role: str) -> None:
-        info = {"commandId": str(envelope.get("commandId", "")), "role": role,
-                "revision": str(envelope.get("revision", ""))}
+        revision = envelope.get("revision")
+        if revision is None:  # a queued command committed no state: report the current revision
+            current = getattr(self.store, "revision", "")
+            revision = current() if callable(current) else current
+        info = {"commandId": str(envelope.get("commandId", "")), "role": role, "revision": str(revision)}
         if envelope.get("txId"):
             info["txId"] = str(envelope["txId"])
         for listener in list(self.after_commit):
