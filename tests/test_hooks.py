@@ -50,6 +50,8 @@ def test_events_emit_json_shape_and_hook_state(tmp_path: Path, rt: Runtime) -> N
     assert isinstance(out["runs"][0]["durationMs"], float)
     state = runstate.get(rt.db, iid, "hook", "s")
     assert state.last_status == "ok" and state.last_run_at is not None and state.last_error is None
+    run_json("mod", "uninstall", iid, "--yes")
+    assert runstate.get(rt.db, iid, "hook", "s").last_run_at is None  # the state went with the install
 
 
 def test_unknown_event_and_bad_payload_are_coded(rt: Runtime) -> None:

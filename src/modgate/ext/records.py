@@ -161,6 +161,9 @@ def put(conn: sqlite3.Connection, rec: InstallRecord) -> None:
 def delete(conn: sqlite3.Connection, install_id: str) -> None:
     conn.execute("DELETE FROM ext_installs WHERE id = ?", (install_id,))
     conn.execute("DELETE FROM ext_permissions WHERE install_id = ?", (install_id,))
+    # Runtime state of the install (hook/automation state, modsBar output) goes with it.
+    conn.execute("DELETE FROM ext_run_state WHERE install_id = ?", (install_id,))
+    conn.execute("DELETE FROM ext_mods_bar WHERE install_id = ?", (install_id,))
 
 
 def set_enabled(conn: sqlite3.Connection, install_id: str, enabled: bool, now: float) -> None:
