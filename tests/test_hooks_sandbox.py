@@ -193,6 +193,14 @@ def test_sigterm_ignoring_handler_is_killed_after_the_grace(tmp_path: Path, rt: 
     assert state.last_status == "failed" and "timed out" in (state.last_error or "")
 
 
+def test_a_timed_out_handler_gets_its_grace(tmp_path: Path, rt: Runtime) -> None:
+    iid = mod_with(tmp_path, rt, hook("t", ["sh", "scripts/term_log.sh"], timeoutMs=300))
+    run = one(runner(rt))
+    assert run.status == "timeout"
+    path = Path(rt.db.query("SELECT path FROM ext_installs WHERE id = ?", (iid,))[0][0])
+    assert (path / ".codexchat" / "state" / "term.txt").read_text().strip() == "term"
+
+
 def test_left_behind_children_are_killed(tmp_path: Path, rt: Runtime) -> None:
     before = set(sleepers())
     mod_with(tmp_path, rt, hook("c", ["sh", "scripts/leave_child.sh"]), probe("p", "leave-child"))

@@ -112,12 +112,41 @@ def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, byt
 
 def _stop(proc: subprocess.Popen[bytes], *, graceful: bool) -> None:
     if graceful and proc.poll() is None:
-        _kill_group(proc, signal.SIGTERM)
+        _terminate(proc)
         with suppress(subprocess.TimeoutExpired):
             proc.wait(GRACE_S)
     _kill_group(proc, signal.SIGKILL)
     with suppress(subprocess.TimeoutExpired):  # SIGKILL of our own child: only a wedged kernel waits
         proc.wait(5)
+
+
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the handler and its children, sparing bubblewrap itself.
+
+    bwrap does not forward signals and dies of SIGTERM; with --die-with-parent its death kills
+    the sandbox at once, which would take the handler's 200 ms of grace away.
+    """
+    members = _group_members(proc.pid)
+    if members is None:
+        _kill_group(proc, signal.SIGTERM)
+        return
+    for pid in members:
+        with suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+
+
+def _group_members(pgid: int) -> list[int] | None:
+    """Processes of the group except bwrap's own, from /proc (None where there is no /proc)."""
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return None
+    out = []
+    for pid in pids:
+        with suppress(OSError):
+            if os.getpgid(pid) == pgid and not os.readlink(f"/proc/{pid}/exe").endswith("/bwrap"):
+                out.append(pid)
+    return out
 
 
 def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
