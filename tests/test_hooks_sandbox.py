@@ -259,3 +259,10 @@ def test_a_linked_state_folder_is_refused(tmp_path: Path, rt: Runtime) -> None:
     assert runner(rt).emit(EventContext(event="turn.completed")) == []
     assert any("mod.tree-changed" in x for x in runlog.read(rt.home, iid))
     assert not list(elsewhere.iterdir())
+
+
+def test_an_envelope_larger_than_the_pipe_buffer_arrives_whole(tmp_path: Path, rt: Runtime) -> None:
+    iid = mod_with(tmp_path, rt, probe("s", "size"), probe("n", "empty"))
+    runs = runner(rt).emit(EventContext(event="turn.completed", payload={"big": "z" * 300_000}))
+    assert [x.status for x in runs] == ["ok", "failed"]  # "empty" answers nothing: a failed run
+    assert last_log(rt, iid) == "size=300000"

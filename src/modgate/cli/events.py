@@ -9,6 +9,8 @@ import click
 
 from modgate.cli.extrun import emit_runs, json_option, project_option, runner, thread_option
 
+MAX_PAYLOAD = 65536
+
 
 @click.group()
 def events() -> None:
@@ -20,6 +22,8 @@ def _payload(text: str | None) -> dict[str, str]:
 
     if text is None:
         return {}
+    if len(text) > MAX_PAYLOAD:
+        fail("event.invalid-payload", f"--payload is longer than {MAX_PAYLOAD} characters", "--payload")
     try:
         value: Any = __import__("orjson").loads(text)
     except ValueError as exc:

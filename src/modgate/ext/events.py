@@ -34,6 +34,7 @@ class BoardListener:
         self.rt = rt
         self.busy = False
         self.runs: list[Run] = []
+        self.errors: list[str] = []
 
     def __call__(self, event: str, info: dict[str, str]) -> None:
         if info.get("role") == "extension" or self.busy or self.rt.db.in_transaction:
@@ -46,8 +47,9 @@ class BoardListener:
         self.busy = True
         try:
             self.runs += make_runner(self.rt).emit(EventContext(event=event, payload=info))
-        except ModgateError:
-            pass  # a hook problem never fails the command that already committed; it is in runtime.log
+        except (ModgateError, OSError) as exc:
+            # A hook problem never fails the command that already committed.
+            self.errors.append(f"{event}: {exc}")
         finally:
             self.busy = False
 

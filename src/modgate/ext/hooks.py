@@ -259,6 +259,8 @@ class HookRunner:
                 error = self.apply_output(job, decode_output(result.output), ctx)
             except OutputError as exc:
                 error = f"Extension worker returned malformed output: {exc}"
+            except ModgateError as exc:  # e.g. the bus or the store refused; the run failed, others go on
+                error = f"Applying the output failed: {exc.code}: {exc.message}"
             status = "ok" if error is None else "failed"
         now = self.clock()
         state = runstate.get(self.db, job.rec.id, job.kind, job.item_id)

@@ -12,10 +12,11 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -65,16 +66,31 @@ def _result(start: float, status: str, output: dict[str, Any] | None, error: str
 
 
 def _feed(proc: subprocess.Popen[bytes], line: bytes) -> None:
-    assert proc.stdin is not None
-    try:  # the envelope is small (< pipe buffer); a handler that never reads must not block us
-        os.set_blocking(proc.stdin.fileno(), False)
-        proc.stdin.write(line)
-        proc.stdin.flush()
-    except (BrokenPipeError, BlockingIOError, OSError):
-        pass
-    finally:
+    """Write the envelope without ever blocking us on a handler that does not read it."""
+    stdin = proc.stdin
+    assert stdin is not None
+    fd = stdin.fileno()
+    os.set_blocking(fd, False)
+    try:
+        written = os.write(fd, line)
+    except BlockingIOError:
+        written = 0
+    except OSError:  # a broken pipe: the handler is already gone
+        written = len(line)
+    if written >= len(line):
         with suppress(OSError):
-            proc.stdin.close()
+            stdin.close()
+        return
+    # Larger than the pipe buffer: the rest goes from a thread; killing the handler ends it.
+    threading.Thread(target=_feed_rest, args=(stdin, line[written:]), daemon=True).start()
+
+
+def _feed_rest(stdin: IO[bytes], rest: bytes) -> None:
+    with suppress(OSError):
+        os.set_blocking(stdin.fileno(), True)
+        stdin.write(rest)
+    with suppress(OSError):
+        stdin.close()
 
 
 def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes, str | None]:
