@@ -143,7 +143,7 @@ def test_sandbox_unavailable_without_bwrap(tmp_path: Path, rt: Runtime) -> None:
     assert proc.returncode == 1, proc.stderr
     out = json.loads(proc.stdout)
     assert out["runs"][0]["status"] == "sandbox-unavailable"
-    assert "bwrap" in out["runs"][0]["error"]
+    assert "bwrap" in out["runs"][0]["error"] and "apt-get install -y bubblewrap" in out["runs"][0]["error"]
 
 
 def test_sandbox_off_runs_unsandboxed_with_a_cleared_environment(tmp_path: Path, rt: Runtime,

@@ -176,7 +176,8 @@ class HookRunner:
         try:
             sandbox.mode()
         except ModgateError as exc:
-            return self.skip(job, "sandbox-unavailable", exc.message, record=False)
+            hint = f" {exc.problem.hint}" if exc.problem.hint else ""
+            return self.skip(job, "sandbox-unavailable", exc.message + hint, record=False)
         refused = self.check_permissions(job)
         if refused is not None:
             return refused
