@@ -85,3 +85,34 @@ def test_reason_names_the_missing_tool(tmp_path: Path) -> None:
     folder = str(Path(shutil.which("bwrap") or "").parent)
     if shutil.which("prlimit", path=folder) and shutil.which("setpriv", path=folder):
         assert sandbox._reason(folder, 0) is None
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None or shutil.which("setpriv") is None or sandbox.euid() != 0,
+                    reason="needs bubblewrap, setpriv and root (to run the non-root shape as nobody)")
+def test_the_non_root_shape_really_runs_as_an_unprivileged_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user-namespace sandbox, started by an unprivileged user (nobody): limits bind there too."""
+    import os
+    import subprocess
+    import tempfile
+
+    monkeypatch.setattr(sandbox, "euid", lambda: 65534)
+    monkeypatch.setattr(sandbox, "python_prefix", lambda: None)  # root's Python is not nobody's to read
+    base = Path(tempfile.mkdtemp())  # outside pytest's private (0700) folders: nobody must reach it
+    try:
+        base.chmod(0o755)
+        mod = base / "mod"
+        state = mod / ".codexchat" / "state"
+        state.mkdir(parents=True)
+        for folder in (mod, mod / ".codexchat"):
+            folder.chmod(0o755)
+        os.chown(state, 65534, 65534)
+        (mod / "h.sh").write_text(
+            'read -r l; id -u; echo x > "$HOME/ok" && echo wrote; (echo y > /mod/bad) 2>/dev/null || echo rofs;'
+            ' n=0; while [ $n -lt 200 ]; do sleep 2 & n=$((n+1)); echo $n > "$HOME/n"; done\n')
+        launch = sandbox.plan(spec(Path(base), argv=("sh", "h.sh"), home=base / "nohome"))
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", *launch.argv]
+        done = subprocess.run(argv, input=b"{}\n", capture_output=True, env=launch.env, cwd="/", timeout=60)
+        assert done.stdout.decode().split() == ["65534", "wrote", "rofs"], done.stderr
+        assert int((state / "n").read_text()) < sandbox.MAX_PROCESSES  # the fork loop hit RLIMIT_NPROC
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -232,14 +232,20 @@ def _bwrap(spec: SandboxSpec) -> Launch:
 
 def _system_mounts(home: Path) -> list[str]:
     out: list[str] = []
-    prefix = os.path.realpath(sys.base_prefix)
-    for folder in (*SYSTEM_DIRS, prefix):
+    prefix = python_prefix()
+    for folder in (*SYSTEM_DIRS, *((prefix,) if prefix else ())):
         if os.path.isdir(folder) and not os.path.islink(folder):
             out += ["--ro-bind", folder, folder]
             out += _mask_inside(Path(folder), folder, (home,))
         elif os.path.islink(folder):  # merged /usr: /bin -> usr/bin
             out += ["--symlink", os.readlink(folder), folder]
     return out
+
+
+def python_prefix() -> str | None:
+    """modgate's Python installation (for ``python3`` handlers), when this user can read it."""
+    prefix = os.path.realpath(sys.base_prefix)
+    return prefix if os.access(prefix, os.R_OK | os.X_OK) else None
 
 
 def _mask_inside(source: Path, mount: str, hidden: tuple[Path, ...]) -> list[str]:
