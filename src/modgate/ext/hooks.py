@@ -11,6 +11,7 @@ are written by modgate, never by the handler.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -94,6 +95,16 @@ class Job:
     timeout_ms: int
 
 
+@functools.lru_cache(maxsize=64)
+def _package(path: str, tree_hash: str, host: str) -> Package:
+    """The validated package of an install whose files were just verified to have ``tree_hash``.
+
+    Same hash, same files, same result: validating again per event would only cost time.
+    """
+    return validate_package(DirReader(Path(path)), package_path=path, first_party=True,
+                            rules=HostRules.for_host(get_host(host)))
+
+
 def iso_seconds(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -122,8 +133,7 @@ class HookRunner:
                 continue
             try:
                 self.installer.verify(rec)
-                pkg = validate_package(DirReader(Path(rec.path)), package_path=rec.path, first_party=True,
-                                       rules=HostRules.for_host(get_host(rec.host)))
+                pkg = _package(rec.path, rec.tree_hash, rec.host)
             except ModgateError as exc:
                 runlog.append(self.home, rec.id, f"not loaded: {exc.code}: {exc.message}")
                 continue

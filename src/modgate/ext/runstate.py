@@ -9,6 +9,8 @@ global run-when-closed consent). A handler cannot forge any of it: the database 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +88,7 @@ def claim(db: Database, install_id: str, kind: str, item_id: str, now: float, de
     """
     if debounce_ms <= 0:
         return True
-    with db.atomic() as conn:
+    with bookkeeping(db) as conn:
         row = conn.execute("SELECT claimed_at FROM ext_run_state WHERE install_id=? AND kind=? AND item_id=?",
                            (install_id, kind, item_id)).fetchone()
         last = row[0] if row else None
@@ -98,9 +100,28 @@ def claim(db: Database, install_id: str, kind: str, item_id: str, now: float, de
     return True
 
 
+@contextmanager
+def bookkeeping(db: Database) -> Iterator[sqlite3.Connection]:
+    """A write of run bookkeeping without an fsync (``synchronous=NORMAL`` for this commit only).
+
+    In WAL mode such a commit survives a crash of modgate, only a power loss may drop it; for
+    "when did this hook last run" that is an acceptable price for saving an fsync per event.
+    Inside an outer transaction it is a plain savepoint (the outer commit decides).
+    """
+    relax = not db.in_transaction
+    if relax:
+        db.execute("PRAGMA synchronous=NORMAL")
+    try:
+        with db.atomic() as conn:
+            yield conn
+    finally:
+        if relax:
+            db.execute("PRAGMA synchronous=FULL")
+
+
 def record(db: Database, *states: RunState) -> None:
     """Write run states in one transaction (a fan-out of many hooks costs one commit)."""
-    with db.atomic() as conn:
+    with bookkeeping(db) as conn:
         for state in states:
             conn.execute(f"INSERT OR REPLACE INTO ext_run_state({_COLS}) VALUES (?,?,?,?,?,?,?,?)",
                          (state.install_id, state.kind, state.item_id, state.claimed_at, state.last_run_at,
@@ -108,7 +129,7 @@ def record(db: Database, *states: RunState) -> None:
 
 
 def put_mods_bar(db: Database, install_id: str, scope_key: str, doc: dict[str, Any], now: float) -> None:
-    with db.atomic() as conn:
+    with bookkeeping(db) as conn:
         conn.execute("INSERT OR REPLACE INTO ext_mods_bar VALUES (?,?,?,?)",
                      (install_id, scope_key, orjson.dumps(doc).decode(), now))
 
