@@ -333,3 +333,23 @@ def test_automations_serve_stops_on_sigterm(rt: Runtime) -> None:
     time.sleep(1.5)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0
+
+
+@needs_bwrap
+def test_module_import_and_rollback_reach_board_hooks(tmp_path: Path, rt: Runtime) -> None:
+    iid = installed(tmp_path, rt, [probe("i", "echo", event="module.imported"),
+                                   probe("a", "echo", event="tx.applied"),
+                                   probe("r", "echo", event="tx.rolled_back")], host="board")
+    code, made = run_json("new", "module", "geo-tools", "--dir", str(tmp_path))
+    assert code == 0, made
+    package = next(tmp_path.glob("geo-tools*.json"))
+    code, out = run_json("import", str(package), "--yes")
+    assert code == 0, out
+    logged = [json.loads(x.split(" log: ", 1)[1])["envelope"] for x in runlog.read(rt.home, iid) if " log: " in x]
+    assert sorted(e["event"] for e in logged) == ["module.imported", "tx.applied"]
+    assert all(e["payload"]["txId"] and e["payload"]["role"] for e in logged)
+    code, out = run_json("tx", "rollback", logged[0]["payload"]["txId"])
+    assert code == 0, out
+    last = json.loads([x for x in runlog.read(rt.home, iid) if " log: " in x][-1].split(" log: ", 1)[1])
+    assert last["envelope"]["event"] == "tx.rolled_back"
+    assert last["envelope"]["payload"]["txId"] == logged[0]["payload"]["txId"]
