@@ -492,10 +492,12 @@ class Installer:
                 audit.append(conn, [_event(f"ext.permission-{verb}", current, permission=key)], now)
 
             granted = set(records.granted(self.db, current.id))
-            if status == "granted" and key is not None:
+            if key is None:
+                granted = set()
+            elif status == "granted":
                 granted.add(key)
-            elif key is not None or status is None:
-                granted -= {key} if key is not None else granted
+            else:
+                granted.discard(key)
             return _Change({records.entry_path(current.id): records.mirror_entry(current, tuple(granted))}, rows,
                            f"modgate mod permissions {current.id} --reset")
 
