@@ -87,6 +87,9 @@ def test_permissions_at_first_use(tmp_path: Path, rt: Runtime) -> None:
     assert (code, out["code"]) == (1, "permission.unknown-key")
     tx = run_json("tx", "list")[1]
     assert any(t.get("title", "").startswith("permission-grant") for t in tx["transactions"])
+    from modgate.ext import records
+
+    assert rt.store.state()["extensions"] == records.mirror(rt.db)  # the state domain follows the records
 
 
 @needs_bwrap
