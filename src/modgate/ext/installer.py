@@ -477,6 +477,32 @@ class Installer:
         return validate_package(DirReader(Path(rec.path)), package_path=rec.path, first_party=True,
                                 rules=HostRules.for_host(get_host(rec.host)))
 
+    def decide_permission(self, ident: str, key: str | None, status: str | None) -> dict[str, Any]:
+        """Grant or deny one permission key (with time), or forget decisions (``status`` None): a transaction."""
+        install_id = self.resolve(ident).id
+        verb = {"granted": "grant", "denied": "deny"}.get(status or "", "reset")
+
+        def make(current: InstallRecord | None) -> _Change:
+            assert current is not None
+
+            def rows(conn: Any) -> None:
+                now = self.clock()
+                records.decide(conn, current.id, current.mod_id, key, status, now)
+                audit.append(conn, [_event(f"ext.permission-{verb}", current, permission=key)], now)
+
+            granted = set(records.granted(self.db, current.id))
+            if key is None:
+                granted = set()
+            elif status == "granted":
+                granted.add(key)
+            else:
+                granted.discard(key)
+            return _Change({records.entry_path(current.id): records.mirror_entry(current, tuple(granted))}, rows,
+                           f"modgate mod permissions {current.id} --reset")
+
+        tx_id = self._transact(f"permission-{verb}", install_id, make)
+        return {"ok": True, "installId": install_id, "txId": tx_id}
+
     def allow_executable(self, allowed: bool = True) -> dict[str, Any]:
         def rows(conn: Any) -> None:
             records.set_allow_executable(conn, allowed)
