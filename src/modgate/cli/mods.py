@@ -122,9 +122,23 @@ def init(directory: Path, mod_id: str | None, with_hook: bool, as_json: bool) ->
 @json_option
 def validate(directory: Path, host: str, as_json: bool) -> None:
     """Validate the package in DIRECTORY (both manifests, paths, links, limits) without installing."""
+    from modgate.ext.errors import ExtError
+
     with installer() as inst:
-        pkg = inst.validate_dir(directory, host)
+        try:
+            pkg = inst.validate_dir(directory, host)
+        except ExtError as exc:  # every problem, sorted by path then code (the first is the error's own)
+            _emit_problems(exc, as_json)
     emit({"ok": True, "path": str(directory), **pkg.summary()}, as_json, _print_summary)
+
+
+def _emit_problems(exc: Any, as_json: bool) -> None:
+    problems = exc.problem.detail.get("problems") or [exc.problem.to_dict()]
+    if as_json:
+        emit({"ok": False, **exc.problem.to_dict(), "problems": problems}, True)
+    for p in problems:
+        click.echo(f"{p['path']}: {p['code']}: {p['message']}", err=True)
+    raise SystemExit(1)
 
 
 def _print_summary(r: dict[str, Any]) -> None:

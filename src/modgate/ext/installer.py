@@ -29,6 +29,7 @@ from typing import Any
 from modgate.errors import ModgateError
 from modgate.ext import moves, records
 from modgate.ext.errors import ExtError, fail
+from modgate.ext.lint import package_problems
 from modgate.ext.manifest import HostRules, Package, validate_package
 from modgate.ext.records import InstallRecord, Pending
 from modgate.ext.staging import Staged, resolve_source, stage
@@ -144,8 +145,12 @@ class Installer:
         if not path.is_dir():
             fail("install.source-not-found", f"Mod source path not found: {path}", "DIR")
         scan(path, self.limits)
-        return validate_package(DirReader(path), package_path=os.path.realpath(path),
-                                rules=HostRules.for_host(get_host(host)))
+        reader, rules = DirReader(path), HostRules.for_host(get_host(host))
+        problems = package_problems(reader, package_path=os.path.realpath(path), rules=rules)
+        if problems:  # every problem, sorted; the first one is the error's own
+            first = problems[0]
+            raise ExtError(replace(first, detail={**first.detail, "problems": [p.to_dict() for p in problems]}))
+        return validate_package(reader, package_path=os.path.realpath(path), rules=rules)
 
     def inspect(self, source_text: str, host: str = "board") -> dict[str, Any]:
         with self._traced("inspect") as trace, self._staged(source_text, trace) as staged:

@@ -297,7 +297,8 @@ def check_events(ui: UIMod, rules: HostRules) -> None:
                     f"(known: {', '.join(rules.events)})")
 
 
-def check_identity(manifest: PackageManifest, ui: UIMod, first_party: bool) -> None:
+def check_identity(manifest: PackageManifest, ui: UIMod | None, first_party: bool) -> None:
+    """Schema, id, namespace and version of codex.mod.json; then, with ``ui``, that both agree."""
     if manifest.schema_version != 1:
         fail("package.unsupported-schema", f"Unsupported mod package schemaVersion: {manifest.schema_version}",
              f"{MANIFEST_FILE}:schemaVersion")
@@ -309,6 +310,8 @@ def check_identity(manifest: PackageManifest, ui: UIMod, first_party: bool) -> N
     if not VERSION_PATTERN.match(manifest.version):
         fail("package.invalid-version", f"Invalid mod package version: {manifest.version}",
              f"{MANIFEST_FILE}:version")
+    if ui is None:
+        return
     for field, ours, theirs in (("id", manifest.id, ui.id), ("name", manifest.name, ui.name),
                                 ("version", manifest.version, ui.version)):
         if ours != theirs:
