@@ -48,7 +48,10 @@ def test_dispatch_in_every_scope(notes: ModuleType, modgate_home: Path) -> None:
     assert state["sync"]["settings"]["checkedStyle"] == "grey" and state["local"]["view"]["selectedNote"] == "n1"
 
 
-def test_whole_lifecycle(notes: ModuleType, modgate_home: Path) -> None:
+def test_whole_lifecycle(notes: ModuleType, modgate_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modgate.ext.installer import Installer
+
+    monkeypatch.setenv("MODGATE_SANDBOX", "off")  # the hook path is under test here, not bubblewrap
     with modgate.open_runtime(modgate_home, "notes") as rt:
         rt.bus.dispatch("addNote", {"title": "Groceries"})
         # The gated command: a student's delete waits; the owner (host role, alias owner) approves it.
@@ -68,10 +71,22 @@ def test_whole_lifecycle(notes: ModuleType, modgate_home: Path) -> None:
         assert tx.rollback(rt, shown["txId"], reason="example")["ok"]
         assert [g["moduleId"] for g in modgate.graph_document(rt)["modules"]] == ["host"]
 
-        # The extension mod with a hook: installed (locked: it runs a process), then uninstalled.
+        # The extension mod with a hook: installed (locked: it runs a process), unlocked by the
+        # owner, its hook run by an event, then uninstalled.
         installed = modgate.install_mod(rt, notes.MOD, accept_permissions=True)
         assert installed["mod"]["modId"] == "notes.wordcount" and installed["executableLocked"]
         assert installed["mod"]["host"] == "notes"
+        installer = Installer(rt.tx, rt.home)
+        installer.allow_executable(True)
+        installer.enable(installed["mod"]["id"])
+        runs = modgate.emit_event(rt, "command.executed", payload={"commandId": "addNote"})
+        assert [(r["hookId"], r["status"]) for r in runs] == [("wordcount-after-command", "ok")], runs
+        with pytest.raises(modgate.ModgateError) as err:
+            modgate.emit_event(rt, "note.exploded")
+        assert err.value.code == "event.unknown"
+        with pytest.raises(modgate.ModgateError) as err:
+            modgate.emit_event(rt, "command.executed", payload={"n": 1})  # type: ignore[dict-item]
+        assert err.value.code == "event.invalid-payload"
         assert modgate.uninstall_mod(rt, "notes.wordcount")["ok"]
 
 

@@ -6,7 +6,8 @@ approval bound to that exact preview -> atomic apply -> rollback from the journa
 An application (the *host application*) declares itself with :class:`Host` and its
 :class:`CommandSpec` commands, opens a home with :func:`open_runtime`, dispatches with
 ``rt.bus.dispatch``, runs transactions with :mod:`modgate.tx`, imports heavy module packages with
-:func:`import_package`, installs extension mods with :func:`install_mod`, builds the action graph
+:func:`import_package`, installs extension mods with :func:`install_mod`, delivers events to their
+hooks with :func:`emit_event`, builds the action graph
 with :func:`graph_document` and serves it to LLM clients with :func:`serve_mcp`. A guide:
 docs/embedding.md; every name: docs/reference.md.
 
@@ -32,6 +33,7 @@ _EXPORTS = {
     "Problem": "modgate.errors",
     "Runtime": "modgate.app",
     "StateView": "modgate.state",
+    "emit_event": "modgate.embed",
     "get_host": "modgate.host",
     "graph_document": "modgate.embed",
     "host_names": "modgate.host",
@@ -56,6 +58,7 @@ __all__ = [
     "Runtime",
     "StateView",
     "__version__",
+    "emit_event",
     "get_host",
     "graph_document",
     "host_names",
@@ -71,7 +74,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from modgate.app import Runtime, open_runtime
     from modgate.bus import Bus, MemoryBusStore
-    from modgate.embed import graph_document, import_package, install_mod, serve_mcp, uninstall_mod
+    from modgate.embed import emit_event, graph_document, import_package, install_mod, serve_mcp, uninstall_mod
     from modgate.errors import HandlerError, ModgateError, PayloadError, Problem
     from modgate.host import get_host, host_names, register_host, unregister_host
     from modgate.host.model import CommandSpec, Host

@@ -94,11 +94,13 @@ def migrations() -> list[Migration]:
     """Every area's named migrations, in the order a new home applies them."""
     from modgate.caps_store import migrate_capability_grants
     from modgate.ext.records import migrate_ext_actions, migrate_ext_installs
+    from modgate.ext.runstate import migrate_ext_runtime
     from modgate.store.schema import CORE_MIGRATIONS
     from modgate.tx.schema import TX_MIGRATIONS
 
     return [*CORE_MIGRATIONS, *TX_MIGRATIONS, ("0100_ext_installs", migrate_ext_installs),
-            ("0101_ext_actions", migrate_ext_actions), ("0300_capability_grants", migrate_capability_grants)]
+            ("0101_ext_actions", migrate_ext_actions), ("0102_ext_runtime", migrate_ext_runtime),
+            ("0300_capability_grants", migrate_capability_grants)]
 
 
 def state_domains(host: Host, db: Database) -> dict[str, Callable[[], JsonObject]]:
@@ -229,5 +231,10 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host | 
     except BaseException:
         db.close()
         raise
-    return Runtime(home=root, db=db, host=the_host, store=store, tx=tx, approvals=approvals,
-                   bus=Bus(the_host, store, approvals=approvals))
+    rt = Runtime(home=root, db=db, host=the_host, store=store, tx=tx, approvals=approvals,
+                 bus=Bus(the_host, store, approvals=approvals))
+    if not read_only:
+        from modgate.ext.events import attach  # extension hooks hear committed board events
+
+        attach(rt)
+    return rt

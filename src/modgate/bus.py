@@ -30,6 +30,8 @@ from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, pat
 _COUNTER = itertools.count(1)
 _PROCESS_TAG = f"{os.getpid():x}-"
 _PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload"})
+# Called after a commit, outside any SQLite transaction: (event, {commandId, role, revision, txId?}).
+AfterCommit = Callable[[str, dict[str, str]], None]
 DEFAULT_TTL_MS = 60_000
 MAX_TTL_MS = 24 * 3600 * 1000
 Envelope = dict[str, Any]
@@ -143,12 +145,27 @@ class Bus:
         if approvals is None and queue_enabled and isinstance(store, MemoryBusStore):
             self.approvals = _MemoryQueue(self, store)
         self._validators = _compile(host)
+        self.after_commit: list[AfterCommit] = []
+
+    def _notify(self, event: str, envelope: Envelope, role: str) -> None:
+        if not self.after_commit:
+            return
+        revision = envelope.get("revision")
+        if revision is None:  # a queued command committed no state: report the current revision
+            current = getattr(self.store, "revision", "")
+            revision = current() if callable(current) else current
+        info = {"commandId": str(envelope.get("commandId", "")), "role": role, "revision": str(revision)}
+        if envelope.get("txId"):
+            info["txId"] = str(envelope["txId"])
+        for listener in list(self.after_commit):
+            listener(event, info)
 
     def on_store(self, store: BusStore) -> Bus:
         """The same bus (validators compiled once) over another store, with no approval queue."""
         clone = Bus.__new__(Bus)
         clone.host, clone.store, clone.clock, clone.approvals = self.host, store, self.clock, None
         clone._validators = self._validators
+        clone.after_commit = []  # a dry run commits nothing anyone should hear about
         return clone
 
     # -- the pipeline -------------------------------------------------------------------------
@@ -249,6 +266,7 @@ class Bus:
                 "correlationId": correlation}
         try:
             approval_id = self.approvals.enqueue(item, events)
+            self._notify("command.queued", {"commandId": spec.id, "txId": approval_id}, role)
         except ModgateError as exc:
             if exc.code in _PLAN_FAILURES:  # the dry-run behind the preview refused: say why now
                 return _fail(exc.code, spec.id, exc.message, auditTag=spec.audit_tag, path=exc.problem.path or None)
@@ -263,7 +281,12 @@ class Bus:
         """Run a queued command now, as the role that asked, on the host's authority."""
         if self.approvals is None:
             return _fail("approval-policy-missing", "", "no approval queue is configured", approvalId=approval_id)
-        return self.approvals.approve(approval_id, approver)
+        asked_by = str((self.approvals.item(approval_id) or {}).get("role", roles.HOST))
+        result = self.approvals.approve(approval_id, approver)
+        if result.get("ok") and result.get("commandId"):
+            self._notify("command.executed", result, asked_by)
+            self._notify("state.changed", result, asked_by)
+        return result
 
     def reject(self, approval_id: str, *, approver: str = roles.HOST, reason: str = "") -> Envelope:
         """Refuse a queued command: it never runs."""
@@ -291,7 +314,10 @@ class Bus:
                 envelope["revision"] = session.commit(Commit(ops=ops, journal=journal, events=events,
                                                              idempotency=idem, journal_status=statuses,
                                                              decision=decided))
-                return envelope
+            self._notify("command.executed", envelope, role)  # after the with: committed
+            if ops:
+                self._notify("state.changed", envelope, role)
+            return envelope
         except _NotPending:
             return _fail("approval-not-pending", spec.id, "the approval item was decided by someone else",
                          approvalId=decision[0] if decision else None)

@@ -267,6 +267,21 @@ ADAPT = {
     "E_ADAPT_INTENT_INVALID": "The intent.normalized.v1 document lacks or mistypes a field task 252 reads.",
 }
 
+# --- extension runtime (issue 14): hooks, events, modsBar, permissions, automations, sandbox -------
+# `sandbox-unavailable` is also a run status; the others are refusals of a command's input.
+RUNTIME = {
+    "sandbox-unavailable": "bubblewrap is missing (or not Linux) and MODGATE_SANDBOX=off is not set: handlers do"
+                           " not run.",
+    "hook.state-folder-invalid": "The mod's .codexchat/state is a link or a file, not a folder.",
+    "event.unknown": "`events emit` names an event outside the codexchat profile's nine.",
+    "event.invalid-payload": "--payload is not a JSON object of strings.",
+    "modsbar.action-not-found": "The modsBar on show has no action with that id.",
+    "modsbar.input-required": "A promptThenEmitEvent action needs --input.",
+    "modsbar.unsupported-action": "A native.action: modgate runs no native app actions.",
+    "permission.unknown-key": "Not one of projectRead, projectWrite, network, runtimeControl, runWhenAppClosed.",
+    "automation.invalid-time": "--now is not an ISO-8601 time with a timezone.",
+}
+
 # --- host applications (modgate.host registry, modgate.app) --------------------------------------
 HOSTS = {
     "host-unknown": "No built-in, registered or installed (entry point modgate.hosts) host has that name.",
@@ -291,6 +306,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "ext": EXT,
     "graph": GRAPH,
     "adapt": ADAPT,
+    "ext-runtime": RUNTIME,
     "hosts": HOSTS,
 }
 

@@ -2,8 +2,8 @@
 
 These are the calls the ``modgate`` CLI makes, as functions: import a heavy module package (a
 transaction to approve and apply with :mod:`modgate.tx`), install and uninstall an extension mod,
-build the action graph document and serve MCP. Dispatching is ``rt.bus.dispatch``; the
-transaction protocol is :mod:`modgate.tx`. Every failure raises
+deliver events to extension hooks, build the action graph document and serve MCP. Dispatching is
+``rt.bus.dispatch``; the transaction protocol is :mod:`modgate.tx`. Every failure raises
 :class:`~modgate.errors.ModgateError` with a documented code (docs/errors.md).
 """
 
@@ -83,6 +83,37 @@ def uninstall_mod(rt: Runtime, ident: str) -> JsonObject:
     return Installer(rt.tx, rt.home).uninstall(ident)
 
 
+def emit_event(rt: Runtime, event: str, *, payload: Mapping[str, str] | None = None,
+               project: str | os.PathLike[str] | None = None, thread_id: str | None = None,
+               turn_id: str | None = None, turn_status: str | None = None) -> list[JsonObject]:
+    """Deliver ``event`` to the hooks of the enabled extension mods and return their runs.
+
+    ``event`` is one of the host's ``event_names`` or the CodexChat profile's nine
+    (``thread.started``, ``turn.completed``, ...); ``payload`` is the envelope's payload, an object
+    of strings. Hooks run sandboxed (bubblewrap), concurrently, and this returns when they have
+    finished: one run per hook (``installId``, ``modId``, ``hookId``, ``status`` — ``ok``,
+    ``failed``, ``timeout``, ``permission-required``, ``sandbox-unavailable``, ... — ``durationMs``,
+    ``error``). Commands a hook's output asks for go through the bus as the ``extension`` role.
+    The runtime already emits the host's ``command.executed``, ``command.queued`` and
+    transaction events after each commit; call this for events your application sees itself.
+    Refused: ``event.unknown``, ``event.invalid-payload``.
+    """
+    from modgate.ext.errors import fail
+    from modgate.ext.events import make_runner
+    from modgate.ext.hooks import EventContext
+    from modgate.ext.uimod import EVENTS
+
+    if event not in (*rt.host.event_names, *EVENTS):
+        fail("event.unknown", f"Unknown event {event!r}; events: {', '.join((*rt.host.event_names, *EVENTS))}",
+             "event")
+    body = dict(payload or {})
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in body.items()):
+        fail("event.invalid-payload", "payload must be an object of strings (the envelope's payload)", "payload")
+    ctx = EventContext(event=event, project=Path(project).resolve() if project is not None else None,
+                       thread_id=thread_id, turn_id=turn_id, turn_status=turn_status, payload=body)
+    return [run.to_dict() for run in make_runner(rt).emit(ctx)]
+
+
 def graph_document(rt: Runtime) -> JsonObject:
     """The action graph (v1.0) of the host, every enabled heavy module and extension mod, as JSON.
 
@@ -111,4 +142,4 @@ def serve_mcp(rt: Runtime) -> None:
     serve_stdio(rt)
 
 
-__all__ = ["graph_document", "import_package", "install_mod", "serve_mcp", "uninstall_mod"]
+__all__ = ["emit_event", "graph_document", "import_package", "install_mod", "serve_mcp", "uninstall_mod"]

@@ -33,7 +33,8 @@ host = Host(
     platform_ids=("*", "linux", "macos", "windows"),
     # Heavy modules contribute to the first two; extension mods get a button in the mods bar.
     ui_slots=("note-toolbar", "sidebar", "modsBar"),
-    event_names=("command.executed", "command.queued", "module.imported", "modsBar.action"),
+    # Events extension hooks may subscribe to; modgate emits these after each commit.
+    event_names=("command.executed", "command.queued", "state.changed", "tx.applied", "tx.rolled_back"),
     commands={spec.id: spec for spec in COMMANDS},
     state_domains=("doc", "sync", "local"),
     initial_state=initial_state,
