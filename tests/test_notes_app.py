@@ -186,3 +186,12 @@ def test_cli_and_mcp_serve_the_notes_host(notes: ModuleType) -> None:
         call = Gateway(rt).call("deleteNote", {"noteId": "n1"})  # an agent only queues a gated command
     assert {"addNote", "checkItem", "deleteNote", "setCheckedStyle", "selectNote"} <= names
     assert call["body"]["code"] == "approval-required"
+
+
+def test_events_emit_takes_the_hosts_own_events(notes: ModuleType) -> None:
+    from tests.clihelp import run
+
+    code, out, _ = run("--host", "notes", "events", "emit", "tx.applied", "--json")
+    assert code == 0 and json.loads(out)["runs"] == []
+    code, out, _ = run("--host", "notes", "events", "emit", "note.exploded", "--json")
+    assert code == 1 and json.loads(out)["code"] == "event.unknown" and "tx.applied" in json.loads(out)["message"]

@@ -273,7 +273,7 @@ RUNTIME = {
     "sandbox-unavailable": "bubblewrap is missing (or not Linux) and MODGATE_SANDBOX=off is not set: handlers do"
                            " not run.",
     "hook.state-folder-invalid": "The mod's .codexchat/state is a link or a file, not a folder.",
-    "event.unknown": "`events emit` names an event outside the codexchat profile's nine.",
+    "event.unknown": "`events emit` names an event outside the host's events and the codexchat profile's nine.",
     "event.invalid-payload": "--payload is not a JSON object of strings.",
     "modsbar.action-not-found": "The modsBar on show has no action with that id.",
     "modsbar.input-required": "A promptThenEmitEvent action needs --input.",
