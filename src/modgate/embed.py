@@ -19,6 +19,7 @@ from modgate.state import JsonObject
 
 if TYPE_CHECKING:
     from modgate.app import Runtime
+    from modgate.host.model import Host
 
 
 def _package_bytes(package: bytes | str | Mapping[str, Any]) -> bytes:
@@ -83,6 +84,16 @@ def uninstall_mod(rt: Runtime, ident: str) -> JsonObject:
     return Installer(rt.tx, rt.home).uninstall(ident)
 
 
+def check_event(host: Host, event: str, path: str = "event") -> None:
+    """Refuse (``event.unknown``) an event that is neither the host's own nor one of CodexChat's nine."""
+    from modgate.ext.errors import fail
+    from modgate.ext.uimod import EVENTS
+
+    known = tuple(dict.fromkeys((*host.event_names, *EVENTS)))
+    if event not in known:
+        fail("event.unknown", f"Unknown event {event!r}; events: {', '.join(known)}", path)
+
+
 def emit_event(rt: Runtime, event: str, *, payload: Mapping[str, str] | None = None,
                project: str | os.PathLike[str] | None = None, thread_id: str | None = None,
                turn_id: str | None = None, turn_status: str | None = None) -> list[JsonObject]:
@@ -101,11 +112,8 @@ def emit_event(rt: Runtime, event: str, *, payload: Mapping[str, str] | None = N
     from modgate.ext.errors import fail
     from modgate.ext.events import make_runner
     from modgate.ext.hooks import EventContext
-    from modgate.ext.uimod import EVENTS
 
-    if event not in (*rt.host.event_names, *EVENTS):
-        fail("event.unknown", f"Unknown event {event!r}; events: {', '.join((*rt.host.event_names, *EVENTS))}",
-             "event")
+    check_event(rt.host, event, "event")
     body = dict(payload or {})
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in body.items()):
         fail("event.invalid-payload", "payload must be an object of strings (the envelope's payload)", "payload")

@@ -50,13 +50,10 @@ def emit(event: str, project: str | None, thread: str | None, turn: str | None, 
     (`modgate mod permissions ID --grant KEY`), 1 when the sandbox is unavailable.
     """
     from modgate.cli.core import current_host
-    from modgate.ext.errors import fail
+    from modgate.embed import check_event
     from modgate.ext.hooks import EventContext
-    from modgate.ext.uimod import EVENTS
 
-    known = tuple(dict.fromkeys((*current_host().event_names, *EVENTS)))  # the host's own, then CodexChat's
-    if event not in known:
-        fail("event.unknown", f"Unknown event {event!r}; events: {', '.join(known)}", "EVENT")
+    check_event(current_host(), event, "EVENT")
     body = _payload(payload)
     targeted = event == "modsBar.action"
     ctx = EventContext(event=event, project=Path(project).resolve() if project else None, thread_id=thread,
