@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import tempfile
 import time
@@ -15,38 +16,79 @@ from modgate.bus import Bus, MemoryBusStore
 from modgate.host import get_host
 from modgate.state import StateView
 
+COLORS = ("#112233", "#445566")
+
 
 def _pluggy_call() -> Any:
+    """A pluggy hook call with one plugin, its payload built per call exactly as ours is."""
     import pluggy
 
     spec, impl = pluggy.HookspecMarker("bench"), pluggy.HookimplMarker("bench")
 
     class Spec:
         @spec
-        def set_tool(self, payload: dict[str, Any]) -> Any: ...
+        def set_pen_color(self, payload: dict[str, Any]) -> Any: ...
 
     class Plugin:
         @impl
-        def set_tool(self, payload: dict[str, Any]) -> Any:
+        def set_pen_color(self, payload: dict[str, Any]) -> Any:
             return payload
 
     pm = pluggy.PluginManager("bench")
     pm.add_hookspecs(Spec)
     pm.register(Plugin())
-    return lambda: pm.hook.set_tool(payload={"tool": "pen"})
+    colors = itertools.cycle(COLORS)
+    return lambda: pm.hook.set_pen_color(payload={"color": next(colors)})
+
+
+def _alternating(bus: Bus) -> Any:
+    """setPenColor between two values: every timed call really changes state (and is journaled, audited)."""
+    colors = itertools.cycle(COLORS)
+    return lambda: bus.dispatch("setPenColor", {"color": next(colors)})
+
+
+def _with_journal(bus: Bus, entries: int) -> Bus:
+    call = _alternating(bus)
+    for _ in range(entries):
+        call()
+    return bus
 
 
 def in_process(quick: bool) -> dict[str, Any]:
     host = get_host("board")
-    bus = Bus(host, MemoryBusStore(host.initial_state()))
-    payload = {"tool": "pen"}  # already the active tool: a no-op local command
     number, repeat = (5_000, 5) if quick else (50_000, 9)
-    dispatch_ns = per_call_ns(lambda: bus.dispatch("setTool", payload), number=number, repeat=repeat)
+    fresh = Bus(host, MemoryBusStore(host.initial_state()))
+    dispatch_ns = per_call_ns(_alternating(fresh), number=number, repeat=repeat)
+    pluggy_ns = per_call_ns(_pluggy_call(), number=number, repeat=repeat)
+    second = Bus(host, MemoryBusStore(host.initial_state()))
+    empty = per_call_ns(_alternating(second), number=number // 5, repeat=repeat)
+    full = _with_journal(Bus(host, MemoryBusStore(host.initial_state())), 10_000)
+    journal_ns = per_call_ns(_alternating(full), number=number // 5, repeat=repeat)
+    noop = Bus(host, MemoryBusStore(host.initial_state()))
+    payload = {"tool": "pen"}  # already the active tool: a no-op local command
+    noop_ns = per_call_ns(lambda: noop.dispatch("setTool", payload), number=number, repeat=repeat)
     spec, state = host.commands["setTool"], host.initial_state()
     direct_ns = per_call_ns(lambda: spec.handler(StateView(state), payload), number=number, repeat=repeat)
-    pluggy_ns = per_call_ns(_pluggy_call(), number=number, repeat=repeat)
-    return {"dispatch_ns": dispatch_ns, "direct_call_ns": direct_ns, "pluggy_call_ns": pluggy_ns,
-            "ratio_vs_pluggy": ratio(dispatch_ns, pluggy_ns)}
+    return {"dispatch_ns": dispatch_ns, "pluggy_call_ns": pluggy_ns, "ratio_vs_pluggy": ratio(dispatch_ns, pluggy_ns),
+            "dispatch_noop_ns": noop_ns, "direct_call_ns": direct_ns,
+            "dispatch_empty_journal_ns": empty, "dispatch_10k_journal_ns": journal_ns,
+            "journal_growth_ratio": ratio(journal_ns, empty)}
+
+
+def sqlite_journal(quick: bool) -> dict[str, Any]:
+    """The same state-changing dispatch on the SQLite store, on an empty journal and after 10,000 entries."""
+    with tempfile.TemporaryDirectory(prefix="modgate-bench-") as tmp:
+        rt = open_runtime(Path(tmp) / "home")
+        call = _alternating(rt.bus)
+        number, repeat = (200, 5) if quick else (1_000, 7)
+        with rt.db.atomic():  # one outer transaction: the figure is the dispatch, not fsync
+            empty = per_call_ns(call, number=number, repeat=repeat)
+            for _ in range(10_000 if not quick else 3_000):
+                call()
+            full = per_call_ns(call, number=number, repeat=repeat)
+        rt.close()
+    return {"sqlite_dispatch_empty_journal_ns": empty, "sqlite_dispatch_10k_journal_ns": full,
+            "sqlite_journal_entries": 10_000 if not quick else 3_000, "sqlite_journal_growth_ratio": ratio(full, empty)}
 
 
 def _floor_per_s(folder: Path, count: int) -> float:
@@ -80,6 +122,29 @@ def _durable_per_s(folder: Path, count: int, group: int) -> float:
     return count / elapsed
 
 
+def _grouped_floor_per_s(folder: Path, count: int, group: int) -> float:
+    """executemany of rows shaped like ours (a journal row and an audit row per dispatch), one
+    transaction per ``group``: the floor a grouped commit could reach on this disk."""
+    conn = sqlite3.connect(folder / "grouped-floor.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE journal (seq INTEGER PRIMARY KEY, command_id TEXT, ops TEXT, inverse TEXT)")
+    conn.execute("CREATE TABLE audit (seq INTEGER PRIMARY KEY, event TEXT, data TEXT, hash TEXT)")
+    ops = '[{"op":"replace","path":"/local/tool/penWidth","value":7}]'
+    start = time.perf_counter()
+    for first in range(0, count, group):
+        rows = range(first, min(first + group, count))
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany("INSERT INTO journal(command_id, ops, inverse) VALUES ('setPenWidth', ?, ?)",
+                         [(ops, ops) for _ in rows])
+        conn.executemany("INSERT INTO audit(event, data, hash) VALUES ('dispatch-executed', ?, ?)",
+                         [(ops, f"{i:064x}") for i in rows])
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return count / elapsed
+
+
 def durable(quick: bool) -> dict[str, Any]:
     count = 300 if quick else 2_000
     with tempfile.TemporaryDirectory(prefix="modgate-bench-") as tmp:
@@ -91,11 +156,14 @@ def durable(quick: bool) -> dict[str, Any]:
             (folder / "floor.sqlite3").unlink()
             for extra in folder.glob("floor.sqlite3-*"):
                 extra.unlink()
-        grouped = _durable_per_s(folder, 3_000 if quick else 20_000, 100)
+        grouped_count = 3_000 if quick else 20_000
+        grouped = _durable_per_s(folder, grouped_count, 100)
+        grouped_floor = _grouped_floor_per_s(folder, grouped_count, 100)
     floor_s, ours_s = sorted(floor)[1], sorted(ours)[1]
     return {"durable_per_s": round(ours_s, 1), "sqlite_floor_per_s": round(floor_s, 1),
-            "ratio_vs_floor": ratio(ours_s, floor_s), "grouped_per_s": round(grouped, 1)}
+            "ratio_vs_floor": ratio(ours_s, floor_s), "grouped_per_s": round(grouped, 1),
+            "grouped_floor_per_s": round(grouped_floor, 1), "grouped_ratio_vs_floor": ratio(grouped, grouped_floor)}
 
 
 def run(quick: bool) -> dict[str, Any]:
-    return {"bus": {**in_process(quick), **durable(quick)}}
+    return {"bus": {**in_process(quick), **sqlite_journal(quick), **durable(quick)}}

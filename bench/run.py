@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import platform
 import sys
 import time
@@ -19,6 +20,14 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SECTIONS = ["bus", "cli", "import", "tx", "ext", "graph", "adapt", "hooks"]
+
+
+def _load() -> list[float]:
+    """The 1, 5 and 15 minute load averages: a reader can tell a quiet run from a busy one."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # not on every platform
+        return []
 
 
 def merge(into: dict[str, Any], part: dict[str, Any]) -> None:
@@ -37,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
     out: dict[str, Any] = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
-                                       "cpus": __import__("os").cpu_count()}}
+                                       "cpus": os.cpu_count(), "load": {"start": _load()}}}
     started = time.perf_counter()
     for name in args.only or SECTIONS:
         module_name = f"bench_{name}"
@@ -48,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(f"[{name}] {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     out["elapsed_s"] = round(time.perf_counter() - started, 2)
+    out["machine"]["load"]["end"] = _load()
     print(json.dumps(out, indent=None if args.json else 2, sort_keys=True))
     return 0
 
