@@ -250,6 +250,11 @@ TX = {
                        " command, never by `tx apply`/`tx rollback`.",
 }
 
+# --- security hardening (issue 11, docs/security.md) -------------------------------------------
+SECURITY = {
+    "key-invalid": "A key under MODGATE_HOME/keys is a symlink, not a regular file, too short or unreadable.",
+}
+
 RETIRED: dict[str, str] = {}
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -264,6 +269,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "tx": TX,
     "ext": EXT,
     "graph": GRAPH,
+    "security": SECURITY,
 }
 
 

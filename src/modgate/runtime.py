@@ -14,6 +14,7 @@ from modgate.host import get_host
 from modgate.host.model import Host
 from modgate.store.bus_store import SqliteBusStore
 from modgate.store.db import DB_FILENAME, Database
+from modgate.store.keys import ensure_keys
 from modgate.store.schema import MIGRATIONS
 
 
@@ -43,6 +44,7 @@ class Runtime:
 
 def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = "board") -> Runtime:
     root = resolve_home(home)
+    ensure_keys(root)  # made with the home, atomically, never lazily by the first signer
     db = Database(root / DB_FILENAME)
     try:
         db.migrate(MIGRATIONS)

@@ -9,6 +9,7 @@ commit durable before we tell the user it happened. sqlite3 errors are translate
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import Any
 from modgate.errors import Problem, StoreError
 
 DB_FILENAME = "modgate.sqlite3"
+SETUP_LOCK_SUFFIX = ".setup-lock"
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
 
@@ -47,6 +49,27 @@ def translating(path: Path | str = "") -> Iterator[None]:
         raise translate(exc, path) from exc
 
 
+@contextmanager
+def setup_lock(db_path: Path) -> Iterator[None]:
+    """An exclusive flock beside the database while it is opened and migrated.
+
+    Switching a new file to WAL and running the first migrations are not safe to race: two
+    processes both see "not migrated" and the loser fails with ``table ... already exists``.
+    The lock serialises the few milliseconds of setup; the data itself is guarded by SQLite.
+    """
+    import fcntl  # POSIX only, like the transaction lease
+
+    with translating(db_path):
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(db_path.with_name(db_path.name + SETUP_LOCK_SUFFIX),
+                     os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 class Database:
     """A connection with sqlite-utils-style ``atomic()`` blocks and named migrations."""
 
@@ -56,8 +79,7 @@ class Database:
         # Bumped at every top-level BEGIN: data read while the same epoch is open cannot have
         # been changed by another process (we hold the write lock), so callers may cache it.
         self.epoch = 0
-        with translating(path):
-            path.parent.mkdir(parents=True, exist_ok=True)
+        with setup_lock(path), translating(path):
             self.conn = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
             )
@@ -120,7 +142,15 @@ class Database:
             self.conn.execute(sql, params)
 
     def migrate(self, migrations: Sequence[Migration]) -> list[str]:
-        """Apply the named migrations not yet recorded, each committed with its record."""
+        """Apply the named migrations not yet recorded, each committed with its record.
+
+        Under :func:`setup_lock`, so concurrent first opens migrate once (the others find the
+        records and apply nothing).
+        """
+        with setup_lock(self.path):
+            return self._migrate(migrations)
+
+    def _migrate(self, migrations: Sequence[Migration]) -> list[str]:
         with translating(self.path):
             self.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)")
             done = {row[0] for row in self.conn.execute("SELECT name FROM schema_migrations")}

@@ -43,6 +43,7 @@ from modgate.auditevent import AuditEvent
 from modgate.bus import Commit, JournalEntry
 from modgate.errors import ModgateError, Problem
 from modgate.state import MISSING, JsonObject, Op, apply_ops, domains_of, get_path, inverse_ops
+from modgate.store import keys
 from modgate.store.bus_store import SqliteBusStore
 from modgate.tx import machine as m
 from modgate.tx import tokens
@@ -120,18 +121,6 @@ def lease(home: Path, *, exclusive: bool = False) -> Iterator[bool]:
         os.close(fd)  # closing releases the flock
 
 
-def load_key(home: Path) -> bytes:
-    """The approval signing key, created on first use with mode 0600."""
-    path = home / "keys" / "approval.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
-    os.chmod(path, 0o600)
-    return path.read_bytes()
-
-
 class TxEngine:
     def __init__(self, store: SqliteBusStore, home: Path, planners: dict[str, Planner],
                  clock: Callable[[], float] = time.time) -> None:
@@ -145,7 +134,7 @@ class TxEngine:
     @property
     def key(self) -> bytes:
         if self._key is None:
-            self._key = load_key(self.home)
+            self._key = keys.load_key(self.home, keys.APPROVAL_KEY)
         return self._key
 
     # -- reading ------------------------------------------------------------------------------
