@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.adversarial.helpers import run_together
+
 from modgate.runtime import open_runtime
 from modgate.store import audit
-from tests.adversarial.helpers import run_together
 
 OPEN = """
 import sys

@@ -8,10 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from tests.adversarial.helpers import run_cli, run_together
 
 from modgate.errors import ModgateError
 from modgate.runtime import open_runtime
-from tests.adversarial.helpers import run_cli, run_together
 
 
 def _key(home: Path) -> Path:
