@@ -533,7 +533,9 @@ class TxEngine:
         commit = self.db.query("SELECT ops, inverse, journal_seq FROM tx_commits WHERE tx_id=? AND attempt_no=?"
                                " AND operation='apply'", (tx_id, tx["attemptNo"]))
         ops, inverse, journal_seq = _ops(commit[0][0]), _ops(commit[0][1]), commit[0][2]
-        self._check_rollback_conflict(tx_id, ops, journal_seq)
+        early = self._rollback_conflict(tx_id, ops, journal_seq, self.store.state())
+        if early is not None:  # a cheap early refusal; the check that counts runs under the write lock
+            raise early
         actor = (requested_by, "host")
         crash_point("rollback:before-pending")
         with lease(self.home):
@@ -541,48 +543,66 @@ class TxEngine:
                 self._transition(conn, tx, m.ROLLBACK_PENDING, actor=actor, stage="rollback",
                                  idempotency_key=idempotency_key, fields={"rollbackReason": reason})
             crash_point("rollback:after-pending")
-            return self._rollback_work(tx, inverse, journal_seq, reason, idempotency_key, actor)
+            return self._rollback_work(tx, (ops, inverse), journal_seq, reason, idempotency_key, actor)
 
-    def _check_rollback_conflict(self, tx_id: str, ops: list[Op], journal_seq: int | None) -> None:
+    def _rollback_conflict(self, tx_id: str, ops: list[Op], journal_seq: int | None, state: JsonObject
+                           ) -> TxError | None:
         # Inverse ops restore "before" values; if a later change touched the same paths they would
         # silently overwrite it, so the current values must still be the ones this apply wrote.
-        state = self.store.state()
         for op in ops:
             expected = MISSING if op.op == "remove" else op.value
             if get_path(state, op.path) != expected:
-                raise _err("tx-rollback-conflict", f"{op.path} changed after {tx_id} was applied; rolling back"
-                           " would overwrite a later change", op.path)
+                return _err("tx-rollback-conflict", f"{op.path} changed after {tx_id} was applied; rolling back"
+                            " would overwrite a later change", op.path)
         if journal_seq is not None:
             status = self.db.query("SELECT status FROM journal WHERE seq=?", (journal_seq,))
             if status and status[0][0] != "done":
-                raise _err("tx-rollback-conflict", f"the change of {tx_id} was already undone", "journal")
+                return _err("tx-rollback-conflict", f"the change of {tx_id} was already undone", "journal")
+        return None
 
-    def _rollback_work(self, tx: JsonObject, inverse: list[Op], journal_seq: int | None, reason: str,
-                       key: str | None, actor: tuple[str, str]) -> JsonObject:
+    def _rollback_work(self, tx: JsonObject, applied: tuple[list[Op], list[Op]], journal_seq: int | None,
+                       reason: str, key: str | None, actor: tuple[str, str]) -> JsonObject:
         started = time.perf_counter()
+        ops, inverse = applied
         with self.store.write() as session:
-            conn = self.db.conn
-            session.commit(Commit(ops=inverse, journal=None, events=[]))
-            if journal_seq is not None:
-                conn.execute("UPDATE journal SET status='reverted' WHERE seq=?", (journal_seq,))
-            sequence = conn.execute("SELECT COALESCE(MAX(commit_sequence), 0) + 1 FROM tx_commits").fetchone()[0]
-            commit_id = f"cmt-{sequence}"
-            write_set = _write_set_hash(inverse)
-            conn.execute("INSERT INTO tx_commits(commit_id, commit_sequence, tx_id, attempt_no, operation,"
-                         " created_at, write_set_hash, ops, inverse, journal_seq) VALUES (?,?,?,?, 'rollback',"
-                         " ?,?,?, '[]', ?)", (commit_id, sequence, tx["txId"], tx["attemptNo"], self.clock(),
-                                              write_set, _ops_json(inverse), journal_seq))
-            result = {"ok": True, "code": "rolled-back", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
-                      "commitId": commit_id, "reason": reason}
-            self._transition(conn, tx, m.ROLLED_BACK, actor=actor, stage="rollback", idempotency_key=key, fields={
-                "rollbackReason": reason, "inverseWriteSetHash": write_set, "rollbackCommitId": commit_id,
-                "durationMs": round((time.perf_counter() - started) * 1000, 3)})
-            if key:
-                conn.execute("INSERT INTO tx_idempotency(key, tx_id, attempt_no, operation, result)"
-                             " VALUES (?,?,?,?,?)", (key, tx["txId"], tx["attemptNo"], "rollback",
-                                                     orjson.dumps(result).decode()))
-            crash_point("rollback:before-commit")
+            # The conflict check runs here, under the write lock and in the undo's transaction: a
+            # change committed after the early check can no longer be overwritten.
+            conflict = self._rollback_conflict(tx["txId"], ops, journal_seq, session.state)
+            if conflict is None:
+                result = self._commit_rollback(session, tx, inverse, journal_seq, reason, key, actor, started)
+            else:
+                self._transition(self.db.conn, tx, m.RECOVERY_PENDING, actor=actor, stage="rollback",
+                                 code=conflict.code)
+                self._transition(self.db.conn, tx, m.APPLIED, actor=actor, stage="rollback", code=conflict.code,
+                                 message=conflict.message)
+        if conflict is not None:
+            raise conflict
         crash_point("rollback:after-commit")
+        return result
+
+    def _commit_rollback(self, session: Any, tx: JsonObject, inverse: list[Op], journal_seq: int | None,
+                         reason: str, key: str | None, actor: tuple[str, str], started: float) -> JsonObject:
+        conn = self.db.conn
+        session.commit(Commit(ops=inverse, journal=None, events=[]))
+        if journal_seq is not None:
+            conn.execute("UPDATE journal SET status='reverted' WHERE seq=?", (journal_seq,))
+        sequence = conn.execute("SELECT COALESCE(MAX(commit_sequence), 0) + 1 FROM tx_commits").fetchone()[0]
+        commit_id = f"cmt-{sequence}"
+        write_set = _write_set_hash(inverse)
+        conn.execute("INSERT INTO tx_commits(commit_id, commit_sequence, tx_id, attempt_no, operation,"
+                     " created_at, write_set_hash, ops, inverse, journal_seq) VALUES (?,?,?,?, 'rollback',"
+                     " ?,?,?, '[]', ?)", (commit_id, sequence, tx["txId"], tx["attemptNo"], self.clock(),
+                                          write_set, _ops_json(inverse), journal_seq))
+        result = {"ok": True, "code": "rolled-back", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
+                  "commitId": commit_id, "reason": reason}
+        self._transition(conn, tx, m.ROLLED_BACK, actor=actor, stage="rollback", idempotency_key=key, fields={
+            "rollbackReason": reason, "inverseWriteSetHash": write_set, "rollbackCommitId": commit_id,
+            "durationMs": round((time.perf_counter() - started) * 1000, 3)})
+        if key:
+            conn.execute("INSERT INTO tx_idempotency(key, tx_id, attempt_no, operation, result)"
+                         " VALUES (?,?,?,?,?)", (key, tx["txId"], tx["attemptNo"], "rollback",
+                                                 orjson.dumps(result).decode()))
+        crash_point("rollback:before-commit")
         return result
 
     # -- recovery and operator actions -------------------------------------------------------------
