@@ -12,10 +12,12 @@ from typing import Any
 
 from modgate.auditevent import AuditEvent
 from modgate.tx import machine as m
-from modgate.tx.engine import TxEngine, TxError
+from modgate.tx.engine import TxEngine, TxError, crash_point
 
 Envelope = dict[str, Any]
-STATUS = {m.APPROVAL_PENDING: "pending", m.APPLIED: "approved", m.ROLLED_BACK: "rolled-back",
+# APPROVED means the host approved but the apply never ran (a crash in between): it still needs
+# the host, so it is listed with the pending items and `approvals approve` finishes it.
+STATUS = {m.APPROVAL_PENDING: "pending", m.APPROVED: "approved-not-applied", m.APPLIED: "approved", m.ROLLED_BACK: "rolled-back",
           m.REJECTED: "rejected", m.FAILED_PRE_APPLY: "failed", m.FAILED_TERMINAL: "failed"}
 
 
@@ -48,8 +50,10 @@ class TxDesk:
         return self._as_item(shown)
 
     def items(self, status: str | None) -> list[dict[str, Any]]:
-        state = m.APPROVAL_PENDING if status == "pending" else None
-        return [self._as_item(tx) for tx in self.engine.list_tx(state=state)]
+        rows = self.engine.list_tx()
+        if status == "pending":  # everything still waiting for the host
+            rows = [tx for tx in rows if tx["state"] in (m.APPROVAL_PENDING, m.APPROVED)]
+        return [self._as_item(tx) for tx in rows]
 
     @staticmethod
     def _as_item(tx: dict[str, Any]) -> dict[str, Any]:
@@ -63,17 +67,21 @@ class TxDesk:
         item = self.item(approval_id)
         if item is None:
             return _fail("approval-not-found", "", f"no approval item {approval_id!r}", approvalId=approval_id)
-        if item["state"] != m.APPROVAL_PENDING:
+        if item["state"] not in (m.APPROVAL_PENDING, m.APPROVED):
             return _fail("approval-not-pending", item["commandId"], f"{approval_id} is {item['status']}",
                          approvalId=approval_id)
-        approval = self.engine.approve(approval_id, approver_id=approver)
+        if item["state"] == m.APPROVED:  # approved before a crash: finish it with that approval
+            token = self.engine.latest_token(approval_id) or ""
+        else:
+            token = self.engine.approve(approval_id, approver_id=approver)["approvalToken"]
+        crash_point("approve:before-apply")
         try:
-            applied = self.engine.apply(approval_id, approval_token=approval["approvalToken"], requested_by=approver)
+            applied = self.engine.apply(approval_id, approval_token=token, requested_by=approver)
         except TxError as exc:
-            if exc.code != "tx-stale-base":
+            if exc.code not in ("tx-stale-base", "tx-approval-expired"):
                 raise
             fresh = self.engine.refresh(approval_id, actor=(approver, "host"))
-            return _fail("tx-stale-base", item["commandId"], f"{exc.message}; a fresh preview"
+            return _fail(exc.code, item["commandId"], f"{exc.message}; a fresh preview"
                          f" ({fresh['previewHash']}) is waiting: review and approve {approval_id} again",
                          approvalId=approval_id, txId=approval_id, previewHash=fresh["previewHash"])
         plan = applied["plan"]

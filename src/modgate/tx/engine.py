@@ -613,7 +613,28 @@ class TxEngine:
         abandoned, it is in progress.
         """
         with lease(self.home, exclusive=True) as free:
-            return self._recover() if free else []
+            return [*self._recover(), *self._expire_approvals()] if free else []
+
+    def _expire_approvals(self) -> list[JsonObject]:
+        """APPROVED attempts whose approval expired before anyone applied them (a crash between
+        approve and apply): fail them visibly and put a fresh preview in front of the host."""
+        now, done = self.clock(), []
+        rows = self.db.query("SELECT t.tx_id, (SELECT MAX(a.expires_at) FROM tx_approvals a WHERE a.tx_id=t.tx_id"
+                             " AND a.attempt_no=t.attempt_no) FROM tx t WHERE t.state=? ORDER BY t.seq",
+                             (m.APPROVED,))
+        for tx_id, expires in rows:
+            tx = self._row(tx_id)
+            if tx["kind"] in MANAGED_KINDS or (expires is not None and expires > now):
+                continue  # the installer withdraws its own; a live approval may still be applied
+            actor = ("recovery", "host")
+            self._fail(tx, m.FAILED_PRE_APPLY, "tx-approval-expired", "the approval expired before the change"
+                       " was applied (interrupted); a fresh preview waits for approval", actor)
+            try:
+                self.refresh(tx_id, actor=actor)
+            except ModgateError:
+                pass  # the change no longer plans: it stays FAILED_PRE_APPLY, listed as failed
+            done.append({"txId": tx_id, "from": m.APPROVED, "to": self._row(tx_id)["state"]})
+        return done
 
     def _recover(self) -> list[JsonObject]:
         done = []
