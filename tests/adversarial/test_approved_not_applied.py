@@ -7,9 +7,10 @@ import os
 import time
 from pathlib import Path
 
+from tests.adversarial.helpers import run_cli
+
 from modgate.mcp_server import APPROVAL_URI_PREFIX, Gateway
 from modgate.runtime import open_runtime
-from tests.adversarial.helpers import run_cli
 
 
 def _crash_between_approve_and_apply(home: Path) -> str:

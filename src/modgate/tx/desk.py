@@ -17,7 +17,8 @@ from modgate.tx.engine import TxEngine, TxError, crash_point
 Envelope = dict[str, Any]
 # APPROVED means the host approved but the apply never ran (a crash in between): it still needs
 # the host, so it is listed with the pending items and `approvals approve` finishes it.
-STATUS = {m.APPROVAL_PENDING: "pending", m.APPROVED: "approved-not-applied", m.APPLIED: "approved", m.ROLLED_BACK: "rolled-back",
+STATUS = {m.APPROVAL_PENDING: "pending", m.APPROVED: "approved-not-applied", m.APPLIED: "approved",
+          m.ROLLED_BACK: "rolled-back",
           m.REJECTED: "rejected", m.FAILED_PRE_APPLY: "failed", m.FAILED_TERMINAL: "failed"}
 
 

@@ -25,6 +25,7 @@ them, passing ``on_commit`` to write its rows in the apply's SQLite transaction;
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -629,10 +630,8 @@ class TxEngine:
             actor = ("recovery", "host")
             self._fail(tx, m.FAILED_PRE_APPLY, "tx-approval-expired", "the approval expired before the change"
                        " was applied (interrupted); a fresh preview waits for approval", actor)
-            try:
+            with contextlib.suppress(ModgateError):  # no longer plans: stays FAILED_PRE_APPLY, listed as failed
                 self.refresh(tx_id, actor=actor)
-            except ModgateError:
-                pass  # the change no longer plans: it stays FAILED_PRE_APPLY, listed as failed
             done.append({"txId": tx_id, "from": m.APPROVED, "to": self._row(tx_id)["state"]})
         return done
 
