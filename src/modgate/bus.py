@@ -6,8 +6,10 @@ handler → effect check → atomic apply + journal + audit (DESIGN.md §2).
 The bus is orchestration over a :class:`BusStore` (SQLite in :mod:`modgate.store.bus_store`,
 in memory in :class:`MemoryBusStore`), like pypa/installer over its source and destination.
 Envelopes follow the source app: ``{ok: true, code: "executed", commandId, auditTag, result}``
-or ``{ok: false, code, commandId, error, message}``. An ``approval-required`` refusal is never
-cached under the idempotency key, so a retry after approval is not answered by a stale refusal.
+or ``{ok: false, code, commandId, error, message}``. The idempotency key is checked and stored in
+the same SQLite transaction as the execution (or the enqueue), so concurrent processes with one
+key execute (or queue) once. A retry of a queued dispatch is answered from its item *now*: still
+pending, executed (with the result) or decided otherwise -- never a second queued item.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class WriteSession(Protocol):
     def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None: ...
     def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None: ...
     def commit(self, commit: Commit) -> int: ...
+    def idempotent(self, key: str, now: float) -> Envelope | None: ...
 
 
 class BusStore(Protocol):
@@ -142,7 +145,7 @@ class Bus:
         if cache_key is not None:
             cached = self.store.idempotent_result(cache_key, now)
             if cached is not None:
-                return {**cached, "deduped": True}
+                return self._replay(cached)
         correlation = idempotency_key or f"cmd-{int(now * 1000)}-{_PROCESS_TAG}{next(_COUNTER):x}"
         events = [AuditEvent(event_type="dispatch-request", correlation_id=correlation,
                              command_id=command_id, role=role, data={"meta": dict(meta) if meta else {}})]
@@ -154,11 +157,28 @@ class Bus:
         if isinstance(checked, dict) and checked.get("ok") is False:
             return self._refuse(events, checked, cache_key, now, ttl_ms)
         if role in APPROVAL_ROLES and spec.requires_approval:
-            return self._queue(spec, checked, role, idempotency_key, meta, events, correlation)
+            expires = now + _ttl(ttl_ms) / 1000
+            return self._queue(spec, checked, role, idempotency_key, meta, events, correlation,
+                               (cache_key, expires) if cache_key else None)
         envelope = self._execute(spec, checked, role, events, correlation, cache_key, now, ttl_ms)
         if idempotency_key:
             envelope["idempotencyKey"] = idempotency_key
         return envelope
+
+    def _replay(self, cached: Envelope) -> Envelope:
+        """The answer to a retry: the first answer, or for a queued dispatch its item's outcome now."""
+        approval_id = cached.get("approvalId")
+        if cached.get("code") != "approval-required" or not approval_id:
+            return {**cached, "deduped": True}
+        item = self.store.approval(str(approval_id)) or {"status": "pending"}
+        if item["status"] in ("pending", "approved-not-applied"):
+            return {**cached, "deduped": True}
+        if item["status"] == "approved":
+            return {"ok": True, "code": "executed", "commandId": cached["commandId"],
+                    "auditTag": cached.get("auditTag"), "result": item.get("output"), "approvalId": approval_id,
+                    "deduped": True}
+        return _fail("approval-not-pending", str(cached["commandId"]), f"{approval_id} was {item['status']}",
+                     approvalId=approval_id, status=item["status"], deduped=True)
 
     def _validate(self, spec: CommandSpec, payload: Any) -> Any:
         try:
@@ -197,7 +217,8 @@ class Bus:
                                   idempotency=(cache_key, envelope, now + _ttl(ttl_ms) / 1000)))
 
     def _queue(self, spec: CommandSpec, payload: Any, role: str, idempotency_key: str | None,
-               meta: Mapping[str, Any] | None, events: list[AuditEvent], correlation: str) -> Envelope:
+               meta: Mapping[str, Any] | None, events: list[AuditEvent], correlation: str,
+               reserve: tuple[str, float] | None = None) -> Envelope:
         if not self.queue_enabled:
             return _fail("approval-policy-missing", spec.id,
                          "approval required but no approval queue is configured", auditTag=spec.audit_tag)
@@ -206,6 +227,12 @@ class Bus:
         item = {"commandId": spec.id, "payload": payload, "role": role, "idempotencyKey": idempotency_key,
                 "mutationScope": spec.mutation_scope, "auditTag": spec.audit_tag, "meta": dict(meta or {}),
                 "correlationId": correlation}
+        if reserve is not None:
+            # The store reserves the key in the enqueue's transaction: concurrent retries with one
+            # key queue one item, and every retry answers with that item.
+            item["reserve"] = {"key": reserve[0], "expiresAt": reserve[1],
+                               "envelope": _fail("approval-required", spec.id, _approval_text(role),
+                                                 auditTag=spec.audit_tag)}
         try:
             approval_id = self.store.enqueue(item, events)
         except ModgateError as exc:
@@ -213,9 +240,8 @@ class Bus:
                 return _fail(exc.code, spec.id, exc.message, auditTag=spec.audit_tag, path=exc.problem.path or None)
             return _fail("approval-queue-failed", spec.id, f"could not queue for approval: {exc.message}",
                          auditTag=spec.audit_tag)
-        return _fail("approval-required", spec.id,
-                     f"approval required: {role} command execution must be approved by host.",
-                     auditTag=spec.audit_tag, approvalId=approval_id)
+        return _fail("approval-required", spec.id, _approval_text(role), auditTag=spec.audit_tag,
+                     approvalId=approval_id)
 
     # -- approvals ----------------------------------------------------------------------------
     def approve(self, approval_id: str, *, approver: str = "host") -> Envelope:
@@ -274,6 +300,10 @@ class Bus:
                  decision: tuple[str, str] | None = None) -> Envelope:
         try:
             with self.store.write() as session:
+                if cache_key is not None:  # the key is checked and stored in this one transaction
+                    earlier = session.idempotent(cache_key, now)
+                    if earlier is not None:
+                        return self._replay(earlier)
                 outcome = self._run(spec, payload, role, session)
                 if isinstance(outcome, dict):  # a coded refusal from the handler or effect check
                     raise _Abort(outcome)
@@ -359,6 +389,10 @@ class _Abort(Exception):
         self.envelope = envelope
 
 
+def _approval_text(role: str) -> str:
+    return f"approval required: {role} command execution must be approved by host."
+
+
 def _ttl(ttl_ms: int) -> int:
     return max(1, min(int(ttl_ms), MAX_TTL_MS))
 
@@ -397,8 +431,13 @@ class MemoryBusStore:
         return dict(hit[0]) if hit and hit[1] > now else None
 
     def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
+        reserve = item.get("reserve")
+        if reserve is not None and (hit := self.idempotent_result(reserve["key"], 0.0)) is not None:
+            return str(hit["approvalId"])
         approval_id = f"apr-{len(self.queue) + 1}"
         self.queue[approval_id] = {**item, "id": approval_id, "status": "pending"}
+        if reserve is not None:
+            self._idem[reserve["key"]] = ({**reserve["envelope"], "approvalId": approval_id}, reserve["expiresAt"])
         self.audit.extend(events)
         return approval_id
 
@@ -411,7 +450,7 @@ class MemoryBusStore:
         if self.queue[approval_id]["status"] != "pending":
             raise _NotPending(approval_id)
         self.queue[approval_id] = {**self.queue[approval_id], "status": status, "decidedBy": approver,
-                                   "result": result}
+                                   "result": result, "output": result.get("result")}
         self.audit.extend(events)
 
 
@@ -437,6 +476,9 @@ class _MemorySession:
             return None
         seq, entry = rows[-1] if last else rows[0]
         return seq, entry.inverse if kind == "undo" else entry.ops
+
+    def idempotent(self, key: str, now: float) -> Envelope | None:
+        return self._store.idempotent_result(key, now)
 
     def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
         return self._find(scope, "undo", "done", last=True)

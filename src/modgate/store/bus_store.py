@@ -177,6 +177,9 @@ class _SqliteSession:
         self.state = state
         self.new_cache: tuple[int, JsonObject] | None = None
 
+    def idempotent(self, key: str, now: float) -> Envelope | None:
+        return self._store.idempotent_result(key, now)
+
     def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
         return find_edit(self._conn, scope, undo=True)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from modgate.auditevent import AuditEvent
 from modgate.tx import machine as m
 from modgate.tx.engine import TxEngine, TxError, crash_point
@@ -33,7 +35,12 @@ class TxDesk:
 
     def enqueue(self, item: dict[str, Any], events: list[AuditEvent]) -> str:
         recipe = {"commandId": item["commandId"], "payload": item["payload"], "role": item["role"]}
+        reserve = item.get("reserve")
         with self.engine.db.atomic() as conn:
+            if reserve is not None:  # under the write lock: a concurrent retry with this key queued first
+                earlier = self.engine.store.idempotent_result(reserve["key"], self.engine.clock())
+                if earlier is not None and earlier.get("approvalId"):
+                    return str(earlier["approvalId"])
             shown = self.engine.preview(track="command", kind="command", recipe=recipe,
                                         title=f"{item['role']} → {item['commandId']}", requested_by=item["role"],
                                         requested_role=item["role"])
@@ -41,6 +48,10 @@ class TxDesk:
             done = AuditEvent(event_type="dispatch-approval-required", correlation_id=item["correlationId"],
                               command_id=item["commandId"], role=item["role"], data={"approvalId": tx_id})
             self.engine.store.append_audit(conn, [*events, done], self.engine.clock())
+            if reserve is not None:
+                conn.execute("INSERT OR REPLACE INTO idempotency(key, result, expires_at) VALUES (?,?,?)",
+                             (reserve["key"], orjson.dumps({**reserve["envelope"], "approvalId": tx_id}).decode(),
+                              reserve["expiresAt"]))
         return tx_id
 
     def item(self, approval_id: str) -> dict[str, Any] | None:
@@ -62,7 +73,8 @@ class TxDesk:
         return {"id": tx["txId"], "txId": tx["txId"], "status": STATUS.get(tx["state"], tx["state"].lower()),
                 "state": tx["state"], "track": tx["track"], "kind": tx["kind"], "title": tx["title"],
                 "role": tx["requestedRole"], "commandId": plan.get("commandId", f"tx:{tx['kind']}"),
-                "payload": plan.get("payload"), "previewHash": tx["previewHash"], "attemptNo": tx["attemptNo"]}
+                "payload": plan.get("payload"), "output": plan.get("result") if tx["state"] == m.APPLIED else None,
+                "previewHash": tx["previewHash"], "attemptNo": tx["attemptNo"]}
 
     def approve(self, approval_id: str, approver: str) -> Envelope:
         item = self.item(approval_id)
