@@ -23,15 +23,17 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from modgate.auditevent import AuditEvent
-from modgate.errors import HandlerError, ModgateError, PayloadError
+from modgate.errors import HandlerError, ModgateError, PayloadError, Problem
 from modgate.host.model import CommandSpec, Host
-from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, path_within
+from modgate.limits import DEFAULT_LIMITS, RoleLimits, minute_of, refusal
+from modgate.state import JsonObject, Op, StateView, apply_ops, domains_of, inverse_ops, path_within
 
 # Correlation ids are unique per process (pid + counter): cheaper than random bytes per dispatch.
 _COUNTER = itertools.count(1)
 _PROCESS_TAG = f"{os.getpid():x}-"
 ROLES = ("host", "student", "agent")
-_PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload"})
+_PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload",
+                            "approval-quota-exceeded"})
 APPROVAL_ROLES = ("student", "agent")
 DEFAULT_TTL_MS = 60_000
 MAX_TTL_MS = 24 * 3600 * 1000
@@ -77,6 +79,7 @@ class BusStore(Protocol):
     def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str: ...
     def approval(self, approval_id: str) -> JsonObject | None: ...
     def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None: ...
+    def admit(self, role: str, minute: int, limit: int) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -120,12 +123,17 @@ class Bus:
         *,
         clock: Callable[[], float] = time.time,
         queue_enabled: bool = True,
+        limits: Mapping[str, RoleLimits] | None = None,
     ) -> None:
         self.host = host
         self.store = store
         self.clock = clock
         self.queue_enabled = queue_enabled
+        self.limits = dict(DEFAULT_LIMITS if limits is None else limits)
         self._validators = _compile(host)
+        # Approval follows the effect: the domains a gated command may write are protected, and a
+        # student's or agent's dispatch whose ops touch one is queued whatever its command's label.
+        self.protected = frozenset(s.mutation_scope for s in host.commands.values() if s.requires_approval)
 
     # -- the pipeline -------------------------------------------------------------------------
     def dispatch(
@@ -146,6 +154,10 @@ class Bus:
             cached = self.store.idempotent_result(cache_key, now)
             if cached is not None:
                 return self._replay(cached)
+        limits = self.limits.get(role, RoleLimits())
+        refused = self._over_limits(command_id, payload, role, limits, now)
+        if refused is not None:
+            return refused  # not audited: a flood of refusals must not fill the disk either
         correlation = idempotency_key or f"cmd-{int(now * 1000)}-{_PROCESS_TAG}{next(_COUNTER):x}"
         events = [AuditEvent(event_type="dispatch-request", correlation_id=correlation,
                              command_id=command_id, role=role, data={"meta": dict(meta) if meta else {}})]
@@ -156,14 +168,34 @@ class Bus:
         checked = self._validate(spec, payload)
         if isinstance(checked, dict) and checked.get("ok") is False:
             return self._refuse(events, checked, cache_key, now, ttl_ms)
-        if role in APPROVAL_ROLES and spec.requires_approval:
-            expires = now + _ttl(ttl_ms) / 1000
-            return self._queue(spec, checked, role, idempotency_key, meta, events, correlation,
-                               (cache_key, expires) if cache_key else None)
-        envelope = self._execute(spec, checked, role, events, correlation, cache_key, now, ttl_ms)
+        gate = self.protected if role in APPROVAL_ROLES else frozenset()
+        envelope = None
+        if not (gate and spec.requires_approval):
+            envelope = self._execute(spec, checked, role, events, correlation, cache_key, now, ttl_ms, gate=gate)
+        if envelope is None:  # gated by its label, or by the ops it would write
+            reserve = (cache_key, now + _ttl(ttl_ms) / 1000) if cache_key else None
+            return self._queue(spec, checked, role, idempotency_key, meta, events, correlation, reserve,
+                               limits.max_pending)
         if idempotency_key:
             envelope["idempotencyKey"] = idempotency_key
         return envelope
+
+    def _over_limits(self, command_id: str, payload: Any, role: str, limits: RoleLimits, now: float
+                     ) -> Envelope | None:
+        if limits.max_payload_bytes:
+            import orjson
+
+            try:
+                size = len(orjson.dumps(payload))
+            except TypeError:
+                size = 0  # not JSON at all: the payload validation refuses it with its own code
+            if size > limits.max_payload_bytes:
+                return refusal("payload-too-large", command_id, f"the payload is {size} bytes; a {role} may send at"
+                               f" most {limits.max_payload_bytes}", path="payload", limit=limits.max_payload_bytes)
+        if limits.per_minute and not self.store.admit(role, minute_of(now), limits.per_minute):
+            return refusal("rate-limited", command_id, f"a {role} may dispatch at most {limits.per_minute} commands"
+                           " a minute; wait and try again", path="role", limit=limits.per_minute)
+        return None
 
     def _replay(self, cached: Envelope) -> Envelope:
         """The answer to a retry: the first answer, or for a queued dispatch its item's outcome now."""
@@ -218,7 +250,7 @@ class Bus:
 
     def _queue(self, spec: CommandSpec, payload: Any, role: str, idempotency_key: str | None,
                meta: Mapping[str, Any] | None, events: list[AuditEvent], correlation: str,
-               reserve: tuple[str, float] | None = None) -> Envelope:
+               reserve: tuple[str, float] | None = None, max_pending: int = 0) -> Envelope:
         if not self.queue_enabled:
             return _fail("approval-policy-missing", spec.id,
                          "approval required but no approval queue is configured", auditTag=spec.audit_tag)
@@ -226,7 +258,7 @@ class Bus:
                                  command_id=spec.id, role=role, data={"mutationScope": spec.mutation_scope}))
         item = {"commandId": spec.id, "payload": payload, "role": role, "idempotencyKey": idempotency_key,
                 "mutationScope": spec.mutation_scope, "auditTag": spec.audit_tag, "meta": dict(meta or {}),
-                "correlationId": correlation}
+                "correlationId": correlation, "maxPending": max_pending}
         if reserve is not None:
             # The store reserves the key in the enqueue's transaction: concurrent retries with one
             # key queue one item, and every retry answers with that item.
@@ -262,7 +294,7 @@ class Bus:
                              command_id=spec.id, role=item["role"],
                              data={"approvalId": approval_id, "approver": approver})]
         envelope = self._execute(spec, item["payload"], item["role"], events, item["correlationId"], None, now,
-                                 DEFAULT_TTL_MS, decision=(approval_id, approver))
+                                 DEFAULT_TTL_MS, decision=(approval_id, approver)) or {}
         envelope["approvalId"] = approval_id
         return envelope
 
@@ -297,7 +329,8 @@ class Bus:
     # -- execution ------------------------------------------------------------------------------
     def _execute(self, spec: CommandSpec, payload: Any, role: str, events: list[AuditEvent],
                  correlation: str, cache_key: str | None, now: float, ttl_ms: int,
-                 decision: tuple[str, str] | None = None) -> Envelope:
+                 decision: tuple[str, str] | None = None, gate: frozenset[str] = frozenset()) -> Envelope | None:
+        """The envelope, or None when ``gate`` names a domain the ops would write (queue it instead)."""
         try:
             with self.store.write() as session:
                 if cache_key is not None:  # the key is checked and stored in this one transaction
@@ -308,6 +341,8 @@ class Bus:
                 if isinstance(outcome, dict):  # a coded refusal from the handler or effect check
                     raise _Abort(outcome)
                 result, ops, journal, statuses = outcome
+                if gate and domains_of(ops) & gate:
+                    raise _Gated
                 envelope: Envelope = {"ok": True, "code": "executed", "commandId": spec.id,
                                       "auditTag": spec.audit_tag, "result": result}
                 events.append(AuditEvent(
@@ -319,6 +354,8 @@ class Bus:
                                                              idempotency=idem, journal_status=statuses,
                                                              decision=decided))
                 return envelope
+        except _Gated:
+            return None  # nothing was written: the write transaction rolled back
         except _NotPending:
             return _fail("approval-not-pending", spec.id, "the approval item was decided by someone else",
                          approvalId=decision[0] if decision else None)
@@ -383,10 +420,19 @@ class _NotPending(Exception):
     """Raised by a store when an approval item stopped being pending under our feet."""
 
 
+class _Gated(Exception):
+    """The dispatch would write a protected domain: leave the write and queue it."""
+
+
 class _Abort(Exception):
     def __init__(self, envelope: Envelope) -> None:
         super().__init__(envelope["code"])
         self.envelope = envelope
+
+
+def quota_text(item: JsonObject) -> str:
+    return (f"a {item['role']} may have at most {item['maxPending']} items waiting for approval; wait until the"
+            " host decides some")
 
 
 def _approval_text(role: str) -> str:
@@ -419,6 +465,15 @@ class MemoryBusStore:
         self.audit: list[AuditEvent] = []
         self.queue: dict[str, JsonObject] = {}
         self._idem: dict[str, tuple[Envelope, float]] = {}
+        self._rate: dict[tuple[str, int], int] = {}
+
+    def admit(self, role: str, minute: int, limit: int) -> bool:
+        count = self._rate.get((role, minute), 0)
+        if count >= limit:
+            return False
+        self._rate = {k: v for k, v in self._rate.items() if k[1] == minute}  # keep one window
+        self._rate[(role, minute)] = count + 1
+        return True
 
     def write(self) -> _MemorySession:
         return _MemorySession(self)
@@ -434,6 +489,9 @@ class MemoryBusStore:
         reserve = item.get("reserve")
         if reserve is not None and (hit := self.idempotent_result(reserve["key"], 0.0)) is not None:
             return str(hit["approvalId"])
+        waiting = sum(1 for q in self.queue.values() if q["role"] == item["role"] and q["status"] == "pending")
+        if item.get("maxPending") and waiting >= item["maxPending"]:
+            raise ModgateError(Problem(code="approval-quota-exceeded", path="role", message=quota_text(item)))
         approval_id = f"apr-{len(self.queue) + 1}"
         self.queue[approval_id] = {**item, "id": approval_id, "status": "pending"}
         if reserve is not None:

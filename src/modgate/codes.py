@@ -253,6 +253,9 @@ TX = {
 # --- security hardening (issue 11, docs/security.md) -------------------------------------------
 SECURITY = {
     "key-invalid": "A key under MODGATE_HOME/keys is a symlink, not a regular file, too short or unreadable.",
+    "rate-limited": "The role dispatched more commands this minute than its limit allows.",
+    "approval-quota-exceeded": "The role already has its maximum number of items waiting for approval.",
+    "payload-too-large": "The payload's JSON is larger than the role's payload limit.",
 }
 
 RETIRED: dict[str, str] = {}

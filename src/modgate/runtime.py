@@ -12,6 +12,7 @@ from pathlib import Path
 from modgate.bus import Bus
 from modgate.host import get_host
 from modgate.host.model import Host
+from modgate.limits import parse_limits
 from modgate.store.bus_store import SqliteBusStore
 from modgate.store.db import DB_FILENAME, Database
 from modgate.store.keys import ensure_keys
@@ -44,6 +45,7 @@ class Runtime:
 
 def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = "board") -> Runtime:
     root = resolve_home(home)
+    limits = parse_limits(os.environ.get("MODGATE_LIMITS"))
     ensure_keys(root)  # made with the home, atomically, never lazily by the first signer
     db = Database(root / DB_FILENAME)
     try:
@@ -54,4 +56,4 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = 
     except BaseException:
         db.close()
         raise
-    return Runtime(home=root, db=db, host=the_host, store=store, bus=Bus(the_host, store))
+    return Runtime(home=root, db=db, host=the_host, store=store, bus=Bus(the_host, store, limits=limits))

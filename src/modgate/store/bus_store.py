@@ -132,6 +132,17 @@ class SqliteBusStore:
             return result
         return None
 
+    def admit(self, role: str, minute: int, limit: int) -> bool:
+        """Count one dispatch of ``role`` in this minute's window, under the write lock."""
+        with self.db.atomic() as conn:
+            row = conn.execute("SELECT count FROM dispatch_rate WHERE role=? AND minute=?", (role, minute)).fetchone()
+            if row is not None and row[0] >= limit:
+                return False
+            conn.execute("DELETE FROM dispatch_rate WHERE minute < ?", (minute,))  # one window per role
+            conn.execute("INSERT INTO dispatch_rate(role, minute, count) VALUES (?,?,1) ON CONFLICT(role, minute)"
+                         " DO UPDATE SET count=count+1", (role, minute))
+        return True
+
     def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
         return self.desk.enqueue(item, events)
 

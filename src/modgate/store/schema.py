@@ -70,10 +70,20 @@ def _transactions(conn: sqlite3.Connection) -> None:
     transactions_tables(conn)
 
 
+def _hardening(conn: sqlite3.Connection) -> None:
+    # Issue 11: a fixed-window dispatch counter per role (rate limits that hold across processes).
+    run_script(conn, """
+        CREATE TABLE IF NOT EXISTS dispatch_rate (
+            role TEXT NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (role, minute)
+        );;
+    """)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", _core),
     ("0200_transactions", _transactions),
     ("0100_ext_installs", migrate_ext_installs),
     ("0300_capability_grants", migrate_capability_grants),
     ("0101_ext_actions", migrate_ext_actions),
+    ("0400_hardening", _hardening),
 ]

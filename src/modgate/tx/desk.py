@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 
 from modgate.auditevent import AuditEvent
+from modgate.bus import quota_text
+from modgate.errors import Problem
 from modgate.tx import machine as m
 from modgate.tx.engine import TxEngine, TxError, crash_point
 
@@ -41,6 +43,11 @@ class TxDesk:
                 earlier = self.engine.store.idempotent_result(reserve["key"], self.engine.clock())
                 if earlier is not None and earlier.get("approvalId"):
                     return str(earlier["approvalId"])
+            if item.get("maxPending"):
+                waiting = conn.execute("SELECT COUNT(*) FROM tx WHERE requested_role=? AND state IN (?, ?)",
+                                       (item["role"], m.APPROVAL_PENDING, m.APPROVED)).fetchone()[0]
+                if waiting >= item["maxPending"]:
+                    raise TxError(Problem(code="approval-quota-exceeded", path="role", message=quota_text(item)))
             shown = self.engine.preview(track="command", kind="command", recipe=recipe,
                                         title=f"{item['role']} → {item['commandId']}", requested_by=item["role"],
                                         requested_role=item["role"])
