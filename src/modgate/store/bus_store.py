@@ -7,6 +7,7 @@ state is cached per global revision; a revision bumped by another process forces
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from modgate.host.model import Host
 from modgate.modules.registry import REGISTRY_DOMAIN, initial_registry
 from modgate.state import JsonObject, Op, apply_ops, domains_of
 from modgate.store import audit
+from modgate.store.anchor import AnchorWriter
 from modgate.store.audit import AuditEvent
 from modgate.store.db import Database
 
@@ -40,6 +42,11 @@ class SqliteBusStore:
         # (db epoch, audit head) and the epoch in which _cache was last confirmed.
         self._head: tuple[int, tuple[int, str]] | None = None
         self._cache_epoch = -1
+        # The audit chain is anchored outside the database after every commit (store/anchor.py).
+        self.anchors = AnchorWriter(db.path.parent)
+        self._anchor_due: tuple[int, tuple[int, str]] | None = None
+        db.after_commit = self._anchor
+        self.anchors.adopt(*audit.head(db.conn), clock())
         self._ensure_state()
         from modgate.tx.desk import TxDesk
         from modgate.tx.engine import TxEngine
@@ -65,7 +72,8 @@ class SqliteBusStore:
 
         domains = (*self.host.state_domains, REGISTRY_DOMAIN, EXTENSIONS_DOMAIN)
         have = {row[0] for row in self.db.query("SELECT domain FROM state_domains")}
-        if have.issuperset(domains):
+        based = bool(self.db.query("SELECT 1 FROM meta WHERE key='state_base'"))
+        if have.issuperset(domains) and based:
             return
         # The extensions domain mirrors the install records (seeded from them in an older home).
         initial = {**self.host.initial_state(), REGISTRY_DOMAIN: initial_registry(), EXTENSIONS_DOMAIN: mirror(self.db)}
@@ -75,6 +83,17 @@ class SqliteBusStore:
                     "INSERT OR IGNORE INTO state_domains(domain, doc, revision) VALUES (?,?,0)",
                     (domain, orjson.dumps(initial.get(domain, {})).decode()),
                 )
+            if conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('state_base', '1')").rowcount:
+                self._append_base(conn)
+            elif not have.issuperset(domains):
+                self._append_base(conn, set(domains) - have)
+
+    def _append_base(self, conn: Any, only: set[str] | None = None) -> None:
+        """The replay's starting point: the docs as they are now (all, or the domains just added)."""
+        rows = conn.execute("SELECT domain, doc, revision FROM state_domains ORDER BY domain").fetchall()
+        docs = {d: {"doc": orjson.loads(doc), "revision": rev} for d, doc, rev in rows if only is None or d in only}
+        event = AuditEvent(event_type="state.base", correlation_id="state", data={"domains": docs})
+        self.append_audit(conn, [event], self.clock())
 
     # -- reads --------------------------------------------------------------------------------
     def revision(self) -> int:
@@ -120,6 +139,13 @@ class SqliteBusStore:
     def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None:
         known = self._head[1] if self._head is not None and self._head[0] == self.db.epoch else None
         self._head = (self.db.epoch, audit.append(conn, events, now, known))
+        self._anchor_due = self._head
+
+    def _anchor(self) -> None:
+        """After a top-level COMMIT: anchor the head this transaction appended (if it did)."""
+        due, self._anchor_due = self._anchor_due, None
+        if due is not None and due[0] == self.db.epoch:  # appended in the transaction just committed
+            self.anchors.append(due[1][0], due[1][1], self.clock())
 
     def record(self, events: list[AuditEvent]) -> None:
         with self.db.atomic() as conn:
@@ -180,6 +206,22 @@ def find_edit(conn: Any, scope: str, *, undo: bool) -> tuple[int, list[Op]] | No
     return row[0], _ops_from(row[2] if undo else row[1])
 
 
+def ops_hash(ops_text: str) -> str:
+    return "sha256:" + hashlib.sha256(ops_text.encode("utf-8")).hexdigest()
+
+
+def state_event(commit: Commit, revision: int, domains: dict[str, int], journal_seq: int | None) -> AuditEvent:
+    """Binds a state change to the chain: its ops (by hash, or inline when no journal row keeps
+    them) and the resulting revisions, so ``audit --verify`` can replay and compare the state."""
+    text = _ops_json(commit.ops)
+    data: JsonObject = {"revision": revision, "domains": domains, "opsHash": ops_hash(text), "journalSeq": journal_seq}
+    if journal_seq is None:
+        data["ops"] = orjson.loads(text)
+    entry = commit.journal
+    return AuditEvent(event_type="state.commit", correlation_id=f"rev-{revision}",
+                      command_id=entry.command_id if entry else None, role=entry.role if entry else None, data=data)
+
+
 class _SqliteSession:
     def __init__(self, store: SqliteBusStore, revision: int, state: JsonObject) -> None:
         self._store = store
@@ -200,30 +242,35 @@ class _SqliteSession:
     def commit(self, commit: Commit) -> int:
         conn, now = self._conn, self._store.clock()
         revision = self.revision
+        events = commit.events
         if commit.ops:
-            revision = self._write_state(commit.ops)
-        if commit.journal is not None:
-            self._write_journal(commit.journal, now, revision)
+            revision, domains = self._write_state(commit.ops)
+        journal_seq = self._write_journal(commit.journal, now, revision) if commit.journal is not None else None
+        if commit.ops:
+            events = [*events, state_event(commit, revision, domains, journal_seq)]
         for seq, status in commit.journal_status:
             conn.execute("UPDATE journal SET status=? WHERE seq=?", (status, seq))
-        self._store.append_audit(conn, commit.events, now)
+        self._store.append_audit(conn, events, now)
         if commit.idempotency is not None:
             key, envelope, expires = commit.idempotency
             conn.execute("INSERT OR REPLACE INTO idempotency(key, result, expires_at) VALUES (?,?,?)",
                          (key, orjson.dumps(envelope).decode(), expires))
         return revision
 
-    def _write_state(self, ops: list[Op]) -> int:
+    def _write_state(self, ops: list[Op]) -> tuple[int, dict[str, int]]:
         new_state = apply_ops(self.state, ops)
+        domains = {}
         for domain in sorted(domains_of(ops)):
-            self._conn.execute("UPDATE state_domains SET doc=?, revision=revision+1 WHERE domain=?",
-                               (orjson.dumps(new_state[domain]).decode(), domain))
+            row = self._conn.execute("UPDATE state_domains SET doc=?, revision=revision+1 WHERE domain=?"
+                                     " RETURNING revision", (orjson.dumps(new_state[domain]).decode(), domain)
+                                     ).fetchone()
+            domains[domain] = int(row[0]) if row else 0
         revision = self.revision + 1
         self._conn.execute("UPDATE meta SET value=? WHERE key='revision'", (str(revision),))
         self.new_cache = (revision, new_state)
-        return revision
+        return revision, domains
 
-    def _write_journal(self, entry: JournalEntry, now: float, revision: int) -> None:
+    def _write_journal(self, entry: JournalEntry, now: float, revision: int) -> int:
         if entry.kind == "edit":
             # A new edit ends the redo stack of its scope.
             self._conn.execute("UPDATE journal SET status='dead' WHERE scope=? AND status='undone'", (entry.scope,))
@@ -232,3 +279,4 @@ class _SqliteSession:
             " VALUES (?,?,?,?,?,?,?, 'done', ?, ?)",
             (now, entry.command_id, entry.role, entry.scope, entry.kind, _ops_json(entry.ops),
              _ops_json(entry.inverse), entry.ref_seq, revision))
+        return int(self._conn.execute("SELECT last_insert_rowid()").fetchone()[0])

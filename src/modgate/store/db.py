@@ -79,6 +79,8 @@ class Database:
         # Bumped at every top-level BEGIN: data read while the same epoch is open cannot have
         # been changed by another process (we hold the write lock), so callers may cache it.
         self.epoch = 0
+        # Called after every top-level COMMIT (the audit anchor is written there, outside the file).
+        self.after_commit: Callable[[], None] | None = None
         with setup_lock(path), translating(path):
             self.conn = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
@@ -118,6 +120,8 @@ class Database:
                 self.conn.execute("COMMIT")
             else:
                 self.conn.execute(f"RELEASE sp{self._depth}")
+        if self._depth == 0 and self.after_commit is not None:
+            self.after_commit()
 
     def _rollback(self) -> None:
         try:

@@ -74,7 +74,8 @@ def _read(dir_fd: int, name: str, shown: Path) -> bytes | None:
     return data
 
 
-def _create(dir_fd: int, name: str) -> None:
+def _create(dir_fd: int, name: str) -> bool:
+    """Make the key; False when another process made it first (then everyone uses that one)."""
     tmp = f".{name}.{secrets.token_hex(8)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=dir_fd)
     try:
@@ -85,22 +86,28 @@ def _create(dir_fd: int, name: str) -> None:
     try:
         os.link(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
     except FileExistsError:
-        pass  # another process made it first: everyone uses that one
+        return False
     finally:
         os.unlink(tmp, dir_fd=dir_fd)
+    return True
 
 
 def load_key(home: Path, name: str = APPROVAL_KEY, *, create: bool = True) -> bytes:
     """The key ``keys/<name>``; made atomically when missing and ``create`` is set."""
+    return _load(home, name, create)[0]
+
+
+def _load(home: Path, name: str, create: bool) -> tuple[bytes, bool]:
     shown = home / KEYS_DIR / name
     try:
         dir_fd = _open_keys_dir(home)
     except OSError as exc:
         raise _bad("key-invalid", shown.parent, f"cannot prepare {shown.parent}: {exc.strerror}") from exc
+    made = False
     try:
         data = _read(dir_fd, name, shown)
         if data is None and create:
-            _create(dir_fd, name)
+            made = _create(dir_fd, name)
             data = _read(dir_fd, name, shown)
     except OSError as exc:
         raise _bad("key-invalid", shown, f"cannot read or create the key {shown}: {exc.strerror}") from exc
@@ -108,10 +115,17 @@ def load_key(home: Path, name: str = APPROVAL_KEY, *, create: bool = True) -> by
         os.close(dir_fd)
     if data is None:
         raise _bad("key-invalid", shown, f"the key {shown} is missing")
-    return data
+    return data, made
 
 
 def ensure_keys(home: Path) -> None:
-    """Make (or check) every key of the home; called when the home is opened."""
-    for name in (APPROVAL_KEY, AUDIT_KEY):
-        load_key(home, name)
+    """Make (or check) every key of the home; called when the home is opened.
+
+    The audit anchor file is born with the audit key (and only then): a missing anchor file in
+    a home that has the key is a deleted one, which ``audit --verify`` reports.
+    """
+    load_key(home, APPROVAL_KEY)
+    if _load(home, AUDIT_KEY, True)[1]:
+        from modgate.store.anchor import create_file
+
+        create_file(home)
