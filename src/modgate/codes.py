@@ -256,6 +256,8 @@ SECURITY = {
     "rate-limited": "The role dispatched more commands this minute than its limit allows.",
     "approval-quota-exceeded": "The role already has its maximum number of items waiting for approval.",
     "payload-too-large": "The payload's JSON is larger than the role's payload limit.",
+    "install.changed-during-copy": "A scanned folder or file was swapped (e.g. for a symlink) while the package was"
+                                   " copied, or the copy does not re-hash to what the scan listed.",
 }
 
 RETIRED: dict[str, str] = {}
