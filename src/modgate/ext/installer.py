@@ -31,7 +31,7 @@ from modgate.ext import moves, records
 from modgate.ext.errors import ExtError, fail
 from modgate.ext.manifest import HostRules, Package, validate_package
 from modgate.ext.records import InstallRecord, Pending
-from modgate.ext.staging import Staged, resolve_source, stage
+from modgate.ext.staging import Staged, clean_leaked, resolve_source, stage
 from modgate.ext.tree import DirReader, Limits, Progress, copy_tree, scan, tree_hash
 from modgate.host import get_host
 from modgate.state import JsonObject
@@ -113,6 +113,7 @@ class Installer:
         self.db, self.tx, self.home = store.db, store.tx, home
         self.limits = limits or Limits.from_env()
         self.clock, self.say, self.progress = clock, say, progress
+        clean_leaked(clock())  # staging copies of installs that were killed
 
     # --- scopes and lookup -----------------------------------------------------------------
 

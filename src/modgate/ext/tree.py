@@ -247,3 +247,56 @@ class DirReader:
     def exists(self, relpath: str) -> bool:
         real = self._resolve(relpath)
         return real is not None and os.path.exists(real)
+
+
+def remove_tree(path: Path | str) -> None:
+    """Remove ``path`` (a file, link or folder) without recursion and without following links.
+
+    ``shutil.rmtree`` recurses once per level: a package 1,000 folders deep raised
+    RecursionError there and leaked its staging copy. This walks down with ``openat`` and
+    ``O_NOFOLLOW`` and back up through ``..`` (checked by device and inode against the folder it
+    came from), holding one descriptor, so neither the stack nor the descriptor table limits depth.
+    """
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        path.unlink(missing_ok=True)
+        return
+    fd = os.open(path, _DIR_FLAGS)
+    names: list[tuple[str, int, int]] = []  # (name in parent, parent's st_dev, parent's st_ino)
+    try:
+        while True:
+            child = _next_subdir(fd)
+            if child is not None:
+                here = os.fstat(fd)
+                nxt = os.open(child, _DIR_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = nxt
+                names.append((child, here.st_dev, here.st_ino))
+                continue
+            if not names:
+                break
+            name, dev, ino = names.pop()
+            parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != (dev, ino):
+                raise OSError(f"{path} was moved while it was being removed")
+            os.rmdir(name, dir_fd=fd)
+    finally:
+        os.close(fd)
+    os.rmdir(path)
+
+
+def _next_subdir(fd: int) -> str | None:
+    """Unlink every non-folder entry of ``fd``; the name of one sub-folder left, if any."""
+    with os.scandir(fd) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                return entry.name
+            os.unlink(entry.name, dir_fd=fd)
+    return None
