@@ -17,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modgate.errors import ModgateError
 from modgate.ext.errors import fail
+from modgate.fileread import read_limited
 
 DEFAULT_MAX_FILES = 2000
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -239,10 +241,12 @@ class DirReader:
 
     def read(self, relpath: str) -> bytes | None:
         real = self._resolve(relpath)
-        if real is None or not os.path.isfile(real):
+        if real is None:
             return None
-        with open(real, "rb") as fh:
-            return fh.read(16 * 1024 * 1024 + 1)
+        try:  # regular files only, bounded: a FIFO must not hang validation
+            return read_limited(real, 16 * 1024 * 1024)
+        except ModgateError:
+            return None
 
     def exists(self, relpath: str) -> bool:
         real = self._resolve(relpath)
