@@ -153,6 +153,10 @@ class Gateway:
     # -- calls ------------------------------------------------------------------------------------
     def call(self, name: str, arguments: JsonObject | None) -> JsonObject:
         """``{"isError": bool, "body": {...}}`` for a tools/call."""
+        try:  # arguments from another transport: the same strictness as the stdio screen
+            orjson.dumps(arguments)
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            return _error("mcp-invalid-arguments", f"the arguments are not JSON: {exc}", "arguments")
         info = self.tools()[1].get(name)
         if info is None:
             return _error("mcp-unknown-tool", f"no tool named {name!r} (list the tools again: modules may have "
@@ -275,15 +279,82 @@ def build_server(gateway: Gateway) -> Server[Any]:
                   on_list_resource_templates=list_templates, on_read_resource=read_resource)
 
 
+def screen(line: str) -> JsonObject | None:
+    """The coded JSON-RPC error for an incoming line modgate would not read, else None.
+
+    The SDK's parser keeps the last of duplicate keys, lets lone surrogate escapes through (they
+    fail later, leaving the request unanswered) and recurses on deep nesting. Each line is read
+    first with modgate's strict loader -- the one the CLI uses -- so such a request gets an
+    answer with the loader's code, and the server keeps serving.
+    """
+    from modgate.errors import JsonLoadError
+    from modgate.jsonsafe import loads
+
+    raw = line.encode("utf-8", "surrogatepass")
+    try:
+        loads(raw)
+        return None
+    except JsonLoadError as exc:
+        problem = exc.problem
+    request_id = _request_id(line)
+    if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
+        request_id = None
+    return {"jsonrpc": "2.0", "id": request_id, "error": {
+        "code": -32700 if request_id is None else -32602, "message": f"{problem.code}: {problem.message}",
+        "data": {"code": problem.code, "path": problem.path}}}
+
+
+def _request_id(line: str) -> Any:
+    """The id of a refused line, read leniently (the stdlib parser takes lone surrogates)."""
+    import json
+
+    try:
+        return json.loads(line).get("id")
+    except (ValueError, AttributeError, RecursionError):
+        return None  # no readable id: answered as a parse error with id null
+
+
+class _ScreenedLines:
+    """stdin lines for the SDK's reader, with refused lines answered instead of passed on."""
+
+    def __init__(self, source: Any) -> None:
+        import anyio
+
+        self.source = source
+        self.out: Any = None
+        self.ready = anyio.Event()
+
+    def __aiter__(self) -> Any:
+        return self._lines()
+
+    async def _lines(self) -> Any:
+        import mcp_types as types
+        from mcp.shared.message import SessionMessage
+
+        async for line in self.source:
+            error = screen(line)
+            if error is None:
+                yield line
+                continue
+            await self.ready.wait()
+            await self.out.send(SessionMessage(types.JSONRPCError.model_validate(error)))
+
+
 def serve_stdio(rt: Runtime) -> None:
     """Serve over this process's stdin/stdout until the client closes the stream."""
+    import sys
+    from io import TextIOWrapper
+
     import anyio
     from mcp.server.stdio import stdio_server
 
     server = build_server(Gateway(rt))
+    lines = _ScreenedLines(anyio.wrap_file(TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")))
 
     async def main() -> None:
-        async with stdio_server() as (read_stream, write_stream):
+        async with stdio_server(stdin=lines) as (read_stream, write_stream):  # type: ignore[arg-type]
+            lines.out = write_stream
+            lines.ready.set()
             await server.run(read_stream, write_stream, server.create_initialization_options())
 
     anyio.run(main)
