@@ -16,7 +16,9 @@ Tool names: a host command is named by its command id (``setTool``); a module ac
 ``<moduleId>.<actionId>`` — the SDK (SEP-986) allows ``A-Z a-z 0-9 _ - .``, 1..128 characters.
 An action id with other characters (or a name over 128 characters) gets those characters
 replaced by ``_`` and a ``-<8 hex>`` suffix from the sha256 of the original id, so the name stays
-valid, stable and unique. ``_meta["modgate/action"]`` always carries the exact moduleId/actionId.
+valid and stable; :func:`assign_names` makes the set unique (a sanitised name that equals another
+action's literal id gets a longer suffix, the same whatever the order).
+``_meta["modgate/action"]`` always carries the exact moduleId/actionId.
 
 Approval: an approval-gated command called by the agent executes nothing; the result says the
 call is pending with its approval id and the exact human command ``modgate approvals approve
@@ -65,6 +67,35 @@ def tool_name(module_id: str, action_id: str) -> str:
     prefix = "" if module_id == core.HOST_MODULE_ID else f"{module_id}."
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", action_id)[: 128 - len(prefix) - len(suffix)]
     return f"{prefix}{safe}{suffix}"
+
+
+def assign_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Unique tool names for (moduleId, actionId) pairs, the same whatever the order.
+
+    A sanitised name (``say hi`` -> ``say_hi-53eae705``) can equal an action's literal valid id.
+    Literal names win (they are what the module author wrote); a sanitised name that clashes
+    gets a longer suffix from the sha256 of ``moduleId\0actionId`` until it is unique. The
+    ``<moduleId>.`` prefix of module tools is kept.
+    """
+    names: dict[tuple[str, str], str] = {}
+    taken: set[str] = set()
+    ordered = sorted(pairs, key=lambda p: (tool_name(*p) != _literal(*p), p))  # literal names first
+    for module_id, action_id in ordered:
+        name = tool_name(module_id, action_id)
+        digest = hashlib.sha256(f"{module_id}\0{action_id}".encode("utf-8", "surrogatepass")).hexdigest()
+        width = 8
+        while name in taken and width <= len(digest):
+            prefix = "" if module_id == core.HOST_MODULE_ID else f"{module_id}."
+            suffix = f"-{digest[:width]}"
+            safe = re.sub(r"[^A-Za-z0-9_-]", "_", action_id)[: max(0, 128 - len(prefix) - len(suffix))]
+            name, width = f"{prefix}{safe}{suffix}"[:128], width + 8
+        taken.add(name)
+        names[(module_id, action_id)] = name
+    return names
+
+
+def _literal(module_id: str, action_id: str) -> str:
+    return action_id if module_id == core.HOST_MODULE_ID else f"{module_id}.{action_id}"
 
 
 def annotations_for(action: core.Action, spec: CommandSpec | None) -> JsonObject:
@@ -136,7 +167,9 @@ class Gateway:
         host = self.rt.host
         graphs = {g.module_id: g for g in core.build_graphs(host, state)}
         out: list[ToolInfo] = []
-        for run in core.dry_runs(host, state):
+        runs = core.dry_runs(host, state)
+        names = assign_names([(run.module_id, run.action_id) for run in runs])
+        for run in runs:
             action = graphs[run.module_id].action(run.action_id)
             if action is None:
                 continue
@@ -145,7 +178,7 @@ class Gateway:
             schema = spec.payload_schema if is_host and spec else NO_ARGUMENTS
             meta = {"modgate/action": {"moduleId": run.module_id, "actionId": run.action_id,
                                        "calls": list(action.calls)}}
-            out.append(ToolInfo(name=tool_name(run.module_id, run.action_id),
+            out.append(ToolInfo(name=names[(run.module_id, run.action_id)],
                                 description=_describe(action, spec, run.module_id, run.payload),
                                 input_schema=schema, annotations=annotations_for(action, spec), meta=meta, run=run))
         return out
