@@ -256,6 +256,8 @@ SECURITY = {
     "rate-limited": "The role dispatched more commands this minute than its limit allows.",
     "approval-quota-exceeded": "The role already has its maximum number of items waiting for approval.",
     "payload-too-large": "The payload's JSON is larger than the role's payload limit.",
+    "install.project-mods-link": "A project's mods folder is a symlink; project installs never follow it out.",
+    "package.write-failed": "`modgate mod init` could not write the package (permissions, a file in the way...).",
     "file-not-regular": "A file named to modgate is a device, FIFO, socket or folder, not a regular file.",
     "install.changed-during-copy": "A scanned folder or file was swapped (e.g. for a symlink) while the package was"
                                    " copied, or the copy does not re-hash to what the scan listed.",

@@ -242,9 +242,9 @@ class Gateway:
             return _dumps(found.to_dict()) if found else None
         if uri.startswith(APPROVAL_URI_PREFIX):
             item = self.rt.store.approval(uri[len(APPROVAL_URI_PREFIX):])
-            if item is None:
-                return None
-            keys = ("id", "status", "commandId", "role", "payload", "createdAt", "decidedAt", "decidedBy", "result")
+            if item is None or item.get("role") != "agent":
+                return None  # the agent reads its own items only, never the host's or a student's
+            keys = ("id", "status", "commandId", "role", "payload", "createdAt", "decidedAt", "decidedBy", "output")
             return _dumps({k: item.get(k) for k in keys})
         return None
 

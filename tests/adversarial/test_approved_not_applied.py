@@ -16,7 +16,7 @@ from modgate.runtime import open_runtime
 def _crash_between_approve_and_apply(home: Path) -> str:
     rt = open_runtime(home)
     try:
-        tx_id = str(rt.bus.dispatch("addPage", role="student")["approvalId"])
+        tx_id = str(rt.bus.dispatch("addPage", role="agent")["approvalId"])
     finally:
         rt.close()
     env_crash = {"MODGATE_CRASH_AT": "approve:before-apply"}

@@ -100,6 +100,14 @@ def _remove_if_unlocked(path: Path) -> bool:
 
 
 def _stage_local(source: Source, tmp: Path, limits: Limits) -> Staged:
+    try:
+        return _stage_local_unchecked(source, tmp, limits)
+    except OSError as exc:  # a name too long, a loop of links, no permission...: never an internal-error
+        fail("install.source-not-found", f"Mod source cannot be read: {source.display[:200]}:"
+             f" {exc.strerror or exc}", "SOURCE")
+
+
+def _stage_local_unchecked(source: Source, tmp: Path, limits: Limits) -> Staged:
     given = Path(source.path or "").expanduser()
     if not given.exists():
         fail("install.source-not-found", f"Mod source path not found: {source.display}", "SOURCE")
