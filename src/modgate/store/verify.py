@@ -108,7 +108,9 @@ class _TxFacts:
             if announced is not None and announced != digest:
                 raise Broken(self.state.get(tx_id, (0, ""))[0], f"the preview of {tx_id} attempt {attempt} is not"
                              " the one that was approved", f"tx_attempts[{tx_id}]")
-        for tx_id, attempt, operation, ops in db.query("SELECT tx_id, attempt_no, operation, ops FROM tx_commits"):
+        for tx_id, attempt, operation, ops in db.query(
+                "SELECT c.tx_id, c.attempt_no, c.operation, CASE WHEN c.ops = '' THEN j.ops ELSE c.ops END"
+                " FROM tx_commits c LEFT JOIN journal j ON j.seq = c.journal_seq"):
             announced = self.write_sets.get((tx_id, attempt, operation))
             if announced is not None and announced != _write_set_hash(ops):
                 raise Broken(self.state.get(tx_id, (0, ""))[0], f"the {operation} ops of {tx_id} were edited",

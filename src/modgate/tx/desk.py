@@ -80,7 +80,8 @@ class TxDesk:
         return {"id": tx["txId"], "txId": tx["txId"], "status": STATUS.get(tx["state"], tx["state"].lower()),
                 "state": tx["state"], "track": tx["track"], "kind": tx["kind"], "title": tx["title"],
                 "role": tx["requestedRole"], "commandId": plan.get("commandId", f"tx:{tx['kind']}"),
-                "payload": plan.get("payload"), "output": plan.get("result") if tx["state"] == m.APPLIED else None,
+                "payload": tx.get("payload", tx.get("recipe", {}).get("payload")),
+                "output": plan.get("result") if tx["state"] == m.APPLIED else None,
                 "previewHash": tx["previewHash"], "attemptNo": tx["attemptNo"]}
 
     def approve(self, approval_id: str, approver: str) -> Envelope:
