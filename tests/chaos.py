@@ -77,16 +77,25 @@ print(json.dumps(executed_keys))
 
 CHECK = r"""
 import json, os, sys
+from pathlib import Path
+from modgate.ext.installer import Installer
 from modgate.runtime import open_runtime
 from modgate.store import audit
-rt = open_runtime(sys.argv[1])
+home, pkg = sys.argv[1], sys.argv[2]
+rt = open_runtime(home)
 check = audit.verify(rt.db)
 stuck = [t["txId"] for t in rt.store.tx.list_tx() if t["state"] in ("APPLYING", "ROLLBACK_PENDING", "RECOVERY_PENDING")]
 after = rt.bus.dispatch("setTool", {"tool": "pen"})
-pending = rt.db.query("SELECT COUNT(*) FROM ext_pending")[0][0] if rt.db.query(
-    "SELECT name FROM sqlite_master WHERE name='ext_pending'") else 0
-print(json.dumps({"verify": check, "stuck": stuck, "next": after["ok"], "extPending": pending,
-                  "pages": len(rt.store.state()["doc"]["pageOrder"])}))
+# The next mod command recovers a killed install's file moves under the install lock.
+inst = Installer(rt.store, Path(home))
+if any(m["modId"] == "acme.sample" for m in inst.list()):  # the killed worker got that far
+    inst.uninstall("acme.sample")
+installed = inst.install(pkg, consent=lambda review: True)
+inst.uninstall("acme.sample")
+pending = rt.db.query("SELECT COUNT(*) FROM ext_pending")[0][0]
+orphans = [p.name for p in (Path(home) / "mods").iterdir()] if (Path(home) / "mods").exists() else []
+print(json.dumps({"verify": check, "stuck": stuck, "next": after["ok"] and installed["ok"], "extPending": pending,
+                  "orphans": orphans, "verifyAfter": audit.verify(rt.db)}))
 """
 
 
@@ -100,8 +109,8 @@ def _package(base: Path) -> Path:
     return write_package(base / "pkg", sample_files())
 
 
-def _check(home: Path, tmpdir: Path, label: str) -> dict[str, object]:
-    done = subprocess.run([sys.executable, "-c", CHECK, str(home)], capture_output=True, text=True, timeout=120,
+def _check(home: Path, tmpdir: Path, label: str, pkg: Path) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", CHECK, str(home), str(pkg)], capture_output=True, text=True, timeout=120,
                           env=_env(tmpdir), check=False)
     assert done.returncode == 0, f"{label}: the check failed: {done.stderr[-2000:]}"
     result: dict[str, object] = json.loads(done.stdout)
@@ -110,7 +119,8 @@ def _check(home: Path, tmpdir: Path, label: str) -> dict[str, object]:
     assert int(verify["unanchoredTail"]) <= 8, f"{label}: anchors lag by {verify['unanchoredTail']} events"
     assert not result["stuck"], f"{label}: left mid-apply: {result['stuck']}"
     assert result["next"], f"{label}: the next command failed"
-    assert result["extPending"] == 0, f"{label}: an install's file move was left pending"
+    assert result["extPending"] == 0 and not result["orphans"], f"{label}: install leftovers: {result}"
+    assert isinstance(result["verifyAfter"], dict) and result["verifyAfter"]["ok"], f"{label}: {result}"
     leftovers = [p.name for p in tmpdir.iterdir() if p.name.startswith("modgate-mod-")]
     # A killed install leaves its staging folder until the next installer starts (it is cleaned
     # then, once it is a minute old); the check itself does not start one, so allow those only.
@@ -141,7 +151,7 @@ def kill_loop(base: Path, rounds: int, rng: random.Random, pkg: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode in (-signal.SIGKILL, 0), f"kill round {n}: the worker failed: {err.decode()[-2000:]}"
-        _check(home, tmpdir, f"kill round {n}")
+        _check(home, tmpdir, f"kill round {n}", pkg)
 
 
 def concurrency_mix(base: Path, rounds: int, rng: random.Random, pkg: Path) -> None:
@@ -159,7 +169,7 @@ def concurrency_mix(base: Path, rounds: int, rng: random.Random, pkg: Path) -> N
             assert proc.returncode == 0, f"mix round {n}: a worker failed: {err.decode()[-3000:]}"
             executed += json.loads(out)
         assert len(executed) == len(set(executed)), f"mix round {n}: a key executed twice: {sorted(executed)}"
-        _check(home, tmpdir, f"mix round {n}")
+        _check(home, tmpdir, f"mix round {n}", pkg)
 
 
 def main(argv: list[str] | None = None) -> int:
