@@ -110,8 +110,8 @@ def _package(base: Path) -> Path:
 
 
 def _check(home: Path, tmpdir: Path, label: str, pkg: Path) -> dict[str, object]:
-    done = subprocess.run([sys.executable, "-c", CHECK, str(home), str(pkg)], capture_output=True, text=True, timeout=120,
-                          env=_env(tmpdir), check=False)
+    done = subprocess.run([sys.executable, "-c", CHECK, str(home), str(pkg)], capture_output=True, text=True,
+                          timeout=120, env=_env(tmpdir), check=False)
     assert done.returncode == 0, f"{label}: the check failed: {done.stderr[-2000:]}"
     result: dict[str, object] = json.loads(done.stdout)
     verify = result["verify"]
