@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from modgate.errors import ModgateError
 from modgate.store.keys import AUDIT_KEY, load_key
 
 ANCHOR_FILE = "audit.anchors"
@@ -49,32 +50,28 @@ def create_file(home: Path) -> None:
 
 
 class AnchorWriter:
-    """Appends anchor lines for one home; the file descriptor stays open for the process."""
+    """Appends anchor lines for one home (opened per append: no descriptor outlives a call)."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
         self.path = home / ANCHOR_FILE
         self._key: bytes | None = None
-        self._fd: int | None = None
         self.failed = False  # a failed append is reported by verify as an unanchored tail
-
-    def _open(self) -> int:
-        if self._fd is None:
-            # Never O_CREAT: the file is made with the audit key; recreating a deleted one would
-            # hide the deletion (verify reports a missing file instead).
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _NOFOLLOW)
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                os.close(fd)
-                raise OSError(f"{self.path} is not a regular file")
-            self._fd = fd
-        return self._fd
 
     def append(self, count: int, head: str, at: float) -> None:
         try:
             if self._key is None:
                 self._key = load_key(self.home, AUDIT_KEY)
-            os.write(self._open(), line(self._key, count, head, at))
-        except OSError:
+            # Never O_CREAT: the file is made with the audit key; recreating a deleted one would
+            # hide the deletion (verify reports a missing file instead).
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _NOFOLLOW)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise OSError(f"{self.path} is not a regular file")
+                os.write(fd, line(self._key, count, head, at))
+            finally:
+                os.close(fd)
+        except (OSError, ModgateError):
             self.failed = True  # the data is committed: never fail the command after the fact
 
     def adopt(self, count: int, head: str, at: float) -> None:
@@ -86,11 +83,6 @@ class AnchorWriter:
             return
         if stat.S_ISREG(st.st_mode) and st.st_size == 0:
             self.append(count, head, at)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
 
 
 def read(home: Path) -> tuple[list[dict[str, Any]], str | None]:
