@@ -22,6 +22,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 from modgate.auditevent import AuditEvent
 from modgate.errors import HandlerError, ModgateError, PayloadError, Problem
 from modgate.host.model import CommandSpec, Host
@@ -35,6 +37,7 @@ ROLES = ("host", "student", "agent")
 _PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload",
                             "approval-quota-exceeded"})
 APPROVAL_ROLES = ("student", "agent")
+_NO_LIMITS = RoleLimits()
 DEFAULT_TTL_MS = 60_000
 MAX_TTL_MS = 24 * 3600 * 1000
 Envelope = dict[str, Any]
@@ -154,7 +157,7 @@ class Bus:
             cached = self.store.idempotent_result(cache_key, now)
             if cached is not None:
                 return self._replay(cached)
-        limits = self.limits.get(role, RoleLimits())
+        limits = self.limits.get(role) or _NO_LIMITS
         refused = self._over_limits(command_id, payload, role, limits, now)
         if refused is not None:
             return refused  # not audited: a flood of refusals must not fill the disk either
@@ -183,8 +186,6 @@ class Bus:
     def _over_limits(self, command_id: str, payload: Any, role: str, limits: RoleLimits, now: float
                      ) -> Envelope | None:
         if limits.max_payload_bytes:
-            import orjson
-
             try:
                 size = len(orjson.dumps(payload))
             except TypeError:
