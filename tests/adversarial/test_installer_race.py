@@ -57,3 +57,43 @@ def test_an_untouched_tree_copies_and_matches(tmp_path: Path) -> None:
     listing = scan(root, Limits())
     copy_tree(root, listing, tmp_path / "copy", Limits())
     assert (tmp_path / "copy" / "sub" / "deeper" / "data.txt").read_text() == "package data"
+
+
+def test_a_swapping_thread_never_gets_an_outside_file_in(tmp_path: Path) -> None:
+    """The race as it happens: a thread keeps swapping a folder for a symlink while copies run."""
+    import threading
+    import time
+
+    root, outside = _package(tmp_path)
+    for i in range(40):
+        (root / "sub" / "deeper" / f"f{i}.txt").write_text("package data")
+        (outside / "deeper" / f"f{i}.txt").write_text("SECRET FROM OUTSIDE")
+    listing = scan(root, Limits())
+    stop = threading.Event()
+
+    def swap() -> None:
+        real, link = tmp_path / "real-sub", root / "sub"
+        while not stop.is_set():
+            os.rename(link, real)
+            os.symlink(outside, link)
+            time.sleep(0.0005)  # hold each state long enough for a copy to walk into it
+            os.unlink(link)
+            os.rename(real, link)
+            time.sleep(0.0005)
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    leaked = refused = 0
+    try:
+        for attempt in range(80):
+            dest = tmp_path / f"copy{attempt}"
+            try:
+                copy_tree(root, listing, dest, Limits())
+            except (ExtError, OSError):  # the code before the fix also failed with raw OS errors
+                refused += 1
+            if dest.exists():
+                leaked += sum("SECRET" in p.read_text() for p in dest.rglob("*.txt"))
+    finally:
+        stop.set()
+        swapper.join(timeout=10)
+    assert leaked == 0, f"{leaked} outside files copied in ({refused} copies refused)"
