@@ -127,10 +127,16 @@ def test_a_deleted_anchor_file_is_detected(modgate_home: Path) -> None:
         rt.close()
 
 
-def test_an_untouched_home_verifies_fully_anchored(modgate_home: Path) -> None:
+def test_an_untouched_home_verifies_fully_anchored(modgate_home: Path, tmp_path: Path) -> None:
+    from tests.ext_helpers import sample_files, write_package
+
+    from modgate.ext.installer import Installer
+
     _history(modgate_home)
     rt = open_runtime(modgate_home)
-    try:
+    try:  # the installer appends its own audit rows: they are anchored like the bus's
+        Installer(rt.store, modgate_home).install(str(write_package(tmp_path / "pkg", sample_files())),
+                                                  consent=lambda review: True)
         check = audit.verify(rt.db)
         assert check["ok"] and check["unanchoredTail"] == 0 and check["anchored"] == check["count"]
     finally:

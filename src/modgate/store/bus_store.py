@@ -44,7 +44,7 @@ class SqliteBusStore:
         self._cache_epoch = -1
         # The audit chain is anchored outside the database after every commit (store/anchor.py).
         self.anchors = AnchorWriter(db.path.parent)
-        self._anchor_due: tuple[int, tuple[int, str]] | None = None
+        self._anchored: tuple[int, str] | None = None
         db.after_commit = self._anchor
         self.anchors.adopt(*audit.head(db.conn), clock())
         self._ensure_state()
@@ -139,13 +139,18 @@ class SqliteBusStore:
     def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None:
         known = self._head[1] if self._head is not None and self._head[0] == self.db.epoch else None
         self._head = (self.db.epoch, audit.append(conn, events, now, known))
-        self._anchor_due = self._head
 
     def _anchor(self) -> None:
-        """After a top-level COMMIT: anchor the head this transaction appended (if it did)."""
-        due, self._anchor_due = self._anchor_due, None
-        if due is not None and due[0] == self.db.epoch:  # appended in the transaction just committed
-            self.anchors.append(due[1][0], due[1][1], self.clock())
+        """After every top-level COMMIT: anchor the audit head when it moved.
+
+        Read from the table, not from what this object appended, so rows written by any appender
+        (installer, grants) are anchored too; a head committed meanwhile by another process is a
+        committed row as well, so anchoring it is just as true.
+        """
+        head = audit.head(self.db.conn)
+        if head != self._anchored and head[0] > 0:
+            self._anchored = head
+            self.anchors.append(head[0], head[1], self.clock())
 
     def record(self, events: list[AuditEvent]) -> None:
         with self.db.atomic() as conn:
