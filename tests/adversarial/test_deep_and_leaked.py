@@ -61,14 +61,18 @@ def test_leaked_staging_folders_are_cleaned_but_live_ones_kept(modgate_home: Pat
     (leaked / "package" / "a" / "b").mkdir(parents=True)
     live = tmpdir_env / "modgate-mod-live1"
     (live / "package").mkdir(parents=True)
+    foreign = tmpdir_env / "modgate-mod-foreign1"  # no marker: made by an older modgate that does not lock
+    (foreign / "package").mkdir(parents=True)
     old = time.time() - 3600
     for path in (leaked, live):
+        (path / ".modgate-staging").touch()
+    for path in (leaked, live, foreign):
         os.utime(path, (old, old))
     fd = os.open(live, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)  # a live install holds its folder
         done = run_cli(modgate_home, "mod", "list", "--json")
         assert json.loads(done.stdout)["ok"], done.stdout
-        assert not leaked.exists() and live.exists()
+        assert not leaked.exists() and live.exists() and foreign.exists()
     finally:
         os.close(fd)

@@ -27,6 +27,7 @@ from modgate.ext.tree import Limits, Listing, copy_tree, remove_tree, scan
 GIT_TIMEOUT_S = 120
 STAGING_PREFIX = "modgate-mod-"
 STALE_AFTER_S = 60
+STAGING_MARKER = ".modgate-staging"
 Say = Callable[[str], None]
 
 
@@ -61,6 +62,7 @@ def stage(source: Source, limits: Limits, say: Say | None = None) -> Iterator[St
     held = os.open(tmp, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(held, fcntl.LOCK_SH)
+        (tmp / STAGING_MARKER).touch(mode=0o600)  # only folders with the marker (and no lock) are swept
         if source.kind == "local":
             yield _stage_local(source, tmp, limits)
         else:
@@ -79,8 +81,9 @@ def clean_leaked(now: float) -> list[str]:
     for entry in candidates:
         with contextlib.suppress(OSError):
             st = entry.stat(follow_symlinks=False)
-            if st.st_uid != os.getuid() or now - st.st_mtime < STALE_AFTER_S:
-                continue  # another user's, or so new that its owner may not hold the lock yet
+            if (st.st_uid != os.getuid() or now - st.st_mtime < STALE_AFTER_S
+                    or not os.path.lexists(os.path.join(entry.path, STAGING_MARKER))):
+                continue  # another user's, too new to hold its lock yet, or not made by a locking modgate
             if _remove_if_unlocked(Path(entry.path)):
                 removed.append(entry.name)
     return removed
