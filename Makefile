@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-slow bench lint clean
+.PHONY: demo test test-slow test-chaos bench lint clean
 
 $(BIN)/modgate: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: lint
 
 test-slow: $(BIN)/modgate
 	$(BIN)/python -m pytest -m slow
+
+# Random SIGKILLs and a 4-process mix against one home, then audit/state/leftover checks (~2 min).
+test-chaos: $(BIN)/modgate
+	$(BIN)/python -m tests.chaos
 
 bench: $(BIN)/modgate
 	$(BIN)/python bench/run.py --quick --json

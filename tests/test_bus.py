@@ -89,7 +89,7 @@ def test_invalid_role(bus: Bus) -> None:
     assert bus.dispatch("setX", {"x": 1}, role="root")["code"] == "invalid-role"
 
 
-def test_idempotency_replays_and_never_caches_approval_required(bus: Bus) -> None:
+def test_idempotency_replays_a_queued_dispatch_from_its_item(bus: Bus) -> None:
     first = bus.dispatch("append", {"item": "a"}, idempotency_key="k1")
     second = bus.dispatch("append", {"item": "a"}, idempotency_key="k1")
     assert second["deduped"] is True and second["result"] == first["result"]
@@ -98,7 +98,9 @@ def test_idempotency_replays_and_never_caches_approval_required(bus: Bus) -> Non
     assert queued["code"] == "approval-required"
     bus.approve(queued["approvalId"])
     retry = bus.dispatch("append", {"item": "b"}, role="student", idempotency_key="k2")
-    assert retry["code"] == "approval-required" and "deduped" not in retry
+    # answered from the item now (issue 11 finding 6): executed once, never queued again
+    assert retry["code"] == "executed" and retry["deduped"] is True
+    assert state(bus)["doc"]["items"] == ["a", "b"]
 
 
 def test_idempotency_key_is_scoped_by_role_and_command(bus: Bus) -> None:

@@ -17,7 +17,7 @@ CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "m
         "modgate.roles", "modgate.graph_ext", "modgate.ext.planner",
         "modgate.adapt", "modgate.adapt.geometry", "modgate.adapt.inputs", "modgate.adapt.profiles",
         "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors", "modgate.ext.cron",
-        "modgate.ext.handlerout"]
+        "modgate.ext.handlerout", "modgate.limits"]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.app", "modgate.mcp_server", "subprocess")
 
 

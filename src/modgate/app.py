@@ -23,9 +23,11 @@ from modgate.errors import ModgateError, Problem
 from modgate.host import get_host
 from modgate.host.checks import check_host
 from modgate.host.model import Host
+from modgate.limits import parse_limits
 from modgate.state import JsonObject
 from modgate.store.bus_store import SqliteBusStore
 from modgate.store.db import DB_FILENAME, Database, Migration
+from modgate.store.keys import ensure_keys
 from modgate.tx.approvals import TxApprovalQueue
 from modgate.tx.engine import TxEngine
 from modgate.tx.model import Guard, Planner
@@ -218,6 +220,9 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host | 
     root = resolve_home(home)
     # A named host is resolved first, so an unknown name creates no home.
     named = get_host(host) if isinstance(host, str) else check_host(host) if host is not None else None
+    limits = parse_limits(os.environ.get("MODGATE_LIMITS"))
+    if not read_only:
+        ensure_keys(root)  # made with the home, atomically, never lazily by the first signer
     db = Database(root / DB_FILENAME, read_only=read_only)
     try:
         db.migrate(migrations())
@@ -232,7 +237,7 @@ def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host | 
         db.close()
         raise
     rt = Runtime(home=root, db=db, host=the_host, store=store, tx=tx, approvals=approvals,
-                 bus=Bus(the_host, store, approvals=approvals))
+                 bus=Bus(the_host, store, approvals=approvals, limits=limits))
     if not read_only:
         from modgate.ext.events import attach  # extension hooks hear committed board events
 

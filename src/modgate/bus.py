@@ -6,8 +6,10 @@ handler → effect check → atomic apply + journal + audit (DESIGN.md §2).
 The bus is orchestration over a :class:`BusStore` (SQLite in :mod:`modgate.store.bus_store`,
 in memory in :class:`MemoryBusStore`), like pypa/installer over its source and destination.
 Envelopes follow the source app: ``{ok: true, code: "executed", commandId, auditTag, result}``
-or ``{ok: false, code, commandId, error, message}``. An ``approval-required`` refusal is never
-cached under the idempotency key, so a retry after approval is not answered by a stale refusal.
+or ``{ok: false, code, commandId, error, message}``. The idempotency key is checked and stored in
+the same SQLite transaction as the execution (or the enqueue), so concurrent processes with one
+key execute (or queue) once. A retry of a queued dispatch is answered from its item *now*: still
+pending, executed (with the result) or decided otherwise -- never a second queued item.
 """
 
 from __future__ import annotations
@@ -20,16 +22,21 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 import modgate.roles as roles
 from modgate.auditevent import AuditEvent
-from modgate.errors import HandlerError, ModgateError, PayloadError
+from modgate.errors import HandlerError, ModgateError, PayloadError, Problem
 from modgate.host.model import CommandSpec, Host
-from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, path_within
+from modgate.limits import DEFAULT_LIMITS, RoleLimits, minute_of, refusal
+from modgate.state import JsonObject, Op, StateView, apply_ops, domains_of, inverse_ops, path_within
 
 # Correlation ids are unique per process (pid + counter): cheaper than random bytes per dispatch.
 _COUNTER = itertools.count(1)
 _PROCESS_TAG = f"{os.getpid():x}-"
-_PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload"})
+_PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload",
+                            "approval-quota-exceeded"})
+_NO_LIMITS = RoleLimits()
 # Called after a commit, outside any SQLite transaction: (event, {commandId, role, revision, txId?}).
 AfterCommit = Callable[[str, dict[str, str]], None]
 DEFAULT_TTL_MS = 60_000
@@ -66,6 +73,7 @@ class WriteSession(Protocol):
     def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None: ...
     def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None: ...
     def commit(self, commit: Commit) -> int: ...
+    def idempotent(self, key: str, now: float) -> Envelope | None: ...
 
 
 class BusStore(Protocol):
@@ -74,6 +82,7 @@ class BusStore(Protocol):
     def write(self) -> AbstractContextManager[WriteSession]: ...
     def record(self, events: list[AuditEvent]) -> None: ...
     def idempotent_result(self, key: str, now: float) -> Envelope | None: ...
+    def admit(self, role: str, minute: int, limit: int) -> bool: ...
 
 
 class ApprovalQueue(Protocol):
@@ -135,6 +144,7 @@ class Bus:
         approvals: ApprovalQueue | None = None,
         clock: Callable[[], float] = time.time,
         queue_enabled: bool = True,
+        limits: Mapping[str, RoleLimits] | None = None,
     ) -> None:
         """``approvals``: the queue gated dispatches wait in; with a :class:`MemoryBusStore` and none
         given, an in-memory queue. ``queue_enabled=False`` refuses gated dispatches instead."""
@@ -144,7 +154,11 @@ class Bus:
         self.approvals: ApprovalQueue | None = approvals
         if approvals is None and queue_enabled and isinstance(store, MemoryBusStore):
             self.approvals = _MemoryQueue(self, store)
+        self.limits = dict(DEFAULT_LIMITS if limits is None else limits)
         self._validators = _compile(host)
+        # Approval follows the effect: the domains a gated command may write are protected, and a
+        # dispatch by a role that waits for a host is queued when its ops touch one, whatever its label.
+        self.protected = frozenset(s.mutation_scope for s in host.commands.values() if s.requires_approval)
         self.after_commit: list[AfterCommit] = []
 
     def _notify(self, event: str, envelope: Envelope, role: str) -> None:
@@ -164,7 +178,7 @@ class Bus:
         """The same bus (validators compiled once) over another store, with no approval queue."""
         clone = Bus.__new__(Bus)
         clone.host, clone.store, clone.clock, clone.approvals = self.host, store, self.clock, None
-        clone._validators = self._validators
+        clone._validators, clone.limits, clone.protected = self._validators, {}, self.protected
         clone.after_commit = []  # a dry run commits nothing anyone should hear about
         return clone
 
@@ -198,7 +212,11 @@ class Bus:
         if cache_key is not None:
             cached = self.store.idempotent_result(cache_key, now)
             if cached is not None:
-                return {**cached, "deduped": True}
+                return self._replay(cached)
+        limits = self.limits.get(role) or _NO_LIMITS
+        refused = self._over_limits(command_id, payload, role, limits, now)
+        if refused is not None:
+            return refused  # not audited: a flood of refusals must not fill the disk either
         correlation = idempotency_key or f"cmd-{int(now * 1000)}-{_PROCESS_TAG}{next(_COUNTER):x}"
         events = [AuditEvent(event_type="dispatch-request", correlation_id=correlation,
                              command_id=command_id, role=role, data={"meta": dict(meta) if meta else {}})]
@@ -209,12 +227,47 @@ class Bus:
         checked = self._validate(spec, payload)
         if isinstance(checked, dict) and checked.get("ok") is False:
             return self._refuse(events, checked, cache_key, now, ttl_ms)
-        if spec.requires_approval and roles.queues_gated(role):
-            return self._queue(spec, checked, role, idempotency_key, meta, events, correlation)
-        envelope = self._execute(spec, checked, role, events, correlation, cache_key, now, ttl_ms)
+        gate = self.protected if roles.queues_gated(role) else frozenset()
+        envelope = None
+        if not (gate and spec.requires_approval):
+            envelope = self._execute(spec, checked, role, events, correlation, cache_key, now, ttl_ms, gate=gate)
+        if envelope is None:  # gated by its label, or by the ops it would write
+            reserve = (cache_key, now + _ttl(ttl_ms) / 1000) if cache_key else None
+            return self._queue(spec, checked, role, idempotency_key, meta, events, correlation, reserve,
+                               limits.max_pending)
         if idempotency_key:
             envelope["idempotencyKey"] = idempotency_key
         return envelope
+
+    def _over_limits(self, command_id: str, payload: Any, role: str, limits: RoleLimits, now: float
+                     ) -> Envelope | None:
+        if limits.max_payload_bytes:
+            try:
+                size = len(orjson.dumps(payload))
+            except TypeError:
+                size = 0  # not JSON at all: the payload validation refuses it with its own code
+            if size > limits.max_payload_bytes:
+                return refusal("payload-too-large", command_id, f"the payload is {size} bytes; a {role} may send at"
+                               f" most {limits.max_payload_bytes}", path="payload", limit=limits.max_payload_bytes)
+        if limits.per_minute and not self.store.admit(role, minute_of(now), limits.per_minute):
+            return refusal("rate-limited", command_id, f"a {role} may dispatch at most {limits.per_minute} commands"
+                           " a minute; wait and try again", path="role", limit=limits.per_minute)
+        return None
+
+    def _replay(self, cached: Envelope) -> Envelope:
+        """The answer to a retry: the first answer, or for a queued dispatch its item's outcome now."""
+        approval_id = cached.get("approvalId")
+        if cached.get("code") != "approval-required" or not approval_id:
+            return {**cached, "deduped": True}
+        item = (self.approvals.item(str(approval_id)) if self.approvals else None) or {"status": "pending"}
+        if item["status"] in ("pending", "approved-not-applied"):
+            return {**cached, "deduped": True}
+        if item["status"] == "approved":
+            return {"ok": True, "code": "executed", "commandId": cached["commandId"],
+                    "auditTag": cached.get("auditTag"), "result": item.get("output"), "approvalId": approval_id,
+                    "deduped": True}
+        return _fail("approval-not-pending", str(cached["commandId"]), f"{approval_id} was {item['status']}",
+                     approvalId=approval_id, status=item["status"], deduped=True)
 
     def _validate(self, spec: CommandSpec, payload: Any) -> Any:
         try:
@@ -255,7 +308,8 @@ class Bus:
                                   idempotency=(cache_key, envelope, now + _ttl(ttl_ms) / 1000)))
 
     def _queue(self, spec: CommandSpec, payload: Any, role: str, idempotency_key: str | None,
-               meta: Mapping[str, Any] | None, events: list[AuditEvent], correlation: str) -> Envelope:
+               meta: Mapping[str, Any] | None, events: list[AuditEvent], correlation: str,
+               reserve: tuple[str, float] | None = None, max_pending: int = 0) -> Envelope:
         if self.approvals is None:
             return _fail("approval-policy-missing", spec.id,
                          "approval required but no approval queue is configured", auditTag=spec.audit_tag)
@@ -263,7 +317,13 @@ class Bus:
                                  command_id=spec.id, role=role, data={"mutationScope": spec.mutation_scope}))
         item = {"commandId": spec.id, "payload": payload, "role": role, "idempotencyKey": idempotency_key,
                 "mutationScope": spec.mutation_scope, "auditTag": spec.audit_tag, "meta": dict(meta or {}),
-                "correlationId": correlation}
+                "correlationId": correlation, "maxPending": max_pending}
+        if reserve is not None:
+            # The store reserves the key in the enqueue's transaction: concurrent retries with one
+            # key queue one item, and every retry answers with that item.
+            item["reserve"] = {"key": reserve[0], "expiresAt": reserve[1],
+                               "envelope": _fail("approval-required", spec.id, _approval_text(role),
+                                                 auditTag=spec.audit_tag)}
         try:
             approval_id = self.approvals.enqueue(item, events)
             self._notify("command.queued", {"commandId": spec.id, "txId": approval_id}, role)
@@ -272,9 +332,8 @@ class Bus:
                 return _fail(exc.code, spec.id, exc.message, auditTag=spec.audit_tag, path=exc.problem.path or None)
             return _fail("approval-queue-failed", spec.id, f"could not queue for approval: {exc.message}",
                          auditTag=spec.audit_tag)
-        return _fail("approval-required", spec.id,
-                     f"approval required: {role} command execution must be approved by host.",
-                     auditTag=spec.audit_tag, approvalId=approval_id)
+        return _fail("approval-required", spec.id, _approval_text(role), auditTag=spec.audit_tag,
+                     approvalId=approval_id)
 
     # -- approvals ----------------------------------------------------------------------------
     def approve(self, approval_id: str, *, approver: str = roles.HOST) -> Envelope:
@@ -297,13 +356,20 @@ class Bus:
     # -- execution ------------------------------------------------------------------------------
     def _execute(self, spec: CommandSpec, payload: Any, role: str, events: list[AuditEvent],
                  correlation: str, cache_key: str | None, now: float, ttl_ms: int,
-                 decision: tuple[str, str] | None = None) -> Envelope:
+                 decision: tuple[str, str] | None = None, gate: frozenset[str] = frozenset()) -> Envelope | None:
+        """The envelope, or None when ``gate`` names a domain the ops would write (queue it instead)."""
         try:
             with self.store.write() as session:
+                if cache_key is not None:  # the key is checked and stored in this one transaction
+                    earlier = session.idempotent(cache_key, now)
+                    if earlier is not None:
+                        return self._replay(earlier)
                 outcome = self._run(spec, payload, role, session)
                 if isinstance(outcome, dict):  # a coded refusal from the handler or effect check
                     raise _Abort(outcome)
                 result, ops, journal, statuses = outcome
+                if gate and domains_of(ops) & gate:
+                    raise _Gated
                 envelope: Envelope = {"ok": True, "code": "executed", "commandId": spec.id,
                                       "auditTag": spec.audit_tag, "result": result}
                 events.append(AuditEvent(
@@ -318,6 +384,8 @@ class Bus:
             if ops:
                 self._notify("state.changed", envelope, role)
             return envelope
+        except _Gated:
+            return None  # nothing was written: the write transaction rolled back
         except _NotPending:
             return _fail("approval-not-pending", spec.id, "the approval item was decided by someone else",
                          approvalId=decision[0] if decision else None)
@@ -383,10 +451,23 @@ class _NotPending(Exception):
     """Raised by a store when an approval item stopped being pending under our feet."""
 
 
+class _Gated(Exception):
+    """The dispatch would write a protected domain: leave the write and queue it."""
+
+
 class _Abort(Exception):
     def __init__(self, envelope: Envelope) -> None:
         super().__init__(envelope["code"])
         self.envelope = envelope
+
+
+def quota_text(item: JsonObject) -> str:
+    return (f"a {item['role']} may have at most {item['maxPending']} items waiting for approval; wait until the"
+            " host decides some")
+
+
+def _approval_text(role: str) -> str:
+    return f"approval required: {role} command execution must be approved by host."
 
 
 def _ttl(ttl_ms: int) -> int:
@@ -429,6 +510,7 @@ class _MemoryQueue:
                              data={"approvalId": approval_id, "approver": approver})]
         envelope = bus._execute(spec, item["payload"], item["role"], events, item["correlationId"], None,
                                 bus.clock(), DEFAULT_TTL_MS, decision=(approval_id, approver))
+        assert envelope is not None  # no gate on an approved item: it runs
         envelope["approvalId"] = approval_id
         return envelope
 
@@ -467,6 +549,16 @@ class MemoryBusStore:
         self.audit: list[AuditEvent] = []
         self.queue: dict[str, JsonObject] = {}
         self._idem: dict[str, tuple[Envelope, float]] = {}
+        self._rate: dict[tuple[str, int], int] = {}
+
+    def admit(self, role: str, minute: int, limit: int) -> bool:
+        """Count one dispatch of ``role`` in this minute's window; False when its limit is reached."""
+        count = self._rate.get((role, minute), 0)
+        if count >= limit:
+            return False
+        self._rate = {k: v for k, v in self._rate.items() if k[1] == minute}  # keep one window
+        self._rate[(role, minute)] = count + 1
+        return True
 
     def write(self) -> _MemorySession:
         """A write session; its commit applies the ops to ``state``."""
@@ -483,8 +575,16 @@ class MemoryBusStore:
 
     def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
         """Queue an approval item; returns its id (``apr-N``)."""
+        reserve = item.get("reserve")
+        if reserve is not None and (hit := self.idempotent_result(reserve["key"], 0.0)) is not None:
+            return str(hit["approvalId"])
+        waiting = sum(1 for q in self.queue.values() if q["role"] == item["role"] and q["status"] == "pending")
+        if item.get("maxPending") and waiting >= item["maxPending"]:
+            raise ModgateError(Problem(code="approval-quota-exceeded", path="role", message=quota_text(item)))
         approval_id = f"apr-{len(self.queue) + 1}"
         self.queue[approval_id] = {**item, "id": approval_id, "status": "pending"}
+        if reserve is not None:
+            self._idem[reserve["key"]] = ({**reserve["envelope"], "approvalId": approval_id}, reserve["expiresAt"])
         self.audit.extend(events)
         return approval_id
 
@@ -499,7 +599,7 @@ class MemoryBusStore:
         if self.queue[approval_id]["status"] != "pending":
             raise _NotPending(approval_id)
         self.queue[approval_id] = {**self.queue[approval_id], "status": status, "decidedBy": approver,
-                                   "result": result}
+                                   "result": result, "output": result.get("result")}
         self.audit.extend(events)
 
 
@@ -525,6 +625,9 @@ class _MemorySession:
             return None
         seq, entry = rows[-1] if last else rows[0]
         return seq, entry.inverse if kind == "undo" else entry.ops
+
+    def idempotent(self, key: str, now: float) -> Envelope | None:
+        return self._store.idempotent_result(key, now)
 
     def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
         return self._find(scope, "undo", "done", last=True)

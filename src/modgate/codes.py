@@ -291,6 +291,19 @@ HOSTS = {
     "home-host-mismatch": "The home belongs to another host application than the one it is opened with.",
 }
 
+# --- security hardening (issue 11, docs/security.md) -------------------------------------------
+SECURITY = {
+    "key-invalid": "A key under MODGATE_HOME/keys is a symlink, not a regular file, too short or unreadable.",
+    "rate-limited": "The role dispatched more commands this minute than its limit allows.",
+    "approval-quota-exceeded": "The role already has its maximum number of items waiting for approval.",
+    "payload-too-large": "The payload's JSON is larger than the role's payload limit.",
+    "install.project-mods-link": "A project's mods folder is a symlink; project installs never follow it out.",
+    "package.write-failed": "`modgate mod init` could not write the package (permissions, a file in the way...).",
+    "file-not-regular": "A file named to modgate is a device, FIFO, socket or folder, not a regular file.",
+    "install.changed-during-copy": "A scanned folder or file was swapped (e.g. for a symlink) while the package was"
+                                   " copied, or the copy does not re-hash to what the scan listed.",
+}
+
 RETIRED: dict[str, str] = {}
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -308,6 +321,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "adapt": ADAPT,
     "ext-runtime": RUNTIME,
     "hosts": HOSTS,
+    "security": SECURITY,
 }
 
 

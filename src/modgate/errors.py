@@ -9,6 +9,7 @@ Exception tree::
     ModgateError                 carries one Problem
     ├── JsonLoadError            strict JSON loading (modgate.jsonsafe)
     ├── StoreError               SQLite failures, translated once in modgate.store
+    ├── KeyFileError             a key under MODGATE_HOME/keys is missing, a link, too short (modgate.store.keys)
     ├── FileSystemError          an OS error reading or writing a user's file (file_system_error)
     ├── PayloadError             a command payload failed a semantic check
     ├── HandlerError             a command handler refused to run (precondition)

@@ -16,7 +16,9 @@ Tool names: a host command is named by its command id (``setTool``); a module ac
 ``<moduleId>.<actionId>`` — the SDK (SEP-986) allows ``A-Z a-z 0-9 _ - .``, 1..128 characters.
 An action id with other characters (or a name over 128 characters) gets those characters
 replaced by ``_`` and a ``-<8 hex>`` suffix from the sha256 of the original id, so the name stays
-valid, stable and unique. ``_meta["modgate/action"]`` always carries the exact moduleId/actionId.
+valid and stable; :func:`assign_names` makes the set unique (a sanitised name that equals another
+action's literal id gets a longer suffix, the same whatever the order).
+``_meta["modgate/action"]`` always carries the exact moduleId/actionId.
 
 Approval: an approval-gated command called by the agent executes nothing; the result says the
 call is pending with its approval id and the exact human command ``modgate approvals approve
@@ -68,6 +70,35 @@ def tool_name(module_id: str, action_id: str) -> str:
     prefix = "" if module_id == core.HOST_MODULE_ID else f"{module_id}."
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", action_id)[: 128 - len(prefix) - len(suffix)]
     return f"{prefix}{safe}{suffix}"
+
+
+def assign_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Unique tool names for (moduleId, actionId) pairs, the same whatever the order.
+
+    A sanitised name (``say hi`` -> ``say_hi-53eae705``) can equal an action's literal valid id.
+    Literal names win (they are what the module author wrote); a sanitised name that clashes
+    gets a longer suffix from the sha256 of ``moduleId\0actionId`` until it is unique. The
+    ``<moduleId>.`` prefix of module tools is kept.
+    """
+    names: dict[tuple[str, str], str] = {}
+    taken: set[str] = set()
+    ordered = sorted(pairs, key=lambda p: (tool_name(*p) != _literal(*p), p))  # literal names first
+    for module_id, action_id in ordered:
+        name = tool_name(module_id, action_id)
+        digest = hashlib.sha256(f"{module_id}\0{action_id}".encode("utf-8", "surrogatepass")).hexdigest()
+        width = 8
+        while name in taken and width <= len(digest):
+            prefix = "" if module_id == core.HOST_MODULE_ID else f"{module_id}."
+            suffix = f"-{digest[:width]}"
+            safe = re.sub(r"[^A-Za-z0-9_-]", "_", action_id)[: max(0, 128 - len(prefix) - len(suffix))]
+            name, width = f"{prefix}{safe}{suffix}"[:128], width + 8
+        taken.add(name)
+        names[(module_id, action_id)] = name
+    return names
+
+
+def _literal(module_id: str, action_id: str) -> str:
+    return action_id if module_id == core.HOST_MODULE_ID else f"{module_id}.{action_id}"
 
 
 def annotations_for(action: core.Action, spec: CommandSpec | None) -> JsonObject:
@@ -139,7 +170,9 @@ class Gateway:
         host = self.rt.host
         graphs = {g.module_id: g for g in build_graphs_of(host, state)}
         out: list[ToolInfo] = []
-        for run in core.dry_runs(host, state):
+        runs = core.dry_runs(host, state)
+        names = assign_names([(run.module_id, run.action_id) for run in runs])
+        for run in runs:
             action = graphs[run.module_id].action(run.action_id)
             if action is None:
                 continue
@@ -148,7 +181,7 @@ class Gateway:
             schema = spec.payload_schema if is_host and spec else NO_ARGUMENTS
             meta = {"modgate/action": {"moduleId": run.module_id, "actionId": run.action_id,
                                        "calls": list(action.calls)}}
-            out.append(ToolInfo(name=tool_name(run.module_id, run.action_id),
+            out.append(ToolInfo(name=names[(run.module_id, run.action_id)],
                                 description=_describe(action, spec, run.module_id, run.payload),
                                 input_schema=schema, annotations=annotations_for(action, spec), meta=meta, run=run))
         return out
@@ -156,6 +189,10 @@ class Gateway:
     # -- calls ------------------------------------------------------------------------------------
     def call(self, name: str, arguments: JsonObject | None) -> JsonObject:
         """``{"isError": bool, "body": {...}}`` for a tools/call."""
+        try:  # arguments from another transport: the same strictness as the stdio screen
+            orjson.dumps(arguments)
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            return _error("mcp-invalid-arguments", f"the arguments are not JSON: {exc}", "arguments")
         info = self.tools()[1].get(name)
         if info is None:
             return _error("mcp-unknown-tool", f"no tool named {name!r} (list the tools again: modules may have "
@@ -214,9 +251,9 @@ class Gateway:
             return _dumps(found.to_dict()) if found else None
         if uri.startswith(APPROVAL_URI_PREFIX):
             item = self.rt.approvals.item(uri[len(APPROVAL_URI_PREFIX):])
-            if item is None:
-                return None
-            keys = ("id", "status", "commandId", "role", "payload", "createdAt", "decidedAt", "decidedBy", "result")
+            if item is None or item.get("role") != "agent":
+                return None  # the agent reads its own items only, never the host's or a student's
+            keys = ("id", "status", "commandId", "role", "payload", "createdAt", "decidedAt", "decidedBy", "output")
             return _dumps({k: item.get(k) for k in keys})
         return None
 
@@ -284,15 +321,82 @@ def build_server(gateway: Gateway) -> Server[Any]:
                   on_list_resource_templates=list_templates, on_read_resource=read_resource)
 
 
+def screen(line: str) -> JsonObject | None:
+    """The coded JSON-RPC error for an incoming line modgate would not read, else None.
+
+    The SDK's parser keeps the last of duplicate keys, lets lone surrogate escapes through (they
+    fail later, leaving the request unanswered) and recurses on deep nesting. Each line is read
+    first with modgate's strict loader -- the one the CLI uses -- so such a request gets an
+    answer with the loader's code, and the server keeps serving.
+    """
+    from modgate.errors import JsonLoadError
+    from modgate.jsonsafe import loads
+
+    raw = line.encode("utf-8", "surrogatepass")
+    try:
+        loads(raw)
+        return None
+    except JsonLoadError as exc:
+        problem = exc.problem
+    request_id = _request_id(line)
+    if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
+        request_id = None
+    return {"jsonrpc": "2.0", "id": request_id, "error": {
+        "code": -32700 if request_id is None else -32602, "message": f"{problem.code}: {problem.message}",
+        "data": {"code": problem.code, "path": problem.path}}}
+
+
+def _request_id(line: str) -> Any:
+    """The id of a refused line, read leniently (the stdlib parser takes lone surrogates)."""
+    import json
+
+    try:
+        return json.loads(line).get("id")
+    except (ValueError, AttributeError, RecursionError):
+        return None  # no readable id: answered as a parse error with id null
+
+
+class _ScreenedLines:
+    """stdin lines for the SDK's reader, with refused lines answered instead of passed on."""
+
+    def __init__(self, source: Any) -> None:
+        import anyio
+
+        self.source = source
+        self.out: Any = None
+        self.ready = anyio.Event()
+
+    def __aiter__(self) -> Any:
+        return self._lines()
+
+    async def _lines(self) -> Any:
+        import mcp_types as types
+        from mcp.shared.message import SessionMessage
+
+        async for line in self.source:
+            error = screen(line)
+            if error is None:
+                yield line
+                continue
+            await self.ready.wait()
+            await self.out.send(SessionMessage(types.JSONRPCError.model_validate(error)))
+
+
 def serve_stdio(rt: Runtime) -> None:
     """Serve over this process's stdin/stdout until the client closes the stream."""
+    import sys
+    from io import TextIOWrapper
+
     import anyio
     from mcp.server.stdio import stdio_server
 
     server = build_server(Gateway(rt))
+    lines = _ScreenedLines(anyio.wrap_file(TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")))
 
     async def main() -> None:
-        async with stdio_server() as (read_stream, write_stream):
+        async with stdio_server(stdin=lines) as (read_stream, write_stream):  # type: ignore[arg-type]
+            lines.out = write_stream
+            lines.ready.set()
             await server.run(read_stream, write_stream, server.create_initialization_options())
 
     anyio.run(main)

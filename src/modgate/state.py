@@ -117,16 +117,20 @@ def apply_ops(state: JsonObject, ops: Iterable[Op]) -> JsonObject:
                 else:
                     node[token] = child
             node = child
-        _assign(node, tokens[-1], value)
+        _assign(node, tokens[-1], value, insert=op.op == "add")
     return root  # type: ignore[no-any-return]
 
 
-def _assign(node: Any, token: str, value: Any) -> None:
+def _assign(node: Any, token: str, value: Any, *, insert: bool = False) -> None:
     if isinstance(node, list):
+        # JSON Patch semantics for arrays: "add" inserts at the index (or appends at "-"/len).
+        index = len(node) if token == "-" else int(token)
         if value is MISSING:
-            del node[int(token)]
+            del node[index]
+        elif insert:
+            node.insert(index, value)
         else:
-            node[int(token)] = value
+            node[index] = value
     elif value is MISSING:
         node.pop(token, None)
     else:
@@ -138,17 +142,34 @@ def inverse_ops(state: JsonObject, ops: Iterable[Op]) -> list[Op]:
     ops = list(ops)
     paths = [op.path for op in ops]
     path_set = set(paths)
-    independent = len(path_set) == len(paths) and not any(ancestors(p) & path_set for p in paths)
+    # Array-index ops shift their siblings, so two ops in one array are never independent.
+    parents = [p.rsplit("/", 1)[0] for p in paths if p.rsplit("/", 1)[-1].isdigit()]
+    independent = (len(path_set) == len(paths) and len(set(parents)) == len(parents)
+                   and not any(ancestors(p) & path_set for p in paths))
     inverse: list[Op] = []
     current: Any = state
     for op in ops:
         # Independent ops see the original state; overlapping ones must see their predecessors.
-        before = get_path(current, op.path)
-        inverse.append(Op("remove", op.path) if before is MISSING else Op("replace", op.path, before))
+        inverse.append(_inverse_of(current, op))
         if not independent:
             current = apply_ops(current, [op])
     inverse.reverse()
     return inverse
+
+
+def _inverse_of(state: Any, op: Op) -> Op:
+    before = get_path(state, op.path)
+    if _in_array(state, op.path):
+        if op.op == "add":  # an insertion: its inverse removes the inserted element
+            return Op("remove", op.path)
+        if op.op == "remove":  # a removal: its inverse inserts the old element back
+            return Op("add", op.path, before)
+    return Op("remove", op.path) if before is MISSING else Op("replace", op.path, before)
+
+
+def _in_array(state: Any, path: str) -> bool:
+    parent, _, _ = path.rpartition("/")
+    return isinstance(get_path(state, parent), list) if path else False
 
 
 def ancestors(path: str) -> set[str]:
@@ -203,7 +224,12 @@ class StateView:
         self._staged[path] = MISSING
 
     def ops(self) -> list[Op]:
-        """Staged writes as ops, dropping writes that leave the value unchanged."""
+        """Staged writes as ops, as deltas: unchanged writes dropped, changed containers diffed.
+
+        Handlers set whole containers (``/doc/stepBlocks`` with one block more); recording that
+        as one replace made every journal row as large as the document, so the database grew
+        quadratically. :func:`delta_ops` records only what changed.
+        """
         out: list[Op] = []
         for path, value in self._staged.items():
             before = get_path(self.state, path)
@@ -212,8 +238,8 @@ class StateView:
                     out.append(Op("remove", path))
             elif before is MISSING:
                 out.append(Op("add", path, value))
-            elif before != value or type(before) is not type(value):
-                out.append(Op("replace", path, value))
+            else:
+                out.extend(delta_ops(path, before, value))
         return out
 
     @property
@@ -227,3 +253,50 @@ class StateView:
             self.state,
             [Op("remove", p) if v is MISSING else Op("replace", p, v) for p, v in self._staged.items()],
         )
+
+
+_MAX_DELTA_DEPTH = 32
+
+
+def delta_ops(path: str, before: Any, after: Any, depth: int = 0) -> list[Op]:
+    """Ops turning ``before`` into ``after`` at ``path``: key by key in objects; in arrays the
+    changed middle between a common prefix and suffix (a whole replace when most changed)."""
+    if before is after or (type(before) is type(after) and before == after):
+        return []
+    if depth < _MAX_DELTA_DEPTH and isinstance(before, dict) and isinstance(after, dict):
+        out: list[Op] = []
+        for key in before.keys() - after.keys():
+            out.append(Op("remove", f"{path}/{escape_token(key)}"))
+        for key, value in after.items():
+            child = f"{path}/{escape_token(key)}"
+            out.extend(delta_ops(child, before[key], value, depth + 1) if key in before
+                       else [Op("add", child, value)])
+        return out
+    if depth < _MAX_DELTA_DEPTH and isinstance(before, list) and isinstance(after, list):
+        delta = _array_delta(path, before, after, depth)
+        if delta is not None:
+            return delta
+    return [Op("replace", path, after)]
+
+
+def _array_delta(path: str, before: list[Any], after: list[Any], depth: int) -> list[Op] | None:
+    head = 0
+    while head < min(len(before), len(after)) and _same(before[head], after[head]):
+        head += 1
+    tail = 0
+    while (tail < min(len(before), len(after)) - head
+           and _same(before[len(before) - 1 - tail], after[len(after) - 1 - tail])):
+        tail += 1
+    old, new = before[head:len(before) - tail], after[head:len(after) - tail]
+    if len(old) + len(new) > max(4, len(after) // 2):
+        return None  # mostly rewritten: one replace is smaller and simpler
+    if len(old) == len(new):  # same length: element-wise (in place)
+        return [op for i, (a, b) in enumerate(zip(old, new, strict=True))
+                for op in delta_ops(f"{path}/{head + i}", a, b, depth + 1)]
+    ops = [Op("remove", f"{path}/{head}") for _ in old]
+    ops += [Op("add", f"{path}/{head + i}", value) for i, value in enumerate(new)]
+    return ops
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is b or (type(a) is type(b) and a == b)

@@ -21,11 +21,10 @@ from modgate.roles import DISPATCH_CHOICES
 
 
 def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise ModgateError(Problem(code="file-not-found", path=path,
-                                   message=f"cannot read {path}: {exc.strerror or exc}")) from exc
+    from modgate.fileread import read_limited
+    from modgate.jsonsafe import DEFAULT_MAX_BYTES
+
+    return read_limited(path, DEFAULT_MAX_BYTES)  # regular files only; json-too-large past the limit
 
 
 def _interactive(as_json: bool) -> bool:

@@ -29,7 +29,7 @@ from modgate.ext.manifest import HostRules, Package, validate_package
 from modgate.ext.records import InstallRecord, Pending
 from modgate.ext.scopes import Scope, folder_name, free_folder, project_id, scope_for, scope_of
 from modgate.ext.settings import Settings
-from modgate.ext.staging import Staged, resolve_source, stage
+from modgate.ext.staging import Staged, clean_leaked, resolve_source, stage
 from modgate.ext.tree import DirReader, Limits, Progress, copy_tree, scan, tree_hash
 from modgate.host import get_host
 from modgate.store import audit
@@ -71,6 +71,7 @@ class Installer:
         self.changes = ExtensionChanges(tx, home, clock)
         self.catalog = Catalog(self.changes, self.limits)
         self.settings = Settings(self.changes, self.catalog, _review)
+        clean_leaked(clock())  # staging copies of installs that were killed
 
     # --- lookups and in-place changes (the catalog and the settings) ---------------------------
 

@@ -15,8 +15,8 @@ an OSError there.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +26,7 @@ from pathlib import Path
 from modgate.ext import records
 from modgate.ext.errors import fail
 from modgate.ext.records import Pending
+from modgate.ext.tree import remove_tree
 from modgate.store.db import Database
 
 PREFIX = ".modgate-ext-"
@@ -83,11 +84,8 @@ def exclusive(home: Path, timeout_s: float | None = None) -> Iterator[None]:
 def remove(path: str | Path | None) -> None:
     if path is None:
         return
-    p = Path(path)
-    if p.is_symlink() or p.is_file():
-        p.unlink(missing_ok=True)
-    elif p.exists():
-        shutil.rmtree(p, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        remove_tree(Path(path))  # iterative: a 1,000-folder-deep mod is removed like any other
 
 
 def begin(db: Database, pending: Pending, now: float) -> None:

@@ -57,10 +57,20 @@ def write_package(directory: Path, mod_id: str | None, *, with_hook: bool) -> li
              str(directory))
     name = ident.rsplit(".", 1)[-1].replace("-", " ").title()
     files = sample_files(ident, name, with_hook)
-    for rel, text in sorted(files.items()):
-        path = directory / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        if rel.endswith(".sh"):
-            os.chmod(path, 0o755)
+    try:
+        for rel, text in sorted(files.items()):
+            _write_new(directory / rel, text, 0o755 if rel.endswith(".sh") else 0o644)
+    except FileExistsError as exc:  # an existing file or symlink (dangling or not) is never written through
+        fail("package.exists", f"{exc.filename} already exists (or is a symlink); not overwriting it.", str(directory))
+    except OSError as exc:
+        fail("package.write-failed", f"Cannot write the package into {directory}: {exc.strerror or exc}",
+             str(directory))
     return sorted(files)
+
+
+def _write_new(path: Path, text: str, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(path, mode)

@@ -45,6 +45,9 @@ def scope_for(home: Path, kind: str, project: Path | None = None) -> Scope:
     base = Path(os.path.realpath(project or Path.cwd()))
     if not base.is_dir():
         fail("install.source-not-directory", f"Project folder not found: {base}", "--project")
+    if os.path.islink(base / "mods"):  # installs must land inside the project, not where a link points
+        fail("install.project-mods-link", f"{base / 'mods'} is a symlink; project mods are installed only into a"
+             " real mods folder inside the project", "--project")
     return Scope(kind="project", root=base / "mods", parent=base, project_id=project_id(base),
                  project_path=str(base))
 

@@ -49,7 +49,12 @@ def parse_source(text: str, github_base: str = DEFAULT_GITHUB_BASE) -> Source:
     if not source:
         fail("install.invalid-source", f"Invalid mod source: {text}", "SOURCE")
     if source.lower().startswith("file://"):
-        path = unquote(urlsplit(source).path)
+        parts = urlsplit(source)
+        path = unquote(parts.path)
+        # "file://", "file://host/x" and "file://./x" once all meant the current folder.
+        if parts.netloc.lower() not in ("", "localhost") or not path.startswith("/"):
+            fail("install.invalid-source", f"Invalid mod source: {strip_credentials(source)} (a file URL needs an"
+                 " absolute path on this machine: file:///path/to/mod)", "SOURCE")
         return Source(kind="local", display=f"file://{path}", path=path)
     if source.startswith("git@"):
         return _scp_form(source, github_base)

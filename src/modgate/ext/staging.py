@@ -9,8 +9,9 @@ every scope root, and is removed on every exit path.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -21,9 +22,12 @@ from pathlib import Path
 from modgate.ext.errors import ExtError, fail
 from modgate.ext.manifest import MANIFEST_FILE, MISSING_MANIFEST
 from modgate.ext.sources import DEFAULT_GITHUB_BASE, Source, check_subpath, parse_ls_remote, parse_source, pick_ref
-from modgate.ext.tree import Limits, Listing, copy_tree, scan
+from modgate.ext.tree import Limits, Listing, copy_tree, remove_tree, scan
 
 GIT_TIMEOUT_S = 120
+STAGING_PREFIX = "modgate-mod-"
+STALE_AFTER_S = 60
+STAGING_MARKER = ".modgate-staging"
 Say = Callable[[str], None]
 
 
@@ -44,19 +48,69 @@ def resolve_source(text: str) -> Source:
     return parse_source(text, github_base())
 
 
+def discard(path: Path) -> None:
+    """Remove a private copy, however deep; a failure leaves it for :func:`clean_leaked`."""
+    with contextlib.suppress(OSError):
+        remove_tree(path)
+
+
 @contextmanager
 def stage(source: Source, limits: Limits, say: Say | None = None) -> Iterator[Staged]:
-    tmp = Path(tempfile.mkdtemp(prefix="modgate-mod-"))
+    tmp = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX))
+    # A shared flock on the folder marks it as live: clean_leaked removes only folders whose
+    # process is gone (a SIGKILL-ed install releases its lock with its descriptors).
+    held = os.open(tmp, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
+        fcntl.flock(held, fcntl.LOCK_SH)
+        (tmp / STAGING_MARKER).touch(mode=0o600)  # only folders with the marker (and no lock) are swept
         if source.kind == "local":
             yield _stage_local(source, tmp, limits)
         else:
             yield _stage_github(source, tmp, limits, say)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard(tmp)
+        os.close(held)
+
+
+def clean_leaked(now: float) -> list[str]:
+    """Remove ``modgate-mod-*`` staging folders left by killed installs (ours, unlocked, not new)."""
+    removed = []
+    base = tempfile.gettempdir()
+    with contextlib.suppress(OSError), os.scandir(base) as entries:
+        candidates = [e for e in entries if e.name.startswith(STAGING_PREFIX) and e.is_dir(follow_symlinks=False)]
+    for entry in candidates:
+        with contextlib.suppress(OSError):
+            st = entry.stat(follow_symlinks=False)
+            if (st.st_uid != os.getuid() or now - st.st_mtime < STALE_AFTER_S
+                    or not os.path.lexists(os.path.join(entry.path, STAGING_MARKER))):
+                continue  # another user's, too new to hold its lock yet, or not made by a locking modgate
+            if _remove_if_unlocked(Path(entry.path)):
+                removed.append(entry.name)
+    return removed
+
+
+def _remove_if_unlocked(path: Path) -> bool:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a live install holds it
+        remove_tree(path)
+        return True
+    finally:
+        os.close(fd)
 
 
 def _stage_local(source: Source, tmp: Path, limits: Limits) -> Staged:
+    try:
+        return _stage_local_unchecked(source, tmp, limits)
+    except OSError as exc:  # a name too long, a loop of links, no permission...: never an internal-error
+        fail("install.source-not-found", f"Mod source cannot be read: {source.display[:200]}:"
+             f" {exc.strerror or exc}", "SOURCE")
+
+
+def _stage_local_unchecked(source: Source, tmp: Path, limits: Limits) -> Staged:
     given = Path(source.path or "").expanduser()
     if not given.exists():
         fail("install.source-not-found", f"Mod source path not found: {source.display}", "SOURCE")
@@ -109,7 +163,7 @@ def _clone(source: Source, ref: str | None, dest: Path) -> None:
     attempts.append([*base, "--", url, str(dest)])  # CodexChat falls back to the default branch
     errors: list[str] = []
     for args in attempts:
-        shutil.rmtree(dest, ignore_errors=True)
+        discard(dest)
         try:
             done = _git(args)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -151,4 +205,5 @@ def package_root(base: Path, subpath: str | None) -> Path:
          f"Found: {names}. Use a tree URL or a folder path that names one.", "SOURCE", candidates=len(children))
 
 
-__all__ = ["ExtError", "Staged", "github_base", "package_root", "resolve_source", "stage"]
+__all__ = ["ExtError", "Staged", "clean_leaked", "discard", "github_base", "package_root", "resolve_source",
+           "stage"]

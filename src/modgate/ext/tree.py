@@ -17,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modgate.errors import ModgateError
 from modgate.ext.errors import fail
+from modgate.fileread import read_limited
 
 DEFAULT_MAX_FILES = 2000
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -101,36 +103,95 @@ def _check_limits(listing: Listing, limits: Limits) -> None:
 Progress = Callable[[int, int], None]
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+
+
+def _open_dir(root_fd: int, rel: str) -> int:
+    """A descriptor of ``rel`` below ``root_fd``, opened one component at a time, none followed."""
+    fd = os.dup(root_fd)
+    for part in rel.split("/") if rel else ():
+        try:
+            nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+        except OSError as exc:  # ELOOP/ENOTDIR: a folder became a link or a file after the scan
+            fail("install.changed-during-copy", f"The package changed while it was copied: {rel} ({exc.strerror})",
+                 rel)
+        finally:
+            os.close(fd)
+        fd = nxt
+    return fd
+
+
 def copy_tree(src: Path, listing: Listing, dest: Path, limits: Limits, progress: Progress | None = None) -> None:
-    """Copy a scanned tree into ``dest`` (which must not exist). Never follows a link."""
+    """Copy a scanned tree into ``dest`` (which must not exist). Never follows a link.
+
+    Every file is reached through descriptors (``openat`` from the opened root, ``O_NOFOLLOW`` on
+    every component, ``fstat`` on what was opened), so swapping a scanned folder for a symlink
+    cannot bring an outside file in; then the copy is re-hashed against what was read and the
+    scan's listing (``install.changed-during-copy`` when they differ).
+    """
+    try:
+        root_fd = os.open(src, _DIR_FLAGS)
+    except OSError as exc:
+        fail("install.changed-during-copy", f"The package folder cannot be opened safely: {exc.strerror}", "")
+    try:
+        expected = _copy_from(root_fd, listing, dest, limits, progress)
+    finally:
+        os.close(root_fd)
+    if tree_hash(dest) != expected:
+        fail("install.changed-during-copy", "The staged copy does not match the scanned package", "")
+
+
+def _copy_from(root_fd: int, listing: Listing, dest: Path, limits: Limits, progress: Progress | None) -> str:
     dest.mkdir(mode=0o755)
+    lines = []
     for rel in listing.dirs:
         (dest / rel).mkdir(mode=0o755)
+        lines.append(b"D\0" + rel.encode("utf-8", "surrogateescape") + b"\n")
     copied = 0
     for index, (rel, _) in enumerate(listing.files, 1):
-        copied += _copy_file(src / rel, dest / rel, limits.max_bytes - copied, rel)
+        written, line = _copy_file(root_fd, rel, dest / rel, limits.max_bytes - copied)
+        copied += written
+        lines.append(line)
         if progress is not None:
             progress(index, len(listing.files))
     for rel, target in listing.links:
         os.symlink(target, dest / rel)
+        lines.append(b"L\0" + rel.encode("utf-8", "surrogateescape") + b"\0"
+                     + target.encode("utf-8", "surrogateescape") + b"\n")
+    digest = hashlib.sha256()
+    for line in sorted(lines):
+        digest.update(line)
+    return "sha256:" + digest.hexdigest()
 
 
-def _copy_file(src: Path, dest: Path, budget: int, rel: str) -> int:
-    fd = os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+def _copy_file(root_fd: int, rel: str, dest: Path, budget: int) -> tuple[int, bytes]:
+    parent, _, name = rel.rpartition("/")
+    dir_fd = _open_dir(root_fd, parent)
+    try:
+        fd = os.open(name, os.O_RDONLY | _NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except OSError as exc:
+        fail("install.changed-during-copy", f"The package changed while it was copied: {rel} ({exc.strerror})", rel)
+    finally:
+        os.close(dir_fd)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:  # swapped since the scan
+        os.close(fd)
+        fail("install.special-file", f"File changed type while copying: {rel}", rel)
     with os.fdopen(fd, "rb") as fin:
-        st = os.fstat(fin.fileno())
-        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:  # swapped since the scan
-            fail("install.special-file", f"File changed type while copying: {rel}", rel)
         mode = 0o755 if st.st_mode & 0o111 else 0o644
-        written = 0
+        written, content = 0, hashlib.sha256()
         with open(dest, "xb") as fout:
             while chunk := fin.read(_CHUNK):
                 written += len(chunk)
                 if written > budget:
                     fail("install.too-large", f"The package grew past the size limit while copying: {rel}", rel)
+                content.update(chunk)
                 fout.write(chunk)
         os.chmod(dest, mode)
-    return written
+    kind = b"X" if mode & 0o111 else b"F"
+    return written, kind + b"\0" + rel.encode("utf-8", "surrogateescape") + b"\0" + \
+        content.hexdigest().encode() + b"\n"
 
 
 def tree_hash(root: Path) -> str:
@@ -180,11 +241,66 @@ class DirReader:
 
     def read(self, relpath: str) -> bytes | None:
         real = self._resolve(relpath)
-        if real is None or not os.path.isfile(real):
+        if real is None:
             return None
-        with open(real, "rb") as fh:
-            return fh.read(16 * 1024 * 1024 + 1)
+        try:  # regular files only, bounded: a FIFO must not hang validation
+            return read_limited(real, 16 * 1024 * 1024)
+        except ModgateError:
+            return None
 
     def exists(self, relpath: str) -> bool:
         real = self._resolve(relpath)
         return real is not None and os.path.exists(real)
+
+
+def remove_tree(path: Path | str) -> None:
+    """Remove ``path`` (a file, link or folder) without recursion and without following links.
+
+    ``shutil.rmtree`` recurses once per level: a package 1,000 folders deep raised
+    RecursionError there and leaked its staging copy. This walks down with ``openat`` and
+    ``O_NOFOLLOW`` and back up through ``..`` (checked by device and inode against the folder it
+    came from), holding one descriptor, so neither the stack nor the descriptor table limits depth.
+    """
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        path.unlink(missing_ok=True)
+        return
+    fd = os.open(path, _DIR_FLAGS)
+    names: list[tuple[str, int, int]] = []  # (name in parent, parent's st_dev, parent's st_ino)
+    try:
+        while True:
+            child = _next_subdir(fd)
+            if child is not None:
+                here = os.fstat(fd)
+                nxt = os.open(child, _DIR_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = nxt
+                names.append((child, here.st_dev, here.st_ino))
+                continue
+            if not names:
+                break
+            name, dev, ino = names.pop()
+            parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != (dev, ino):
+                raise OSError(f"{path} was moved while it was being removed")
+            os.rmdir(name, dir_fd=fd)
+    finally:
+        os.close(fd)
+    os.rmdir(path)
+
+
+def _next_subdir(fd: int) -> str | None:
+    """Unlink every non-folder entry of ``fd``; the name of one sub-folder left, if any."""
+    with os.scandir(fd) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                return entry.name
+            os.unlink(entry.name, dir_fd=fd)
+    return None

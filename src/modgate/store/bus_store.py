@@ -7,6 +7,7 @@ state is cached per global revision; a revision bumped by another process forces
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ import orjson
 from modgate.bus import Commit, Envelope, JournalEntry
 from modgate.state import JsonObject, Op, apply_ops, domains_of
 from modgate.store import audit
+from modgate.store.anchor import AnchorWriter
 from modgate.store.audit import AuditEvent
 from modgate.store.db import Database
 
@@ -44,12 +46,21 @@ class SqliteBusStore:
         # (db epoch, audit head) and the epoch in which _cache was last confirmed.
         self._head: tuple[int, tuple[int, str]] | None = None
         self._cache_epoch = -1
+        # The audit chain is anchored outside the database after every commit (store/anchor.py).
+        self.anchors = AnchorWriter(db.path.parent)
+        self._anchored: tuple[int, str] | None = None
+        self._defaults = domains
+        if db.read_only:
+            return  # a read-only open writes nothing: no anchor, no seeded domain (load fills them in)
+        db.after_commit = self._anchor
+        self.anchors.adopt(*audit.head(db.conn), clock())
         self._ensure_state(domains)
 
     def _ensure_state(self, domains: Mapping[str, Callable[[], JsonObject]]) -> None:
         have = {row[0] for row in self.db.query("SELECT domain FROM state_domains")}
         missing = sorted(set(domains) - have)
-        if not missing:
+        based = bool(self.db.query("SELECT 1 FROM meta WHERE key='state_base'"))
+        if not missing and based:
             return
         with self.db.atomic() as conn:
             for domain in missing:
@@ -57,6 +68,17 @@ class SqliteBusStore:
                     "INSERT OR IGNORE INTO state_domains(domain, doc, revision) VALUES (?,?,0)",
                     (domain, orjson.dumps(domains[domain]()).decode()),
                 )
+            if conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('state_base', '1')").rowcount:
+                self._append_base(conn)
+            elif missing:
+                self._append_base(conn, set(missing))
+
+    def _append_base(self, conn: Any, only: set[str] | None = None) -> None:
+        """The replay's starting point: the docs as they are now (all, or the domains just added)."""
+        rows = conn.execute("SELECT domain, doc, revision FROM state_domains ORDER BY domain").fetchall()
+        docs = {d: {"doc": orjson.loads(doc), "revision": rev} for d, doc, rev in rows if only is None or d in only}
+        event = AuditEvent(event_type="state.base", correlation_id="state", data={"domains": docs})
+        self.append_audit(conn, [event], self.clock())
 
     # -- reads --------------------------------------------------------------------------------
     def revision(self) -> int:
@@ -68,6 +90,8 @@ class SqliteBusStore:
         if self._cache is not None and self._cache[0] == rev:
             return self._cache
         state = {d: orjson.loads(doc) for d, doc in self.db.query("SELECT domain, doc FROM state_domains")}
+        for domain in set(self._defaults) - set(state):  # only on a read-only open of an older home
+            state[domain] = self._defaults[domain]()
         self._cache = (rev, state)
         return self._cache
 
@@ -103,6 +127,18 @@ class SqliteBusStore:
         known = self._head[1] if self._head is not None and self._head[0] == self.db.epoch else None
         self._head = (self.db.epoch, audit.append(conn, events, now, known))
 
+    def _anchor(self) -> None:
+        """After every top-level COMMIT: anchor the audit head when it moved.
+
+        Read from the table, not from what this object appended, so rows written by any appender
+        (installer, grants) are anchored too; a head committed meanwhile by another process is a
+        committed row as well, so anchoring it is just as true.
+        """
+        head = audit.head(self.db.conn)
+        if head != self._anchored and head[0] > 0:
+            self._anchored = head
+            self.anchors.append(head[0], head[1], self.clock())
+
     def record(self, events: list[AuditEvent]) -> None:
         with self.db.atomic() as conn:
             self.append_audit(conn, events, self.clock())
@@ -113,6 +149,17 @@ class SqliteBusStore:
             result: Envelope = orjson.loads(rows[0][0])
             return result
         return None
+
+    def admit(self, role: str, minute: int, limit: int) -> bool:
+        """Count one dispatch of ``role`` in this minute's window, under the write lock."""
+        with self.db.atomic() as conn:
+            row = conn.execute("SELECT count FROM dispatch_rate WHERE role=? AND minute=?", (role, minute)).fetchone()
+            if row is not None and row[0] >= limit:
+                return False
+            conn.execute("DELETE FROM dispatch_rate WHERE minute < ?", (minute,))  # one window per role
+            conn.execute("INSERT INTO dispatch_rate(role, minute, count) VALUES (?,?,1) ON CONFLICT(role, minute)"
+                         " DO UPDATE SET count=count+1", (role, minute))
+        return True
 
     def journal_lookup(self, action: str, scope: str) -> tuple[int, list[Op]] | None:
         return find_edit(self.db.conn, scope, undo=action == "undo")
@@ -139,6 +186,22 @@ def find_edit(conn: Any, scope: str, *, undo: bool) -> tuple[int, list[Op]] | No
     return row[0], _ops_from(row[2] if undo else row[1])
 
 
+def ops_hash(ops_text: str) -> str:
+    return "sha256:" + hashlib.sha256(ops_text.encode("utf-8")).hexdigest()
+
+
+def state_event(commit: Commit, revision: int, domains: dict[str, int], journal_seq: int | None) -> AuditEvent:
+    """Binds a state change to the chain: its ops (by hash, or inline when no journal row keeps
+    them) and the resulting revisions, so ``audit --verify`` can replay and compare the state."""
+    text = _ops_json(commit.ops)
+    data: JsonObject = {"revision": revision, "domains": domains, "opsHash": ops_hash(text), "journalSeq": journal_seq}
+    if journal_seq is None:
+        data["ops"] = orjson.loads(text)
+    entry = commit.journal
+    return AuditEvent(event_type="state.commit", correlation_id=f"rev-{revision}",
+                      command_id=entry.command_id if entry else None, role=entry.role if entry else None, data=data)
+
+
 class _SqliteSession:
     def __init__(self, store: SqliteBusStore, revision: int, state: JsonObject) -> None:
         self._store = store
@@ -146,6 +209,9 @@ class _SqliteSession:
         self.revision = revision
         self.state = state
         self.new_cache: tuple[int, JsonObject] | None = None
+
+    def idempotent(self, key: str, now: float) -> Envelope | None:
+        return self._store.idempotent_result(key, now)
 
     def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
         return find_edit(self._conn, scope, undo=True)
@@ -158,30 +224,35 @@ class _SqliteSession:
             raise TypeError("the SQLite store decides approvals through the transaction engine")
         conn, now = self._conn, self._store.clock()
         revision = self.revision
+        events = commit.events
         if commit.ops:
-            revision = self._write_state(commit.ops)
-        if commit.journal is not None:
-            self._write_journal(commit.journal, now, revision)
+            revision, domains = self._write_state(commit.ops)
+        journal_seq = self._write_journal(commit.journal, now, revision) if commit.journal is not None else None
+        if commit.ops:
+            events = [*events, state_event(commit, revision, domains, journal_seq)]
         for seq, status in commit.journal_status:
             conn.execute("UPDATE journal SET status=? WHERE seq=?", (status, seq))
-        self._store.append_audit(conn, commit.events, now)
+        self._store.append_audit(conn, events, now)
         if commit.idempotency is not None:
             key, envelope, expires = commit.idempotency
             conn.execute("INSERT OR REPLACE INTO idempotency(key, result, expires_at) VALUES (?,?,?)",
                          (key, orjson.dumps(envelope).decode(), expires))
         return revision
 
-    def _write_state(self, ops: list[Op]) -> int:
+    def _write_state(self, ops: list[Op]) -> tuple[int, dict[str, int]]:
         new_state = apply_ops(self.state, ops)
+        domains = {}
         for domain in sorted(domains_of(ops)):
-            self._conn.execute("UPDATE state_domains SET doc=?, revision=revision+1 WHERE domain=?",
-                               (orjson.dumps(new_state[domain]).decode(), domain))
+            row = self._conn.execute("UPDATE state_domains SET doc=?, revision=revision+1 WHERE domain=?"
+                                     " RETURNING revision", (orjson.dumps(new_state[domain]).decode(), domain)
+                                     ).fetchone()
+            domains[domain] = int(row[0]) if row else 0
         revision = self.revision + 1
         self._conn.execute("UPDATE meta SET value=? WHERE key='revision'", (str(revision),))
         self.new_cache = (revision, new_state)
-        return revision
+        return revision, domains
 
-    def _write_journal(self, entry: JournalEntry, now: float, revision: int) -> None:
+    def _write_journal(self, entry: JournalEntry, now: float, revision: int) -> int:
         if entry.kind == "edit":
             # A new edit ends the redo stack of its scope.
             self._conn.execute("UPDATE journal SET status='dead' WHERE scope=? AND status='undone'", (entry.scope,))
@@ -190,3 +261,4 @@ class _SqliteSession:
             " VALUES (?,?,?,?,?,?,?, 'done', ?, ?)",
             (now, entry.command_id, entry.role, entry.scope, entry.kind, _ops_json(entry.ops),
              _ops_json(entry.inverse), entry.ref_seq, revision))
+        return int(self._conn.execute("SELECT last_insert_rowid()").fetchone()[0])

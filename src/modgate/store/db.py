@@ -9,15 +9,17 @@ commit durable before we tell the user it happened. sqlite3 errors are translate
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from modgate.errors import Problem, StoreError
 
 DB_FILENAME = "modgate.sqlite3"
+SETUP_LOCK_SUFFIX = ".setup-lock"
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
 
@@ -47,6 +49,27 @@ def translating(path: Path | str = "") -> Iterator[None]:
         raise translate(exc, path) from exc
 
 
+@contextmanager
+def setup_lock(db_path: Path) -> Iterator[None]:
+    """An exclusive flock beside the database while it is opened and migrated.
+
+    Switching a new file to WAL and running the first migrations are not safe to race: two
+    processes both see "not migrated" and the loser fails with ``table ... already exists``.
+    The lock serialises the few milliseconds of setup; the data itself is guarded by SQLite.
+    """
+    import fcntl  # POSIX only, like the transaction lease
+
+    with translating(db_path):
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(db_path.with_name(db_path.name + SETUP_LOCK_SUFFIX),
+                     os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 class Database:
     """A connection with sqlite-utils-style ``atomic()`` blocks and named migrations."""
 
@@ -59,12 +82,18 @@ class Database:
         # Bumped at every top-level BEGIN: data read while the same epoch is open cannot have
         # been changed by another process (we hold the write lock), so callers may cache it.
         self.epoch = 0
-        with translating(path):
+        # Called after every top-level COMMIT (the audit anchor is written there, outside the file).
+        self.after_commit: Callable[[], None] | None = None
+        with self._setup(path), translating(path):
             self.conn = self._connect(path, busy_timeout_ms / 1000)
             self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             if read_only:
                 return
             self._connect_writable()
+
+    def _setup(self, path: Path) -> AbstractContextManager[None]:
+        # A read-only open creates nothing, not even the lock file, and races no one.
+        return nullcontext() if self.read_only else setup_lock(path)
 
     @property
     def in_memory(self) -> bool:
@@ -121,6 +150,8 @@ class Database:
                 self.conn.execute("COMMIT")
             else:
                 self.conn.execute(f"RELEASE sp{self._depth}")
+        if self._depth == 0 and self.after_commit is not None:
+            self.after_commit()
 
     def _rollback(self) -> None:
         try:
@@ -145,7 +176,15 @@ class Database:
             self.conn.execute(sql, params)
 
     def migrate(self, migrations: Sequence[Migration]) -> list[str]:
-        """Apply the named migrations not yet recorded, each committed with its record."""
+        """Apply the named migrations not yet recorded, each committed with its record.
+
+        Under :func:`setup_lock`, so concurrent first opens migrate once (the others find the
+        records and apply nothing).
+        """
+        with self._setup(self.path):
+            return self._migrate(migrations)
+
+    def _migrate(self, migrations: Sequence[Migration]) -> list[str]:
         with translating(self.path):
             self.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)")
             done = {row[0] for row in self.conn.execute("SELECT name FROM schema_migrations")}

@@ -53,4 +53,13 @@ def _core(conn: sqlite3.Connection) -> None:
     )
 
 
-CORE_MIGRATIONS: list[Migration] = [("0001_core", _core)]
+def _hardening(conn: sqlite3.Connection) -> None:
+    # Issue 11: a fixed-window dispatch counter per role (rate limits that hold across processes).
+    run_script(conn, """
+        CREATE TABLE IF NOT EXISTS dispatch_rate (
+            role TEXT NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (role, minute)
+        );;
+    """)
+
+
+CORE_MIGRATIONS: list[Migration] = [("0001_core", _core), ("0400_hardening", _hardening)]

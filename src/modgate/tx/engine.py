@@ -25,6 +25,7 @@ them, passing ``on_commit`` to write its rows in the apply's SQLite transaction;
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -42,12 +43,13 @@ import modgate.roles as roles
 from modgate.auditevent import AuditEvent
 from modgate.bus import Commit, JournalEntry
 from modgate.errors import ModgateError, Problem
-from modgate.state import MISSING, JsonObject, Op, apply_ops, domains_of, get_path, inverse_ops
+from modgate.state import JsonObject, Op, apply_ops, domains_of, inverse_ops
+from modgate.store import keys
 from modgate.store.db import Database
 from modgate.tx import machine as m
 from modgate.tx import tokens
 from modgate.tx.model import Guard, Plan, Planner, TxError, tx_error
-from modgate.tx.previews import build_preview
+from modgate.tx.previews import build_preview, compact, expand
 
 OnCommit = Callable[[Any], None]
 LEASE_FILE = "tx.lock"
@@ -68,6 +70,7 @@ class TxStore(Protocol):
     def state(self) -> JsonObject: ...
     def revision(self) -> int: ...
     def domain_revisions(self) -> dict[str, int]: ...
+    def idempotent_result(self, key: str, now: float) -> dict[str, Any] | None: ...
     def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None: ...
 
 
@@ -125,18 +128,6 @@ def lease(home: Path, *, exclusive: bool = False) -> Iterator[bool]:
         os.close(fd)  # closing releases the flock
 
 
-def load_key(home: Path) -> bytes:
-    """The approval signing key, created on first use with mode 0600."""
-    path = home / "keys" / "approval.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
-    os.chmod(path, 0o600)
-    return path.read_bytes()
-
-
 class TxEngine:
     def __init__(self, store: TxStore, home: Path, planners: dict[str, Planner],
                  clock: Callable[[], float] = time.time, *, guards: Sequence[Guard] = ()) -> None:
@@ -154,7 +145,7 @@ class TxEngine:
     @property
     def key(self) -> bytes:
         if self._key is None:
-            self._key = load_key(self.home)
+            self._key = keys.load_key(self.home, keys.APPROVAL_KEY)
         return self._key
 
     # -- reading ------------------------------------------------------------------------------
@@ -183,7 +174,7 @@ class TxEngine:
         out = {"baseRevision": base, "candidateRevision": candidate, "previewHash": digest,
                "info": orjson.loads(info)}
         if part == "preview":
-            out["preview"] = orjson.loads(rows[0][4])
+            out["preview"] = expand(orjson.loads(rows[0][4]))
         elif part == "ops":
             out["ops"] = _ops(rows[0][4])
         return out
@@ -204,7 +195,8 @@ class TxEngine:
     def list_tx(self, state: str | None = None, kind: str | None = None, track: str | None = None
                 ) -> list[JsonObject]:
         sql = ("SELECT t.tx_id, t.track, t.kind, t.title, t.requested_by, t.requested_role, t.state, t.attempt_no,"
-               " t.created_at, a.preview_hash, a.plan_info FROM tx t JOIN tx_attempts a"
+               " t.created_at, a.preview_hash, a.plan_info, json_extract(t.recipe, '$.payload') FROM tx t"
+               " JOIN tx_attempts a"
                " ON a.tx_id=t.tx_id AND a.attempt_no=t.attempt_no")
         where, params = [], []
         if state:
@@ -218,11 +210,12 @@ class TxEngine:
             params.append(track)
         sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY t.seq"
         keys = ("txId", "track", "kind", "title", "requestedBy", "requestedRole", "state", "attemptNo", "createdAt",
-                "previewHash", "plan")
+                "previewHash", "plan", "payload")
         out = []
         for row in self.db.query(sql, params):
             item = dict(zip(keys, row, strict=True))
             item["plan"] = orjson.loads(item["plan"])
+            item["payload"] = orjson.loads(item["payload"]) if item["payload"] is not None else None
             out.append(item)
         return out
 
@@ -298,19 +291,19 @@ class TxEngine:
         preview = build_preview(tx_id=tx["txId"], attempt_no=tx["attemptNo"], track=tx["track"],
                                 base_revision=base, candidate_revision=candidate,
                                 generated_at=_iso(self.clock()), before=state, ops=plan.ops)
-        stored = orjson.dumps(preview).decode()
+        stored = orjson.dumps(compact(preview)).decode()  # each value once (role views rebuilt on read)
         conn.execute("INSERT INTO tx_attempts(tx_id, attempt_no, created_at, base_revision, candidate_revision,"
                      " preview, preview_hash, ops, plan_info) VALUES (?,?,?,?,?,?,?,?,?)",
                      (tx["txId"], tx["attemptNo"], self.clock(), base, candidate, stored,
                       preview["previewHash"], _ops_json(plan.ops),
-                      orjson.dumps({**plan.info, "scope": plan.scope,
-                                    "entryCount": len(preview["entries"])}).decode()))
+                      orjson.dumps({**{k: v for k, v in plan.info.items() if k != "payload"},  # in the recipe
+                                    "scope": plan.scope, "entryCount": len(preview["entries"])}).decode()))
         fields = {"baseRevision": base, "candidateRevision": candidate, "previewHash": preview["previewHash"],
                   "entryCount": len(preview["entries"]), "summary": preview["summary"]}
         self._transition(conn, tx, m.PREVIEW_READY, actor=actor, stage="preview", fields=fields)
         self._transition(conn, tx, m.APPROVAL_PENDING, actor=actor, stage="preview", fields=fields)
         # A fresh copy for the caller: the built preview shares subtrees with the cached state.
-        fresh: JsonObject = orjson.loads(stored)
+        fresh: JsonObject = expand(orjson.loads(stored))
         return fresh
 
     def refresh(self, tx_id: str, *, actor: tuple[str, str] = ("host", "host")) -> JsonObject:
@@ -528,8 +521,8 @@ class TxEngine:
         write_set = _write_set_hash(ops)
         conn.execute("INSERT INTO tx_commits(commit_id, commit_sequence, tx_id, attempt_no, operation, created_at,"
                      " write_set_hash, ops, inverse, journal_seq) VALUES (?,?,?,?, 'apply', ?,?,?,?,?)",
-                     (commit_id, sequence, tx["txId"], tx["attemptNo"], self.clock(), write_set, _ops_json(ops),
-                      _ops_json(inverse), journal_seq))
+                     (commit_id, sequence, tx["txId"], tx["attemptNo"], self.clock(), write_set,
+                      "" if journal_seq else _ops_json(ops), "" if journal_seq else _ops_json(inverse), journal_seq))
         result = {"ok": True, "code": "applied", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
                   "commitId": commit_id, "revision": self._revisions(domains_of(ops) or {info["scope"]}),
                   "entryCount": info.get("entryCount"), "plan": info}
@@ -554,10 +547,10 @@ class TxEngine:
         if tx["state"] != m.APPLIED:
             raise _err("tx-not-applied", f"{tx_id} is {tx['state']}; only an APPLIED transaction can be rolled"
                        " back", "txId", state=tx["state"])
-        commit = self.db.query("SELECT ops, inverse, journal_seq FROM tx_commits WHERE tx_id=? AND attempt_no=?"
-                               " AND operation='apply'", (tx_id, tx["attemptNo"]))
-        ops, inverse, journal_seq = _ops(commit[0][0]), _ops(commit[0][1]), commit[0][2]
-        self._check_rollback_conflict(tx_id, ops, journal_seq)
+        ops, inverse, journal_seq = self._applied_ops(tx_id, tx["attemptNo"])
+        early = self._rollback_conflict(tx_id, (ops, inverse), journal_seq, self.store.state())
+        if early is not None:  # a cheap early refusal; the check that counts runs under the write lock
+            raise early
         actor = (requested_by, "host")
         crash_point("rollback:before-pending")
         with lease(self.home):
@@ -565,7 +558,7 @@ class TxEngine:
                 self._transition(conn, tx, m.ROLLBACK_PENDING, actor=actor, stage="rollback",
                                  idempotency_key=idempotency_key, fields={"rollbackReason": reason})
             crash_point("rollback:after-pending")
-            result = self._rollback_work(tx, inverse, journal_seq, reason, idempotency_key, actor)
+            result = self._rollback_work(tx, (ops, inverse), journal_seq, reason, idempotency_key, actor)
         self._notify("tx.rolled_back", tx)
         return result
 
@@ -580,46 +573,78 @@ class TxEngine:
         for listener in list(self.after_commit):
             listener(event, info)
 
-    def _check_rollback_conflict(self, tx_id: str, ops: list[Op], journal_seq: int | None) -> None:
-        # Inverse ops restore "before" values; if a later change touched the same paths they would
-        # silently overwrite it, so the current values must still be the ones this apply wrote.
-        state = self.store.state()
-        for op in ops:
-            expected = MISSING if op.op == "remove" else op.value
-            if get_path(state, op.path) != expected:
-                raise _err("tx-rollback-conflict", f"{op.path} changed after {tx_id} was applied; rolling back"
-                           " would overwrite a later change", op.path)
+    def _applied_ops(self, tx_id: str, attempt_no: int) -> tuple[list[Op], list[Op], int | None]:
+        """The apply's ops and inverse: from its journal row when it has one (stored once)."""
+        ops, inverse, journal_seq = self.db.query(
+            "SELECT ops, inverse, journal_seq FROM tx_commits WHERE tx_id=? AND attempt_no=? AND operation='apply'",
+            (tx_id, attempt_no))[0]
+        if ops == "" and journal_seq is not None:
+            ops, inverse = self.db.query("SELECT ops, inverse FROM journal WHERE seq=?", (journal_seq,))[0]
+        return _ops(ops), _ops(inverse), journal_seq
+
+    def _rollback_conflict(self, tx_id: str, applied: tuple[list[Op], list[Op]], journal_seq: int | None,
+                           state: JsonObject) -> TxError | None:
+        # The inverse must not overwrite a later change: undoing and then redoing this apply on the
+        # current state must give the current state back (ops are deltas, so a later insertion
+        # elsewhere in the same array is kept, while a later edit of what we wrote conflicts).
+        ops, inverse = applied
+        try:
+            again = apply_ops(apply_ops(state, inverse), ops)
+        except (IndexError, KeyError, TypeError, ValueError):
+            again = None
+        changed = [d for d in sorted(domains_of(ops)) if again is None or again.get(d) != state.get(d)]
+        if changed:
+            return _err("tx-rollback-conflict", f"/{changed[0]} changed after {tx_id} was applied; rolling back"
+                        " would overwrite a later change", f"/{changed[0]}")
         if journal_seq is not None:
             status = self.db.query("SELECT status FROM journal WHERE seq=?", (journal_seq,))
             if status and status[0][0] != "done":
-                raise _err("tx-rollback-conflict", f"the change of {tx_id} was already undone", "journal")
+                return _err("tx-rollback-conflict", f"the change of {tx_id} was already undone", "journal")
+        return None
 
-    def _rollback_work(self, tx: JsonObject, inverse: list[Op], journal_seq: int | None, reason: str,
-                       key: str | None, actor: tuple[str, str]) -> JsonObject:
+    def _rollback_work(self, tx: JsonObject, applied: tuple[list[Op], list[Op]], journal_seq: int | None,
+                       reason: str, key: str | None, actor: tuple[str, str]) -> JsonObject:
         started = time.perf_counter()
+        inverse = applied[1]
         with self.store.write() as session:
-            conn = self.db.conn
-            session.commit(Commit(ops=inverse, journal=None, events=[]))
-            if journal_seq is not None:
-                conn.execute("UPDATE journal SET status='reverted' WHERE seq=?", (journal_seq,))
-            sequence = conn.execute("SELECT COALESCE(MAX(commit_sequence), 0) + 1 FROM tx_commits").fetchone()[0]
-            commit_id = f"cmt-{sequence}"
-            write_set = _write_set_hash(inverse)
-            conn.execute("INSERT INTO tx_commits(commit_id, commit_sequence, tx_id, attempt_no, operation,"
-                         " created_at, write_set_hash, ops, inverse, journal_seq) VALUES (?,?,?,?, 'rollback',"
-                         " ?,?,?, '[]', ?)", (commit_id, sequence, tx["txId"], tx["attemptNo"], self.clock(),
-                                              write_set, _ops_json(inverse), journal_seq))
-            result = {"ok": True, "code": "rolled-back", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
-                      "commitId": commit_id, "reason": reason}
-            self._transition(conn, tx, m.ROLLED_BACK, actor=actor, stage="rollback", idempotency_key=key, fields={
-                "rollbackReason": reason, "inverseWriteSetHash": write_set, "rollbackCommitId": commit_id,
-                "durationMs": round((time.perf_counter() - started) * 1000, 3)})
-            if key:
-                conn.execute("INSERT INTO tx_idempotency(key, tx_id, attempt_no, operation, result)"
-                             " VALUES (?,?,?,?,?)", (key, tx["txId"], tx["attemptNo"], "rollback",
-                                                     orjson.dumps(result).decode()))
-            crash_point("rollback:before-commit")
+            # The conflict check runs here, under the write lock and in the undo's transaction: a
+            # change committed after the early check can no longer be overwritten.
+            conflict = self._rollback_conflict(tx["txId"], applied, journal_seq, session.state)
+            if conflict is None:
+                result = self._commit_rollback(session, tx, inverse, journal_seq, reason, key, actor, started)
+            else:
+                self._transition(self.db.conn, tx, m.RECOVERY_PENDING, actor=actor, stage="rollback",
+                                 code=conflict.code)
+                self._transition(self.db.conn, tx, m.APPLIED, actor=actor, stage="rollback", code=conflict.code,
+                                 message=conflict.message)
+        if conflict is not None:
+            raise conflict
         crash_point("rollback:after-commit")
+        return result
+
+    def _commit_rollback(self, session: Any, tx: JsonObject, inverse: list[Op], journal_seq: int | None,
+                         reason: str, key: str | None, actor: tuple[str, str], started: float) -> JsonObject:
+        conn = self.db.conn
+        session.commit(Commit(ops=inverse, journal=None, events=[]))
+        if journal_seq is not None:
+            conn.execute("UPDATE journal SET status='reverted' WHERE seq=?", (journal_seq,))
+        sequence = conn.execute("SELECT COALESCE(MAX(commit_sequence), 0) + 1 FROM tx_commits").fetchone()[0]
+        commit_id = f"cmt-{sequence}"
+        write_set = _write_set_hash(inverse)
+        conn.execute("INSERT INTO tx_commits(commit_id, commit_sequence, tx_id, attempt_no, operation,"
+                     " created_at, write_set_hash, ops, inverse, journal_seq) VALUES (?,?,?,?, 'rollback',"
+                     " ?,?,?, '[]', ?)", (commit_id, sequence, tx["txId"], tx["attemptNo"], self.clock(),
+                                          write_set, _ops_json(inverse), journal_seq))
+        result = {"ok": True, "code": "rolled-back", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
+                  "commitId": commit_id, "reason": reason}
+        self._transition(conn, tx, m.ROLLED_BACK, actor=actor, stage="rollback", idempotency_key=key, fields={
+            "rollbackReason": reason, "inverseWriteSetHash": write_set, "rollbackCommitId": commit_id,
+            "durationMs": round((time.perf_counter() - started) * 1000, 3)})
+        if key:
+            conn.execute("INSERT INTO tx_idempotency(key, tx_id, attempt_no, operation, result)"
+                         " VALUES (?,?,?,?,?)", (key, tx["txId"], tx["attemptNo"], "rollback",
+                                                 orjson.dumps(result).decode()))
+        crash_point("rollback:before-commit")
         return result
 
     # -- recovery and operator actions -------------------------------------------------------------
@@ -630,7 +655,26 @@ class TxEngine:
         abandoned, it is in progress.
         """
         with lease(self.home, exclusive=True) as free:
-            return self._recover() if free else []
+            return [*self._recover(), *self._expire_approvals()] if free else []
+
+    def _expire_approvals(self) -> list[JsonObject]:
+        """APPROVED attempts whose approval expired before anyone applied them (a crash between
+        approve and apply): fail them visibly and put a fresh preview in front of the host."""
+        now, done = self.clock(), []
+        rows = self.db.query("SELECT t.tx_id, (SELECT MAX(a.expires_at) FROM tx_approvals a WHERE a.tx_id=t.tx_id"
+                             " AND a.attempt_no=t.attempt_no) FROM tx t WHERE t.state=? ORDER BY t.seq",
+                             (m.APPROVED,))
+        for tx_id, expires in rows:
+            tx = self._row(tx_id)
+            if tx["kind"] in MANAGED_KINDS or (expires is not None and expires > now):
+                continue  # the installer withdraws its own; a live approval may still be applied
+            actor = ("recovery", "host")
+            self._fail(tx, m.FAILED_PRE_APPLY, "tx-approval-expired", "the approval expired before the change"
+                       " was applied (interrupted); a fresh preview waits for approval", actor)
+            with contextlib.suppress(ModgateError):  # no longer plans: stays FAILED_PRE_APPLY, listed as failed
+                self.refresh(tx_id, actor=actor)
+            done.append({"txId": tx_id, "from": m.APPROVED, "to": self._row(tx_id)["state"]})
+        return done
 
     def _recover(self) -> list[JsonObject]:
         done = []

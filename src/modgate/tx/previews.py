@@ -66,6 +66,18 @@ def diff_states(before: JsonObject, after: JsonObject, paths: Iterable[str]) -> 
     return out
 
 
+def _whole_array_root(state: JsonObject, path: str) -> str:
+    """The path cut at its first array: ops are deltas inside arrays, previews show arrays whole."""
+    node: Any = state
+    kept: list[str] = []
+    for token in split_pointer(path):
+        if isinstance(node, list):
+            break
+        kept.append(escape_token(token))
+        node = node.get(token, MISSING) if isinstance(node, dict) else MISSING
+    return "/" + "/".join(kept) if kept else ""
+
+
 def _entity(path: str) -> tuple[str, str, str]:
     tokens = split_pointer(path)
     scope = tokens[0] if tokens else ""
@@ -118,8 +130,9 @@ def _role_views(path: str, before: Any, after: Any, screened: bool = False) -> J
 
 def entries_for(before: JsonObject, ops: Sequence[Op]) -> list[JsonObject]:
     after = apply_ops(before, ops)
+    roots = [_whole_array_root(before, op.path) for op in ops]
     raw = [(op, path, None if old is MISSING else old, None if new is MISSING else new)
-           for op, path, old, new in diff_states(before, after, [op.path for op in ops])]
+           for op, path, old, new in diff_states(before, after, roots)]
     # One screen over every path and value (one C call); only a hit needs the per-entry check.
     text = orjson.dumps([(path, old, new) for _, path, old, new in raw]).decode().lower()
     screened = not any(marker in text for marker in SECRET_MARKERS)
@@ -155,3 +168,24 @@ def preview_hash(envelope: JsonObject) -> str:
 
 def canonical(envelope: JsonObject) -> bytes:
     return canonical_bytes(envelope)
+
+
+def compact(preview: JsonObject) -> JsonObject:
+    """The preview as stored: an entry's role views are dropped when they are the plain ones
+    (every role sees before/after unredacted), which :func:`expand` rebuilds exactly. A 5 MiB
+    value was otherwise stored four times in one preview."""
+    entries = []
+    for entry in preview["entries"]:
+        views = entry["roleViews"]
+        plain = {"before": entry["before"], "after": entry["after"], "redacted": False}
+        entries.append({**entry, "roleViews": None} if all(views[r] == plain for r in ROLES) else entry)
+    return {**preview, "entries": entries}
+
+
+def expand(stored: JsonObject) -> JsonObject:
+    """The full tx-preview/v1 envelope from :func:`compact`'s form (or an older full one)."""
+    for entry in stored.get("entries", []):
+        if entry.get("roleViews") is None:
+            plain = {"before": entry["before"], "after": entry["after"], "redacted": False}
+            entry["roleViews"] = {role: dict(plain) for role in ROLES}
+    return stored
