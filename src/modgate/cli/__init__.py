@@ -31,9 +31,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "mod": ("modgate.cli.mods", "mod", "Extension mods: init, validate, inspect, install, update, uninstall."),
     "grants": ("modgate.cli.grants", "grants", "Capability grants of heavy modules: list, grant, revoke."),
     "graph": ("modgate.cli.graph", "graph", "Show and verify the action graph of every module."),
-    "light": ("modgate.cli.light", "light", "Plain-language changes for light users: propose, answer, show, artifacts."),
+    "light": ("modgate.cli.light", "light", "Plain-language changes: propose, answer, show, artifacts."),
     "mcp": ("modgate.cli.mcp", "mcp", "Serve commands and module actions to LLM clients over MCP (stdio)."),
-    "prefs": ("modgate.cli.light", "prefs", "Show the light user's preferences (defaults, playback, layout)."),
+    "prefs": ("modgate.cli.light", "prefs", "Show the light user's preferences."),
     "state": ("modgate.cli.core", "state", "Show the state domains."),
     "tx": ("modgate.cli.tx", "tx", "Transactions: list, show, approve, reject, apply, rollback, refresh."),
 }
