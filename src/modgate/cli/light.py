@@ -99,7 +99,7 @@ def show(intent_id: str, as_json: bool) -> None:
 
 @light.command("artifacts")
 @click.argument("intent_id")
-@click.option("--dir", "directory", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--dir", "directory", required=True, type=click.Path(path_type=Path),
               help="Folder to write the artifact files into (created if missing).")
 @json_option
 def artifacts(intent_id: str, directory: Path, as_json: bool) -> None:

@@ -27,6 +27,7 @@ from modgate.light.parser import parse
 from modgate.light.pipeline import Context, GateRun, run_gates
 from modgate.light.resolve import Change
 from modgate.light.summary import goal_summary, success_checks, surface_of
+from modgate.light.text import sanitize_raw
 from modgate.light.vocab import LightVocabulary
 from modgate.state import Op
 
@@ -37,6 +38,26 @@ Envelope = dict[str, Any]
 ARTIFACT_NAMES = ("intent.normalized.v1", "manifest.draft.v1", "policy.draft.v1", "dryrun.report.v1",
                   "preview.diff.v1", "apply.request.v1")
 DEVICES = ("web", "tablet", "mobile")
+MAX_INTENT_BYTES = 64 * 1024
+
+
+def plain_json(value: Any, depth: int = 0) -> Any:
+    """A submitted intent as plain JSON: lone surrogates dropped, non-JSON values become null, bounded depth."""
+    if depth > 16:
+        return None
+    if isinstance(value, str):
+        return sanitize_raw(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= 2**53 else None
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else None
+    if isinstance(value, dict):
+        return {sanitize_raw(str(k)): plain_json(v, depth + 1) for k, v in list(value.items())[:200]}
+    if isinstance(value, list):
+        return [plain_json(v, depth + 1) for v in value[:200]]
+    return None
 
 
 def iso(ts: float) -> str:
@@ -66,7 +87,8 @@ class LightService:
         intent_id, created = f"intent-{secrets.token_hex(8)}", iso(self.clock())
         intent = self._parse(text, parser, intent_id=intent_id, created_at=created, locale=locale,
                              devices=tuple(sorted(set(devices))))
-        record = {"intentId": intent_id, "createdAt": created, "text": text, "devices": sorted(set(devices)),
+        record = {"intentId": intent_id, "createdAt": created, "text": sanitize_raw(text),
+                  "devices": sorted(set(devices)),
                   "locale": locale, "parser": parser, "submittedBy": submitted_by, "retries": 0, "history": [],
                   "state": "INTENT_CAPTURED", "status": "captured"}
         return self._run(record, intent)
@@ -74,10 +96,12 @@ class LightService:
     def propose_intent(self, intent: Any, *, submitted_by: str = "agent") -> Envelope:
         """A structured ``light.intent.v1`` (from an LLM over MCP): the very same gates."""
         intent_id, created = f"intent-{secrets.token_hex(8)}", iso(self.clock())
-        given = dict(intent) if isinstance(intent, dict) else {}
+        cleaned = plain_json(intent)
+        given = dict(cleaned) if isinstance(cleaned, dict) and len(orjson.dumps(cleaned)) <= MAX_INTENT_BYTES else {}
         given.update({"intentId": intent_id, "createdAt": created})
         request = given.get("request") if isinstance(given.get("request"), dict) else {}
-        record = {"intentId": intent_id, "createdAt": created, "text": str((request or {}).get("rawText", ""))[:2000],
+        record = {"intentId": intent_id, "createdAt": created,
+                  "text": sanitize_raw(str((request or {}).get("rawText", ""))),
                   "devices": [], "locale": str((given.get("actor") or {}).get("locale", "en-US"))
                   if isinstance(given.get("actor"), dict) else "en-US", "parser": "structured",
                   "submittedBy": submitted_by, "retries": 0, "history": [], "state": "INTENT_CAPTURED",
@@ -102,7 +126,7 @@ class LightService:
             record["history"].append({"answer": {"option": option}, "failed": record["failure"]["code"]})
         else:
             base = record["intent"]["request"]["normalizedText"]
-            intent = self._parse(f"{base} {text}", record["parser"], intent_id=intent_id,
+            intent = self._parse(f"{base} {sanitize_raw(str(text))}", record["parser"], intent_id=intent_id,
                                  created_at=record["createdAt"], locale=record["locale"],
                                  devices=tuple(record["devices"]))
             record["history"].append({"answer": {"text": text}, "failed": record["failure"]["code"]})

@@ -45,7 +45,8 @@ LOCALE_LANGUAGE = {"fr": "French", "es": "Spanish", "de": "German", "it": "Itali
 
 def sanitize(text: str) -> str:
     """Validation/normalisation rule 1: NFKC, no control or format characters, single spaces, trimmed."""
-    norm = unicodedata.normalize("NFKC", text[: MAX_CHARS * 4]).replace("’", "'").replace("‘", "'")
+    bounded = "".join(c for c in text[: MAX_CHARS * 4] if unicodedata.category(c) != "Cs")  # lone surrogates
+    norm = unicodedata.normalize("NFKC", bounded).replace("’", "'").replace("‘", "'")
     kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Zs") else c for c in norm)
     return " ".join(kept.split())
 
