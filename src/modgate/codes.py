@@ -274,6 +274,21 @@ LIGHT = {
     "light-llm-failed": "The LLM endpoint failed, answered an HTTP error or returned no JSON intent.",
 }
 
+# --- responsive adaptation (task 252, modgate.adapt; recoverability in modgate.adapt.errors) ------
+# The spec's five codes first, then modgate's input codes.
+ADAPT = {
+    "E_ADAPT_DEVICE_TARGET_INVALID": "A device target is not web, tablet or mobile (recoverable).",
+    "E_ADAPT_TOUCH_TARGET_BREACH": "The request would make a touch target smaller than 44 px (recoverable).",
+    "E_ADAPT_PANEL_COLLISION_UNRESOLVED": "Panels could not all be placed as asked; one was collapsed or re-moded"
+                                          " (recoverable, up to 3 retries).",
+    "E_ADAPT_POLICY_LOCK_VIOLATION": "The request would hide the launcher or a close/recover control, or the"
+                                     " intent's safety flags are not both true (not recoverable).",
+    "E_ADAPT_UNRECOVERABLE_GEOMETRY": "The viewport cannot hold the launcher inside the safe region (not recoverable).",
+    "E_ADAPT_VIEWPORT_INVALID": "A viewport is not WIDTHxHEIGHT in whole pixels from 1 to 10000.",
+    "E_ADAPT_PREFERENCE_INVALID": "A layout preference has an unknown key or value.",
+    "E_ADAPT_INTENT_INVALID": "The intent.normalized.v1 document lacks or mistypes a field task 252 reads.",
+}
+
 RETIRED: dict[str, str] = {}
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -289,6 +304,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "ext": EXT,
     "graph": GRAPH,
     "light": LIGHT,
+    "adapt": ADAPT,
 }
 
 
