@@ -16,7 +16,7 @@ CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "m
         "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors",
         *(f"modgate.light.{m}" for m in ("vocab", "numbers", "lexicon", "text", "grammar", "parser", "summary",
                                           "words", "intent", "failures", "resolve", "shortcuts", "artifacts",
-                                          "pipeline", "correction", "changes"))]
+                                          "pipeline", "correction", "changes", "layout_check"))]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.runtime", "modgate.mcp_server", "subprocess")
 
 

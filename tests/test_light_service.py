@@ -212,3 +212,24 @@ def test_artifacts_are_written_as_files(tmp_path: Path, rt: Runtime, svc: LightS
 def test_unknown_language_names_it(svc: LightService) -> None:
     out = svc.propose("mettre le stylo en rouge s'il vous plaît")
     assert out["code"] == "E_LOW_CONFIDENCE_PARSE" and "French" in out["message"]
+
+
+def test_layout_is_dry_run_through_the_task_252_resolver(svc: LightService) -> None:
+    out = svc.propose("show the second toolbar on my phone")
+    assert out["code"] == "E_DRYRUN_CONFLICT" and out["recoverable"] is True
+    assert out["detail"]["adaptCode"] == "E_ADAPT_PANEL_COLLISION_UNRESOLVED"
+    assert 2 <= len(out["correction"]["options"]) <= 5
+    fine = svc.propose("more room to write on my tablet")
+    report = svc.artifacts(fine["intentId"])["dryrun.report.v1"]
+    assert report["layout"]["schemaVersion"] == "responsive.adaptation.v1"
+    assert report["layout"]["targets"] == ["tablet"]
+
+
+def test_every_offered_option_passes_the_gates(svc: LightService) -> None:
+    for text in ("show the second toolbar on my phone", "set the delay to 9 seconds", "make it nicer",
+                 "change the pen colour", "make the toolbar bigger but don't change the toolbar"):
+        out = svc.propose(text)
+        for option in out["correction"]["options"]:
+            again = svc.propose(text)
+            chosen = svc.answer(again["intentId"], option=option["id"])
+            assert chosen["code"] in ("approval-pending",), (text, option["label"], chosen)

@@ -8,13 +8,15 @@ gates from ``INTENT_NORMALIZED``. At most ``MAX_RETRIES`` answers per intent.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 from modgate.light import failures as f
 from modgate.light.artifacts import content_id, same
 from modgate.light.failures import Failure
 from modgate.light.resolve import current
-from modgate.light.summary import metric_sentence
+from modgate.light.summary import goal_summary, metric_sentence, success_checks, surface_of
 from modgate.light.vocab import LightVocabulary, PrefField
 from modgate.state import JsonObject, get_path
 
@@ -80,8 +82,7 @@ def options_for(vocab: LightVocabulary, failure: Failure, state: JsonObject, dev
         found = [o for p in vocab.prefs if p.entity == entity for o in _pref_options(vocab, p, state)[:1]]
     else:
         found = [dict(g) for g in GENERIC if _differs(vocab, g, state)]
-    return found[:5] if len(found) >= 2 else (found + [dict(g) for g in GENERIC if _differs(vocab, g, state)
-                                                         and g not in found])[:5]
+    return found
 
 
 def _differs(vocab: LightVocabulary, option: JsonObject, state: JsonObject) -> bool:
@@ -119,9 +120,13 @@ def needed_inputs(vocab: LightVocabulary, failure: Failure) -> list[str]:
 
 
 def prompt(vocab: LightVocabulary, intent_id: str, failure: Failure, state: JsonObject, devices: list[str],
-           retries: int) -> JsonObject:
+           retries: int, valid: Callable[[JsonObject], bool] = lambda _: True) -> JsonObject:
+    """``valid(change)``: whether the option passes every gate (the caller dry-runs it)."""
     pref = vocab.pref(failure.metric or "")
-    options = options_for(vocab, failure, state, devices)
+    options = [o for o in options_for(vocab, failure, state, devices) if valid(o)][:5]
+    if len(options) < 2:  # too few specific choices: add everyday changes that pass every gate
+        options += [dict(g) for g in GENERIC if g not in options and _differs(vocab, g, state) and valid(dict(g))]
+        options = options[:5]
     numbered = [{"id": i, "label": _label(vocab, o, pref, failure), "change": o}
                 for i, o in enumerate(options, start=1)]
     return {"schemaVersion": "correction.prompt.v1",
@@ -135,3 +140,20 @@ def escalation(intent_id: str, failure: Failure, history: list[JsonObject], gate
             "intentId": intent_id, "status": "blocked", "reason": "retry limit reached",
             "lastFailure": failure.to_dict(), "attempts": history, "gatesPassed": gates,
             "applied": False, "handling": "supervised"}
+
+
+def apply_option(vocab: LightVocabulary, intent: JsonObject, failure: JsonObject, change: JsonObject) -> JsonObject:
+    """The intent with the metric at fault replaced by ``change`` (re-run from INTENT_NORMALIZED)."""
+    out = copy.deepcopy(intent)
+    metrics = [m for m in out["successCriteria"].get("metrics", []) if m["metric"] != failure["metric"]
+               and m["operator"] != "ask"] if failure["metric"] else []
+    metrics.append(change)
+    if failure["code"] == f.E_INTENT_CONSTRAINT_CONFLICT:
+        out["constraints"]["mustNot"] = []
+    out["successCriteria"]["metrics"] = metrics
+    out["successCriteria"]["checks"] = success_checks(vocab, metrics)
+    out["request"]["goalSummary"] = goal_summary(vocab, metrics)
+    out["targets"]["surface"] = surface_of(vocab, metrics)
+    out["confidence"] = max(float(out.get("confidence", 0)), 0.9)
+    out.pop("clarifications", None)
+    return out

@@ -18,6 +18,7 @@ from modgate.light import failures as f
 from modgate.light import resolve, shortcuts
 from modgate.light.failures import Failure
 from modgate.light.intent import check_role, check_schema, normalize
+from modgate.light.layout_check import check_layout
 from modgate.light.resolve import Change
 from modgate.light.summary import metric_sentence
 from modgate.light.vocab import LightVocabulary
@@ -151,8 +152,13 @@ def _g4(run: GateRun, ctx: Context) -> Failure | None:
     changes: list[Change] = []
     package: JsonObject | None = None
     devices = run.intent["constraints"]["deviceTargets"]
+    layout: dict[str, Any] | None = None
     for metric in _metrics(run):
         found = _resolve(metric, ctx, work, devices)
+        if not isinstance(found, Failure) and metric["metric"].startswith("layout."):
+            after = apply_ops(work, [Op("add", c.pointer, c.value) for c in found])
+            problem, layout = check_layout(work, after, devices, metric["metric"])
+            found = problem or found
         if isinstance(found, Failure):
             run.artifacts["dryrun.report.v1"] = a.dryrun_report(run.intent, "denied" if found.code ==
                                                                 f.E_POLICY_DENIED else "conflict",
@@ -168,6 +174,8 @@ def _g4(run: GateRun, ctx: Context) -> Failure | None:
     run.artifacts["policy.draft.v1"] = a.policy_draft(run.intent, pointers)
     run.artifacts["dryrun.report.v1"] = a.dryrun_report(run.intent, "ok", _checks(changes, True),
                                                         _warnings(run, ctx), [])
+    if layout is not None:
+        run.artifacts["dryrun.report.v1"]["layout"] = layout  # responsive.adaptation.v1 after the change
     run.planned = changes
     run.passed("G4_DRY_RUN_REQUIRED", "DRY_RUN_EXECUTED")
     return None

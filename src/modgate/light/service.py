@@ -26,7 +26,6 @@ from modgate.light.failures import Failure
 from modgate.light.parser import parse
 from modgate.light.pipeline import Context, GateRun, run_gates
 from modgate.light.resolve import Change
-from modgate.light.summary import goal_summary, success_checks, surface_of
 from modgate.light.text import sanitize_raw
 from modgate.light.vocab import LightVocabulary
 from modgate.state import Op
@@ -191,8 +190,13 @@ class LightService:
         elif failure.recoverable:
             devices = run.intent.get("constraints", {}).get("deviceTargets", []) if isinstance(run.intent, dict) \
                 else []
+            def valid(change: dict[str, Any]) -> bool:  # an option must itself pass every gate
+                trial = correction.apply_option(self.vocab, run.intent, failure.to_dict(), change)
+                outcome = run_gates(trial, ctx)
+                return outcome.failure is None and bool(outcome.changes)
+
             record["correction"] = correction.prompt(self.vocab, record["intentId"], failure, ctx.state, devices,
-                                                     record["retries"])
+                                                     record["retries"], valid)
         self._save(record, "light.failed")
         return self._failure_envelope(record)
 
@@ -230,20 +234,7 @@ class LightService:
                                                "state": record["state"], "retries": record["retries"]})])
 
     def _with_option(self, record: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
-        intent = orjson.loads(orjson.dumps(record["intent"]))
-        failure = record["failure"]
-        metrics = [m for m in intent["successCriteria"].get("metrics", []) if m["metric"] != failure["metric"]
-                   and m["operator"] != "ask"] if failure["metric"] else []
-        metrics.append(change)
-        if failure["code"] == f.E_INTENT_CONSTRAINT_CONFLICT:
-            intent["constraints"]["mustNot"] = []
-        intent["successCriteria"]["metrics"] = metrics
-        intent["successCriteria"]["checks"] = success_checks(self.vocab, metrics)
-        intent["request"]["goalSummary"] = goal_summary(self.vocab, metrics)
-        intent["targets"]["surface"] = surface_of(self.vocab, metrics)
-        intent["confidence"] = max(float(intent.get("confidence", 0)), 0.9)
-        intent.pop("clarifications", None)
-        return dict(intent)
+        return correction.apply_option(self.vocab, record["intent"], record["failure"], change)
 
     def _undo_changes(self) -> list[Change]:
         applied = self.rt.store.tx.list_tx(track="light", state="APPLIED")
