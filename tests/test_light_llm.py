@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -18,8 +18,8 @@ KEY = "sk-test-never-logged-1234"
 
 
 class _Fake(BaseHTTPRequestHandler):
-    replies: list[tuple[int, bytes]] = []
-    seen: list[dict[str, Any]] = []
+    replies: ClassVar[list[tuple[int, bytes]]] = []
+    seen: ClassVar[list[dict[str, Any]]] = []
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         length = int(self.headers.get("Content-Length", "0"))
