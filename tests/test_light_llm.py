@@ -21,7 +21,7 @@ class _Fake(BaseHTTPRequestHandler):
     replies: ClassVar[list[tuple[int, bytes]]] = []
     seen: ClassVar[list[dict[str, Any]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(min(length, 1 << 20)))
         self.seen.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
