@@ -8,6 +8,7 @@ code-point strings and hold no entry for a value that is already so.
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -84,6 +85,7 @@ def apply_request(record: JsonObject, tx: JsonObject, approval: JsonObject) -> J
     return {"schemaVersion": "apply.request.v1",
             "requestId": content_id("apply", record["intentId"], tx["txId"], tx["previewHash"]),
             "intentId": record["intentId"], "txId": tx["txId"], "transactionTrack": "light",
-            "previewHash": tx["previewHash"], "approvedBy": approval["actorId"], "approvedAt": approval["at"],
+            "previewHash": tx["previewHash"], "approvedBy": approval["actorId"],
+            "approvedAt": datetime.fromtimestamp(approval["at"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "manifestId": arts["manifest.draft.v1"]["manifestId"], "policyId": arts["policy.draft.v1"]["policyId"],
             "dryRunId": arts["dryrun.report.v1"]["dryRunId"], "diffId": arts["preview.diff.v1"]["diffId"]}
