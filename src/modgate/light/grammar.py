@@ -14,10 +14,13 @@ from typing import Any
 from modgate.light.lexicon import css_colors
 from modgate.light.numbers import Quantity
 from modgate.light.text import BREAKERS, Item
-from modgate.light.vocab import LightVocabulary
+from modgate.light.vocab import LightVocabulary, ShortcutAction
 
 HINTS = {"thicker": "width", "thinner": "width", "wider": "width", "fatter": "width", "skinnier": "width",
          "narrower": "width", "finer": "width", "bolder": "width", "heavier": "width", "bigger": "width",
+         "big": "width", "large": "width", "small": "width", "tiny": "width", "thick": "width", "thin": "width",
+         "wide": "width", "narrow": "width", "fast": "speed", "slow": "speed", "long": "delay", "short": "delay",
+         "faint": "opacity",
          "smaller": "width", "larger": "width", "broader": "width", "tinier": "width", "faster": "speed",
          "slower": "speed", "quicker": "speed", "longer": "delay", "shorter": "delay", "darker": "opacity",
          "lighter": "opacity", "fainter": "opacity", "stronger": "opacity", "weaker": "opacity"}
@@ -147,7 +150,8 @@ def _shortcut(live: list[Clause], r: Reading, vocab: LightVocabulary, label: str
     verb = next((v for v in ("rename", "remove", "add") if v in words), "add")
     if verb == "add" and "hide" in words:
         verb = "remove"
-    action = next((a for c in live for a in c.values("action")), None)
+    action = next((a for c in live for a in c.values("action")), None) or next(
+        (found.name for c in live for e in c.values("entity") if (found := _entity_action(e, vocab))), None)
     slot = next((s for c in live for s in c.values("slot")), None)
     r.understood += 1
     if action is None:
@@ -162,6 +166,11 @@ def _shortcut(live: list[Clause], r: Reading, vocab: LightVocabulary, label: str
                       "value": value})
     r.entities.add(_action_entity(action, vocab))
     r.must.add(f"change {vocab.shortcut_module_id}")
+
+
+def _entity_action(entity: str, vocab: LightVocabulary) -> ShortcutAction | None:
+    """The button an entity stands for ("the laser pointer" → the laser button)."""
+    return vocab.action(entity) or vocab.action(entity.split("_")[0])
 
 
 def _action_entity(action: str, vocab: LightVocabulary) -> str:
@@ -219,8 +228,8 @@ def _layout(clause: Clause, entities: list[str], r: Reading) -> None:
 
 
 def _edge(clause: Clause) -> str | None:
-    return next((w for it in clause.items if ("edge", "") in it.meanings for w in it.words if w in
-                 ("top", "bottom", "left", "right")), None)
+    """An edge word anywhere in the clause ("left side" is also a slot phrase)."""
+    return next((w for w in clause.words() if w in ("top", "bottom", "left", "right")), None)
 
 
 def _canvas(c: Clause) -> list[tuple[str, Any]]:
@@ -354,11 +363,19 @@ def _numeric(c: Clause, attribute: str, tool: str | None, vocab: LightVocabulary
     if quantity is not None:
         return [_absolute(pref.key, attribute, quantity, c)]
     direction = _direction(c, attribute)
+    if direction and _complaint(c):  # "too small" asks for bigger
+        direction = "decrease" if direction == "increase" else "increase"
     if direction:
         return [{"metric": pref.key, "operator": direction, "value": pref.step}]
     if attribute == "speed" and c.has("verb", "normalsize"):
         return [{"metric": pref.key, "operator": "=", "value": 1}]
     return [{"metric": pref.key, "operator": "ask", "value": None}]
+
+
+def _complaint(c: Clause) -> bool:
+    """"too" right before a direction word ("the eraser is too small")."""
+    return any(("mod", "too") in a.meanings and b.start == a.end and any(m[0] == "dir" for m in b.meanings)
+               for a, b in zip(c.items, c.items[1:], strict=False))
 
 
 def _absolute(key: str, attribute: str, q: Quantity, c: Clause) -> dict[str, Any]:

@@ -30,7 +30,7 @@ Meaning = tuple[str, str]
 
 VERBS: Mapping[str, tuple[str, ...]] = {
     "add": ("add", "put", "create", "give me", "i want", "place", "insert", "new"),
-    "remove": ("remove", "delete", "take away", "get rid of", "take off", "drop", "lose"),
+    "remove": ("remove", "delete", "take away", "get rid of", "take off", "drop", "lose", "away"),
     "rename": ("rename", "relabel", "call it", "call", "change the name", "change the label", "name it"),
     "reset": ("reset", "restore", "back to default", "back to normal", "default settings", "factory",
               "original settings", "as it was at the start", "back to how it was"),
@@ -57,9 +57,11 @@ VERBS: Mapping[str, tuple[str, ...]] = {
 }
 NEGATIONS = ("don't", "dont", "do not", "never", "not", "without", "no", "avoid", "doesn't", "does not",
              "shouldn't", "should not", "mustn't", "must not", "nothing")
-UP = ("thicker", "bigger", "larger", "wider", "fatter", "more", "increase", "raise", "higher", "longer", "heavier",
+UP = ("big", "large", "thick", "fast", "long", "wide",
+      "thicker", "bigger", "larger", "wider", "fatter", "more", "increase", "raise", "higher", "longer", "heavier",
       "bolder", "stronger", "darker", "faster", "quicker", "up", "grow", "boost", "broader", "extra", "greater")
-DOWN = ("thinner", "smaller", "narrower", "less", "decrease", "lower", "shorter", "lighter", "fainter", "skinnier",
+DOWN = ("thin", "slow", "short", "narrow", "faint",
+        "thinner", "smaller", "narrower", "less", "decrease", "lower", "shorter", "lighter", "fainter", "skinnier",
         "finer", "slower", "down", "reduce", "shrink", "weaker", "tinier", "softer", "calmer", "tiny", "small")
 EDGES = ("top", "bottom", "left", "right")
 DENY: Mapping[str, tuple[str, ...]] = {
@@ -154,6 +156,7 @@ def lexicon_for(vocab: LightVocabulary) -> Lexicon:
     _add(table, UP, ("dir", "up"))
     _add(table, DOWN, ("dir", "down"))
     _add(table, EDGES, ("edge", ""))
+    _add(table, ["too"], ("mod", "too"))  # "too small" is a complaint: the grammar inverts it
     for what, words in DENY.items():
         _add(table, words, ("deny", what))
     phrases = {k: tuple(v) for k, v in table.items()}

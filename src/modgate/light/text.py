@@ -69,9 +69,13 @@ def script_language(text: str) -> str | None:
     return None
 
 
+ENGLISH = frozenset(_words("the a an is are my me make please i want to of and on in it be can could would you "
+                           "should change set use put more less with at for this that"))
+
+
 def latin_language(words: list[str]) -> str | None:
-    """A non-English Latin-script language, when at least two of its common words appear."""
-    best, hits = None, 1
+    """A non-English Latin-script language: at least two of its common words, more than English ones."""
+    best, hits = None, max(1, sum(1 for w in words if w in ENGLISH))
     for language, stop in STOPWORDS.items():
         count = sum(1 for w in words if w in stop)
         if count > hits:
