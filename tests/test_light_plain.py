@@ -120,3 +120,29 @@ def test_random_text_gives_documented_code_and_same_bytes(text: str) -> None:
     code, first = _outcome(text)
     assert code in OUTCOMES
     assert _outcome(text)[1] == first
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False,
+                    allow_infinity=False) | st.text(max_size=20),
+                    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
+                    max_leaves=8)
+METRIC_NAMES = st.sampled_from([*(p.key for p in VOCAB.prefs), *(f"layout.{f.key}" for f in VOCAB.layout),
+                                "shortcut.add", "shortcut.remove", "shortcut.rename", "reset", "light.undo",
+                                "light.changes", "denied", "entity.pen", "nonsense"])
+METRIC = st.fixed_dictionaries({"metric": METRIC_NAMES, "operator": st.sampled_from(
+    ["=", "increase", "decrease", "multiply", "ask", "??"]), "value": JSON})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(METRIC, max_size=3), st.lists(st.sampled_from(["web", "tablet", "mobile", "tv"]), max_size=2),
+       st.sampled_from(["", "make it so", "<script>x</script>"]))
+def test_structured_intents_from_agents_get_documented_codes(metrics: list[dict[str, Any]], devices: list[str],
+                                                             text: str) -> None:
+    intent = parse("make my pen red", VOCAB, intent_id="i", created_at="2026-01-01T00:00:00Z")
+    intent["successCriteria"]["metrics"] = metrics
+    intent["constraints"]["deviceTargets"] = devices
+    intent["request"]["normalizedText"] = text
+    found = run_gates(intent, Context(host=HOST, vocab=VOCAB, state=STATE))
+    code = found.failure.code if found.failure else ("approval-pending" if found.changes else "no-change")
+    assert code in OUTCOMES
+    orjson.dumps([found.artifacts, found.changes])  # always plain JSON
