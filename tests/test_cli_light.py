@@ -61,3 +61,10 @@ def test_human_output_is_plain() -> None:
 def test_usage_errors_exit_two() -> None:
     assert run("light", "answer", "intent-x")[0] == 2
     assert run("light", "propose", "red", "--device", "fridge")[0] == 2
+
+
+def test_approvals_approve_prints_a_light_change_without_a_command_id() -> None:
+    code, out = run_json("light", "propose", "make the eraser bigger")
+    assert code == 3
+    code, text, err = run("approvals", "approve", out["txId"])
+    assert code == 0 and f"{out['txId']}: approved and executed the previewed change" in text and not err

@@ -128,7 +128,8 @@ def _decide(approval_id: str, approve: bool, as_json: bool) -> None:
 
     def human(r: dict[str, Any]) -> None:
         verb = "approved and executed" if approve else "rejected"
-        click.echo(f"{approval_id}: {verb} {r['commandId']}")
+        # a light or host-API transaction has no command id: say what it is instead
+        click.echo(f"{approval_id}: {verb} {r.get('commandId') or 'the previewed change'}")
 
     emit(result, as_json, human)
 

@@ -21,7 +21,9 @@ def changed_list(vocab: LightVocabulary, state: JsonObject) -> list[str]:
             if now is not MISSING and not same(now, values[field.key]):
                 out.append(f"on {devices_words([device])} the {field.label} is {layout_value_words(field.key, now)}")
     for ui in buttons(current_package(state, vocab)).values():
-        out.append(f"you added a “{ui['props']['label']}” button in {slot_words(vocab, ui['slot'])}")
+        label = ui["props"]["label"]
+        article = "an" if label[:1].lower() in "aeiou" else "a"
+        out.append(f"you added {article} “{label}” button in {slot_words(vocab, ui['slot'])}")
     return out
 
 
