@@ -233,3 +233,21 @@ def test_every_offered_option_passes_the_gates(svc: LightService) -> None:
             again = svc.propose(text)
             chosen = svc.answer(again["intentId"], option=option["id"])
             assert chosen["code"] in ("approval-pending",), (text, option["label"], chosen)
+
+
+def test_undo_of_a_new_button_removes_the_module_again(rt: Runtime, svc: LightService) -> None:
+    from modgate.modules.registry import modules
+
+    _approve(rt, svc.propose("add an eraser button")["txId"])
+    undo = svc.propose("undo that")
+    assert undo["code"] == "approval-pending"
+    assert undo["preview"]["changes"] == [{"path": "/registry/modules/light-user", "before": undo["preview"][
+        "changes"][0]["before"], "after": None, "reason": "Your shortcut buttons go back to how they were.",
+        "requiresApproval": True}]
+    _approve(rt, undo["txId"])
+    assert "light-user" not in modules(rt.store.state())
+    pen = svc.propose("make my pen red")
+    _approve(rt, pen["txId"])
+    reasons = [c["reason"] for c in svc.propose("undo that")["preview"]["changes"]]
+    assert reasons == ["Your pen colour changes back to white right away.",
+                       "Your pen colour goes back to white every time."]

@@ -21,7 +21,7 @@ from modgate.errors import ModgateError
 from modgate.light import correction, records
 from modgate.light import failures as f
 from modgate.light.artifacts import apply_request
-from modgate.light.changes import changed_summary
+from modgate.light.changes import changed_summary, undo_reason
 from modgate.light.failures import Failure
 from modgate.light.parser import parse
 from modgate.light.pipeline import Context, GateRun, run_gates
@@ -244,7 +244,7 @@ class LightService:
                                 (applied[-1]["txId"],))
         ops = [Op.from_dict(d) for d in orjson.loads(rows[0][0])] if rows else []
         return [Change(pointer=op.path, value=None if op.op == "remove" else op.value,
-                       reason="Back to how it was before your last change.") for op in ops]
+                       reason=undo_reason(self.vocab, op.path, op.value)) for op in ops]
 
     def _refreshed(self, record: dict[str, Any]) -> dict[str, Any]:
         """G6/G7 from the transaction record: approval recorded → apply.request.v1, READY_FOR_TRANSACTION."""
