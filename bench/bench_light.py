@@ -44,8 +44,8 @@ def _parse_rate(corpus: list[str], rounds: int) -> float:
 
 
 def _propose_ms(count: int) -> float:
+    from modgate.app import open_runtime
     from modgate.light.service import LightService
-    from modgate.runtime import open_runtime
 
     with tempfile.TemporaryDirectory() as home:
         rt = open_runtime(home)

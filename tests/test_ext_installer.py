@@ -15,20 +15,20 @@ from click.testing import CliRunner
 from tests.sharedpaths import REASON, SHARED
 
 from ext_helpers import FIRST_PARTY, SEED_ERA, make_repo, sample_files, write_package
+from modgate.app import open_runtime
 from modgate.cli import cli
 from modgate.errors import ModgateError
 from modgate.ext import records
 from modgate.ext.errors import ExtError
 from modgate.ext.installer import Installer
 from modgate.ext.tree import tree_hash
-from modgate.runtime import open_runtime
 
 
 @pytest.fixture
 def inst(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("MODGATE_HOME", str(tmp_path / "home"))
     rt = open_runtime()
-    yield Installer(rt.store, rt.home)
+    yield Installer(rt.tx, rt.home)
     rt.close()
 
 
@@ -126,9 +126,9 @@ CHILD = """
 import sys
 from pathlib import Path
 from modgate.ext.installer import Installer
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 rt = open_runtime()
-inst = Installer(rt.store, rt.home)
+inst = Installer(rt.tx, rt.home)
 op, source = sys.argv[1], sys.argv[2]
 if op == "install":
     inst.install(source, consent=lambda _: True)

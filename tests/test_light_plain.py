@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.light_corpus import load
 
+from modgate.app import Runtime, open_runtime
 from modgate.host.board import board_host
 from modgate.host.board_light import board_light
 from modgate.light.failures import OUTCOMES
 from modgate.light.parser import parse
 from modgate.light.pipeline import Context, run_gates
 from modgate.light.service import LightService
-from modgate.runtime import Runtime, open_runtime
 
 HOST = board_host()
 VOCAB = board_light()

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.light_corpus import load
 
+from modgate.app import open_runtime
 from modgate.errors import ModgateError
 from modgate.light.failures import OUTCOMES
 from modgate.light.service import LightService
-from modgate.runtime import open_runtime
 
 TEXTS = sorted({c.text for c in load()} | {"undo that", "reset my pen", "reset everything", "remove the eraser button",
                                            "rename the eraser button to Rubber", "add an eraser button"})
@@ -33,11 +33,11 @@ def test_random_sessions(steps: list[tuple[str, str]]) -> None:
                 if out["code"] != "approval-pending" or decision == "leave":
                     continue
                 if decision == "reject":
-                    rt.store.desk.reject(out["txId"], "host", "no")
+                    rt.approvals.reject(out["txId"], "host", "no")
                     continue
                 before = orjson.dumps(rt.store.state(), option=orjson.OPT_SORT_KEYS)
                 try:
-                    applied = rt.store.desk.approve(out["txId"], "host")
+                    applied = rt.approvals.approve(out["txId"], "host")
                 except ModgateError as exc:  # e.g. a stale base after another approval: coded, never a crash
                     assert exc.code.startswith("tx-")
                     continue
@@ -45,7 +45,7 @@ def test_random_sessions(steps: list[tuple[str, str]]) -> None:
                     assert applied["code"] == "tx-stale-base", applied
                     continue
                 if decision == "approve+rollback":
-                    rt.store.tx.rollback(out["txId"])
+                    rt.tx.rollback(out["txId"])
                     assert orjson.dumps(rt.store.state(), option=orjson.OPT_SORT_KEYS) == before
         finally:
             rt.close()

@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from modgate.app import Runtime, open_runtime
 from modgate.light.service import LightService
-from modgate.runtime import Runtime, open_runtime
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def svc(rt: Runtime) -> LightService:
 
 
 def _approve(rt: Runtime, tx_id: str) -> dict:
-    return rt.store.desk.approve(tx_id, "teacher-approver")
+    return rt.approvals.approve(tx_id, "teacher-approver")
 
 
 def test_prefs_domain_seeded_from_host_values(svc: LightService) -> None:
@@ -51,7 +51,7 @@ def test_pen_red_is_a_light_transaction_that_applies_and_rolls_back(rt: Runtime,
     out = svc.propose("make my pen red")
     assert out["code"] == "approval-pending" and out["ok"] is False
     assert [c["path"] for c in out["preview"]["changes"]] == ["/local/tool/penColor", "/prefs/defaults/penColor"]
-    tx = rt.store.tx.show(out["txId"])
+    tx = rt.tx.show(out["txId"])
     assert tx["track"] == "light" and tx["preview"]["schemaVersion"] == "tx-preview/v1"
     assert rt.store.state()["prefs"]["defaults"]["penColor"] == "#FFFFFF"  # nothing before approval
     assert "apply.request.v1" not in svc.artifacts(out["intentId"])
@@ -61,7 +61,7 @@ def test_pen_red_is_a_light_transaction_that_applies_and_rolls_back(rt: Runtime,
     shown = svc.show(out["intentId"])
     assert shown["state"] == "READY_FOR_TRANSACTION" and shown["gatesPassed"][-1] == "G7_TRANSACTION_HANDOFF"
     assert svc.artifacts(out["intentId"])["apply.request.v1"]["txId"] == out["txId"]
-    rt.store.tx.rollback(out["txId"], reason="changed my mind")
+    rt.tx.rollback(out["txId"], reason="changed my mind")
     assert rt.store.state()["prefs"]["defaults"]["penColor"] == "#FFFFFF"
 
 
@@ -73,7 +73,7 @@ def test_already_so_is_no_change(svc: LightService) -> None:
 
 def test_diff_is_sorted_and_deterministic_across_runs(svc: LightService, rt: Runtime) -> None:
     first = svc.propose("use the highlighter")
-    rt.store.tx.reject(first["txId"], approver_id="host", reason="again")
+    rt.tx.reject(first["txId"], approver_id="host", reason="again")
     second = svc.propose("use the highlighter")
     assert first["preview"]["changes"] == second["preview"]["changes"]
     paths = [c["path"] for c in first["preview"]["changes"]]
@@ -111,7 +111,7 @@ def test_correction_loop_then_blocked_with_escalation(rt: Runtime, svc: LightSer
     out = svc.answer(out["intentId"], text="still vague")
     assert out["status"] == "blocked" and out["recoverable"] is False
     assert out["escalation"]["schemaVersion"] == "escalation.packet.v1" and out["correction"] is None
-    assert rt.store.tx.list_tx(track="light") == []
+    assert rt.tx.list_tx(track="light") == []
     assert svc.show(out["intentId"])["retries"] == 3
 
 
@@ -141,7 +141,7 @@ def test_constraint_conflict(svc: LightService) -> None:
 def test_policy_denied_is_not_recoverable(rt: Runtime, svc: LightService, text: str) -> None:
     out = svc.propose(text)
     assert out["code"] == "E_POLICY_DENIED" and out["recoverable"] is False
-    assert out["correction"] is None and rt.store.tx.list_tx(track="light") == []
+    assert out["correction"] is None and rt.tx.list_tx(track="light") == []
 
 
 def test_role_mode_invalid_for_structured_intent(svc: LightService) -> None:
@@ -157,7 +157,7 @@ def test_structured_intent_from_agent_is_recorded(rt: Runtime, svc: LightService
     intent = parse("make the laser green", board_light(), intent_id="x", created_at="2026-01-01T00:00:00Z")
     out = svc.propose_intent(intent)
     assert out["code"] == "approval-pending" and svc.show(out["intentId"])["submittedBy"] == "agent"
-    assert rt.store.tx.show(out["txId"])["requestedBy"] == "agent"
+    assert rt.tx.show(out["txId"])["requestedBy"] == "agent"
 
 
 def test_shortcuts_add_rename_remove_through_the_import_abi(rt: Runtime, svc: LightService) -> None:
@@ -177,7 +177,7 @@ def test_shortcuts_add_rename_remove_through_the_import_abi(rt: Runtime, svc: Li
     assert "chrome-top-toolbar" not in slot_contributions(rt.store.state())
     missing = svc.propose("remove the laser button")
     assert missing["code"] == "E_DRYRUN_CONFLICT"
-    rt.store.tx.rollback(removed["txId"])
+    rt.tx.rollback(removed["txId"])
     assert slot_contributions(rt.store.state())["chrome-top-toolbar"][0]["props"]["label"] == "Rubber"
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from tests.clihelp import run_json
 
+from modgate.app import migrations, open_runtime
 from modgate.errors import StoreError
-from modgate.runtime import open_runtime
 from modgate.store.db import Database, translate
-from modgate.store.schema import MIGRATIONS
+
+MIGRATIONS = migrations()
 
 
 def test_migrations_are_recorded_once(tmp_path: Path) -> None:

@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
+from modgate.app import Runtime, open_runtime
 from modgate.cli.output import emit
 from modgate.errors import JsonLoadError, ModgateError, Problem
-from modgate.runtime import Runtime, open_runtime
+from modgate.roles import DISPATCH_CHOICES
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 
@@ -56,8 +57,8 @@ def commands(as_json: bool) -> None:
 @click.command()
 @click.argument("command_id")
 @click.option("--payload", default=None, help="The payload as a JSON object (default: none).")
-@click.option("--role", type=click.Choice(["host", "student", "agent"]), default="host", show_default=True,
-              help="Who dispatches: host runs directly; student/agent queue approval-gated commands.")
+@click.option("--role", type=click.Choice(DISPATCH_CHOICES), default="host", show_default=True,
+              help="Who dispatches (owner = host): host runs at once; other roles queue approval-gated commands.")
 @click.option("--idempotency-key", default=None, help="Repeat-safe key: the same key replays the first result.")
 @json_option
 def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: str | None, as_json: bool) -> None:
@@ -111,7 +112,7 @@ def approvals() -> None:
 def approvals_list(show_all: bool, as_json: bool) -> None:
     """List pending approval items (all items with --all)."""
     with runtime() as rt:
-        items = rt.store.approvals(None if show_all else "pending")
+        items = rt.approvals.items(None if show_all else "pending")
 
     def human(r: dict[str, Any]) -> None:
         if not r["approvals"]:

@@ -56,13 +56,13 @@ class _Progress:
 
 @contextmanager
 def installer() -> Iterator[Installer]:
+    from modgate.app import open_runtime
     from modgate.ext.installer import Installer
-    from modgate.runtime import open_runtime
 
     rt = open_runtime()
     progress = _Progress() if _tty() else None
     try:
-        yield Installer(rt.store, rt.home, say=progress.say if progress else None,
+        yield Installer(rt.tx, rt.home, say=progress.say if progress else None,
                         progress=progress.step if progress else None)
     finally:
         if progress is not None:

@@ -36,8 +36,7 @@ from modgate.ext.tree import DirReader, Limits, Progress, copy_tree, scan, tree_
 from modgate.host import get_host
 from modgate.state import JsonObject
 from modgate.store import audit
-from modgate.store.bus_store import SqliteBusStore
-from modgate.tx.engine import OnCommit
+from modgate.tx.engine import OnCommit, TxEngine
 
 EXECUTABLE_LOCKED = ("This mod includes executable hooks/automations. It was installed disabled: run "
                      "`modgate mod allow-executable`, then `modgate mod enable {id}`.")
@@ -107,10 +106,10 @@ class _Change:
 
 
 class Installer:
-    def __init__(self, store: SqliteBusStore, home: Path, *, limits: Limits | None = None,
+    def __init__(self, tx: TxEngine, home: Path, *, limits: Limits | None = None,
                  clock: Callable[[], float] = time.time, say: Callable[[str], None] | None = None,
                  progress: Progress | None = None) -> None:
-        self.db, self.tx, self.home = store.db, store.tx, home
+        self.db, self.tx, self.home = tx.db, tx, home
         self.limits = limits or Limits.from_env()
         self.clock, self.say, self.progress = clock, say, progress
 

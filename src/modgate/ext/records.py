@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 
+from modgate.ext.planner import EXTENSIONS_DOMAIN
 from modgate.state import escape_token
 from modgate.store.db import Database
 
 # The state domain mirroring these tables, so every install change is a previewable transaction.
-EXTENSIONS_DOMAIN = "extensions"
 
 
 def migrate_ext_actions(conn: sqlite3.Connection) -> None:

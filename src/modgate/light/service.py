@@ -31,7 +31,7 @@ from modgate.light.vocab import LightVocabulary
 from modgate.state import Op
 
 if TYPE_CHECKING:
-    from modgate.runtime import Runtime
+    from modgate.app import Runtime
 
 Envelope = dict[str, Any]
 ARTIFACT_NAMES = ("intent.normalized.v1", "manifest.draft.v1", "policy.draft.v1", "dryrun.report.v1",
@@ -216,7 +216,7 @@ class LightService:
 
     def _pending(self, record: dict[str, Any], run: GateRun) -> Envelope:
         actor = "agent" if record["submittedBy"] == "agent" else "light_user"
-        shown = self.rt.store.tx.preview(track="light", kind="light", recipe={"set": run.changes,
+        shown = self.rt.tx.preview(track="light", kind="light", recipe={"set": run.changes,
                                          "intentId": record["intentId"]}, title=run.summary[:160],
                                          requested_by=actor, requested_role="light_user")
         record.update({"status": "approval-pending", "code": f.APPROVAL_PENDING, "state": "APPROVAL_PENDING",
@@ -237,7 +237,7 @@ class LightService:
         return correction.apply_option(self.vocab, record["intent"], record["failure"], change)
 
     def _undo_changes(self) -> list[Change]:
-        applied = self.rt.store.tx.list_tx(track="light", state="APPLIED")
+        applied = self.rt.tx.list_tx(track="light", state="APPLIED")
         if not applied:
             return []
         rows = self.rt.db.query("SELECT inverse FROM tx_commits WHERE tx_id=? AND operation='apply'",
@@ -251,7 +251,7 @@ class LightService:
         tx_id = record.get("txId")
         if not tx_id:
             return record
-        tx = self.rt.store.tx.show(tx_id)
+        tx = self.rt.tx.show(tx_id)
         record["txState"] = tx["state"]
         approval = next((h for h in tx["history"] if h["nextState"] == "APPROVED"), None)
         if approval is not None:

@@ -143,3 +143,14 @@ class Database:
                 conn.execute("INSERT INTO schema_migrations(name) VALUES (?)", (name,))
             applied.append(name)
         return applied
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run ``;;``-separated statements inside the caller's transaction.
+
+    ``executescript`` would COMMIT first and break the migration's atomicity, and trigger
+    bodies contain ``;``, hence the double separator.
+    """
+    for statement in script.split(";;"):
+        if statement.strip():
+            conn.execute(statement)

@@ -30,25 +30,25 @@ import os
 import secrets
 import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import orjson
 
+import modgate.roles as roles
 from modgate.auditevent import AuditEvent
 from modgate.bus import Commit, JournalEntry
 from modgate.errors import ModgateError, Problem
 from modgate.state import MISSING, JsonObject, Op, apply_ops, domains_of, get_path, inverse_ops
-from modgate.store.bus_store import SqliteBusStore
+from modgate.store.db import Database
 from modgate.tx import machine as m
 from modgate.tx import tokens
+from modgate.tx.model import Guard, Plan, Planner, TxError, tx_error
 from modgate.tx.previews import build_preview
 
-Planner = Callable[[JsonObject, JsonObject], "Plan"]
 OnCommit = Callable[[Any], None]
 LEASE_FILE = "tx.lock"
 MANAGED_KINDS = {"extension": "modgate mod"}
@@ -59,21 +59,25 @@ BOUNDARIES = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Plan:
-    """What a recipe does to a given state: the ops plus facts for the journal and display."""
+class TxStore(Protocol):
+    """What the engine needs of the state store (:class:`modgate.store.bus_store.SqliteBusStore`)."""
 
-    ops: list[Op]
-    scope: str
-    info: JsonObject
+    db: Database
 
-
-class TxError(ModgateError):
-    """A coded refusal of the transaction protocol."""
+    def write(self) -> AbstractContextManager[Any]: ...
+    def state(self) -> JsonObject: ...
+    def domain_revisions(self) -> dict[str, int]: ...
+    def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None: ...
 
 
-def _err(code: str, message: str, path: str = "tx", **detail: Any) -> TxError:
-    return TxError(Problem(code=code, path=path, message=message, detail=detail))
+_err = tx_error
+
+
+def _check_approver(approver_role: str, verb: str) -> str:
+    """The stored name of a role that may approve (``owner`` is ``host``), else a coded refusal."""
+    if not roles.may_approve(approver_role):
+        raise _err("tx-approver-not-allowed", f"a {approver_role} cannot {verb}; only the host can", "approverRole")
+    return roles.HOST
 
 
 def crash_point(name: str) -> None:
@@ -133,8 +137,11 @@ def load_key(home: Path) -> bytes:
 
 
 class TxEngine:
-    def __init__(self, store: SqliteBusStore, home: Path, planners: dict[str, Planner],
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: TxStore, home: Path, planners: dict[str, Planner],
+                 clock: Callable[[], float] = time.time, *, guards: Sequence[Guard] = ()) -> None:
+        """``guards`` run inside every apply on the state the apply would leave: a Problem refuses
+        (and forces the rollback), whoever applies — the queue, the CLI, the studio or Python."""
+        self.guards = tuple(guards)
         self.store = store
         self.db = store.db
         self.home = home
@@ -323,9 +330,7 @@ class TxEngine:
     def approve(self, tx_id: str, *, preview_hash: str | None = None, approver_id: str = "host",
                 approver_role: str = "host", ttl_s: int = DEFAULT_TTL_S, owner: bool = False) -> JsonObject:
         """``owner``: the caller is the owner of a managed kind (the installer), not a queue reader."""
-        if approver_role != "host":
-            raise _err("tx-approver-not-allowed", f"a {approver_role} cannot approve; only the host can",
-                       "approverRole")
+        approver_role = _check_approver(approver_role, "approve")
         tx = self._row(tx_id)
         if not owner:
             self._check_unmanaged(tx, "approved")
@@ -359,9 +364,7 @@ class TxEngine:
 
     def reject(self, tx_id: str, *, approver_id: str = "host", approver_role: str = "host",
                reason: str = "") -> JsonObject:
-        if approver_role != "host":
-            raise _err("tx-approver-not-allowed", f"a {approver_role} cannot reject; only the host can",
-                       "approverRole")
+        approver_role = _check_approver(approver_role, "reject")
         tx = self._row(tx_id)
         with self.db.atomic() as conn:
             self._transition(conn, tx, m.REJECTED, actor=(approver_id, approver_role), stage="approval",
@@ -451,6 +454,10 @@ class TxEngine:
                     raise _err("tx-stale-base", f"the state changed since {tx['txId']} was previewed"
                                f" (base {attempt['baseRevision']}, now {self._revisions(touched)})", "baseRevision")
                 new_state = apply_ops(session.state, ops)
+                for guard in self.guards:
+                    problem = guard(tx, new_state)
+                    if problem is not None:
+                        raise TxError(problem)
                 for check in checks:
                     problem = check(new_state)
                     if problem is not None:
