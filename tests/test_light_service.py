@@ -251,3 +251,21 @@ def test_undo_of_a_new_button_removes_the_module_again(rt: Runtime, svc: LightSe
     reasons = [c["reason"] for c in svc.propose("undo that")["preview"]["changes"]]
     assert reasons == ["Your pen colour changes back to white right away.",
                        "Your pen colour goes back to white every time."]
+
+
+def test_a_home_of_the_previous_release_gets_prefs_and_the_light_track(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    old = tmp_path / "old-home"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "homes" / "wave1", old,
+                    ignore=shutil.ignore_patterns("README.md"))
+    os.chmod(old / "keys", 0o700)
+    os.chmod(old / "keys" / "approval.key", 0o600)
+    with open_runtime(old) as rt:
+        assert rt.store.state()["prefs"]["defaults"]["penColor"] == "#FFFFFF"  # the host's initial value
+        assert rt.store.state()["local"]["tool"]["penColor"] == "#112233"  # the old home's own value kept
+        out = LightService(rt).propose("make my pen red")
+        assert out["code"] == "approval-pending"
+        assert rt.approvals.approve(out["txId"], "host")["ok"]
+        assert rt.store.state()["local"]["tool"]["penColor"] == "#FF0000"
