@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import orjson
+
 from modgate.light import failures as f
 from modgate.light.failures import Failure
 from modgate.light.parser import BASE_LOCKS, LAYOUT_LOCKS, SCHEMA
@@ -55,13 +57,17 @@ def _canonical(entity: str, vocab: LightVocabulary) -> str:
 
 
 def _strings(values: Any) -> list[str]:
-    return sorted({sanitize(v) for v in values if isinstance(v, str) and sanitize(v)}) if isinstance(
-        values, list) else []
+    if not isinstance(values, list):
+        return []
+    return sorted({clean for v in values if isinstance(v, str) and (clean := sanitize(v))})
 
 
 def normalize(intent: dict[str, Any], vocab: LightVocabulary) -> dict[str, Any]:
     """The four normalisation rules; returns a new intent (the input is not touched)."""
-    out = copy.deepcopy(intent)
+    try:  # a JSON round trip is the fast deep copy; anything not JSON falls back to deepcopy
+        out: dict[str, Any] = orjson.loads(orjson.dumps(intent))
+    except (TypeError, orjson.JSONEncodeError):
+        out = copy.deepcopy(intent)
     request, targets, constraints = out.get("request"), out.get("targets"), out.get("constraints")
     if isinstance(request, dict):
         for key in ("normalizedText", "goalSummary"):

@@ -107,8 +107,9 @@ class Lexicon:
     longest: int
 
 
+@cache
 def css_colors() -> dict[str, str]:
-    """The 148 CSS named colours → ``#RRGGBB`` upper-case."""
+    """The 148 CSS named colours → ``#RRGGBB`` upper-case (built once; treat as read-only)."""
     names = {name: webcolors.name_to_hex(name, spec="css3").upper() for name in webcolors.names("css3")}
     return {**names, **EXTRA_COLORS}
 
