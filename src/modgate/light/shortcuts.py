@@ -62,7 +62,11 @@ def edit(host: Host, vocab: LightVocabulary, state: JsonObject, metric: dict[str
          ) -> tuple[JsonObject, str] | Failure | None:
     """The new package and a plain reason; None when nothing would change."""
     verb = metric["metric"].split(".", 1)[1]
-    value = metric.get("value") or {}
+    given = metric.get("value")
+    value: dict[str, Any] = given if isinstance(given, dict) else {}
+    if not value.get("action"):
+        return Failure(code=f.E_INTENT_REQUIRED_FIELD_MISSING, gate=GATE, metric=metric["metric"],
+                       message="Which button would you like? Pick one of these.")
     action = vocab.action(str(value.get("action")))
     if action is None or host.command(action.command) is None:
         return Failure(code=f.E_POLICY_DENIED, gate=GATE, metric=metric["metric"],
