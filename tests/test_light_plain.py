@@ -146,3 +146,25 @@ def test_structured_intents_from_agents_get_documented_codes(metrics: list[dict[
     code = found.failure.code if found.failure else ("approval-pending" if found.changes else "no-change")
     assert code in OUTCOMES
     orjson.dumps([found.artifacts, found.changes])  # always plain JSON
+
+
+KEYS = ["schemaVersion", "intentId", "createdAt", "actor", "request", "targets", "constraints", "successCriteria",
+        "safety", "confidence", "notes", "clarifications"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(KEYS), JSON, max_size=6), st.sampled_from(KEYS),
+       st.sampled_from(["request", "targets", "constraints", "successCriteria", "safety"]), JSON)
+def test_malformed_intents_get_documented_codes(patch: dict[str, Any], drop: str, part: str, value: Any) -> None:
+    from modgate.light.service import plain_json
+
+    intent = parse("make my pen red on my tablet", VOCAB, intent_id="i", created_at="2026-01-01T00:00:00Z")
+    intent.update(patch)
+    intent.pop(drop, None)
+    if isinstance(intent.get(part), dict) and intent[part]:
+        intent[part][next(iter(intent[part]))] = value
+    intent["actor"] = {"role": "light_user", "mode": "light", "locale": "en-US"}
+    found = run_gates(plain_json(intent), Context(host=HOST, vocab=VOCAB, state=STATE))
+    code = found.failure.code if found.failure else ("approval-pending" if found.changes else "no-change")
+    assert code in OUTCOMES
+    orjson.dumps([found.artifacts, found.changes])

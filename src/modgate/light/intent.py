@@ -80,7 +80,7 @@ def normalize(intent: dict[str, Any], vocab: LightVocabulary) -> dict[str, Any]:
             if isinstance(constraints.get(key), list):
                 constraints[key] = _strings(constraints[key])
         locks = set(_strings(constraints.get("policyLocks", [])) or []) | set(BASE_LOCKS)
-        metrics = (out.get("successCriteria") or {}).get("metrics") or []
+        metrics = _list(_obj(out.get("successCriteria")).get("metrics"))
         if any(isinstance(m, dict) and str(m.get("metric", "")).startswith("layout.") for m in metrics):
             locks |= set(LAYOUT_LOCKS)
         constraints["policyLocks"] = sorted(locks)
@@ -97,13 +97,19 @@ def check_role(intent: dict[str, Any]) -> Failure | None:
     return None
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _visible_text(intent: dict[str, Any]) -> list[str]:
-    request = intent.get("request") or {}
-    crit = intent.get("successCriteria") or {}
-    cons = intent.get("constraints") or {}
+    request, crit, cons = (_obj(intent.get(k)) for k in ("request", "successCriteria", "constraints"))
     texts = [request.get("rawText"), request.get("normalizedText"), request.get("goalSummary"),
-             *crit.get("checks", []), *cons.get("must", []), *cons.get("mustNot", []),
-             *(intent.get("clarifications") or [])]
+             *_list(crit.get("checks")), *_list(cons.get("must")), *_list(cons.get("mustNot")),
+             *_list(intent.get("clarifications"))]
     return [t for t in texts if isinstance(t, str)]
 
 
@@ -146,6 +152,10 @@ def _enums(intent: dict[str, Any]) -> str | None:
         return "constraints.deviceTargets"
     if not 0 <= intent["confidence"] <= 1:
         return "confidence"
+    for optional in ("notes", "clarifications"):
+        if optional in intent and not (isinstance(intent[optional], list)
+                                       and all(isinstance(n, str) for n in intent[optional])):
+            return optional
     metrics = intent["successCriteria"].get("metrics", [])
     if not isinstance(metrics, list) or any(not isinstance(m, dict) or not isinstance(m.get("metric"), str)
                                             or not isinstance(m.get("operator"), str) for m in metrics):
