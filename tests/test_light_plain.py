@@ -7,6 +7,7 @@ Over the whole corpus: no code, JSON, paths, command ids, setting keys or codes 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -168,3 +169,11 @@ def test_malformed_intents_get_documented_codes(patch: dict[str, Any], drop: str
     code = found.failure.code if found.failure else ("approval-pending" if found.changes else "no-change")
     assert code in OUTCOMES
     orjson.dumps([found.artifacts, found.changes])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(JSON | st.dictionaries(st.sampled_from(KEYS), JSON, max_size=6))
+def test_service_takes_any_json_as_an_intent(intent: Any) -> None:
+    with tempfile.TemporaryDirectory() as home, open_runtime(home) as rt:
+        out = LightService(rt).propose_intent(intent)
+        assert out["code"] in OUTCOMES and rt.tx.list_tx(track="light") == []

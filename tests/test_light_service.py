@@ -269,3 +269,15 @@ def test_a_home_of_the_previous_release_gets_prefs_and_the_light_track(tmp_path:
         assert out["code"] == "approval-pending"
         assert rt.approvals.approve(out["txId"], "host")["ok"]
         assert rt.store.state()["local"]["tool"]["penColor"] == "#FF0000"
+
+
+def test_answering_a_malformed_agent_intent(svc: LightService) -> None:
+    intent = {"actor": {"role": "light_user", "mode": "light", "locale": "en-US"},
+              "request": {"rawText": "make the pen blue"}}
+    out = svc.propose_intent(intent)
+    assert out["code"] == "E_INTENT_REQUIRED_FIELD_MISSING" and out["recoverable"]
+    by_text = svc.answer(out["intentId"], text="thicker")
+    assert by_text["code"] == "approval-pending"
+    assert [m["metric"] for m in by_text["intent"]["successCriteria"]["metrics"]] == ["penColor", "penWidth"]
+    other = svc.propose_intent(intent)
+    assert svc.answer(other["intentId"], option=1)["code"] == "approval-pending"
