@@ -14,7 +14,8 @@ VOCAB = board_light()
 CASES = load()
 FLOORS = {"metric": 0.95, "operator": 0.95, "value": 0.95, "devices": 0.98, "surface": 0.95}
 # heldout.txt was written after the parser was tuned on corpus.txt; first run: metric 0.900, operator
-# 0.900, value 0.875, devices 1.000 (40 requests); its misses were then fixed, so it is no longer unseen.
+# 0.900, value 0.875, devices 1.000 (40 requests); heldout2.txt (30, written later): 0.833, 0.800, 0.800,
+# 1.000. Their misses were then fixed, so neither is unseen any more.
 HELDOUT_FLOORS = {"metric": 0.9, "operator": 0.9, "value": 0.85, "devices": 0.95, "surface": 0.9}
 
 
@@ -35,7 +36,9 @@ def test_corpus_size_and_device_classes() -> None:
         assert sum(device in c.devices for c in CASES) >= 15, device
 
 
-@pytest.mark.parametrize(("path", "floors"), [(CORPUS, FLOORS), (HELDOUT, HELDOUT_FLOORS)], ids=["corpus", "heldout"])
+@pytest.mark.parametrize(("path", "floors"), [(CORPUS, FLOORS), (HELDOUT, HELDOUT_FLOORS),
+                                              (HELDOUT.with_name("heldout2.txt"), HELDOUT_FLOORS)],
+                         ids=["corpus", "heldout", "heldout2"])
 def test_precision_per_field(path: object, floors: dict[str, float], capsys: pytest.CaptureFixture[str]) -> None:
     cases = load(path)  # type: ignore[arg-type]
     hits = dict.fromkeys(FLOORS, 0)

@@ -20,7 +20,7 @@ HINTS = {"thicker": "width", "thinner": "width", "wider": "width", "fatter": "wi
          "narrower": "width", "finer": "width", "bolder": "width", "heavier": "width", "bigger": "width",
          "big": "width", "large": "width", "small": "width", "tiny": "width", "thick": "width", "thin": "width",
          "wide": "width", "narrow": "width", "fast": "speed", "slow": "speed", "long": "delay", "short": "delay",
-         "faint": "opacity",
+         "faint": "opacity", "huge": "width", "giant": "width", "enormous": "width", "massive": "width",
          "smaller": "width", "larger": "width", "broader": "width", "tinier": "width", "faster": "speed",
          "slower": "speed", "quicker": "speed", "longer": "delay", "shorter": "delay", "darker": "opacity",
          "lighter": "opacity", "fainter": "opacity", "stronger": "opacity", "weaker": "opacity"}
@@ -311,11 +311,31 @@ def _pref_metrics(c: Clause, tool: str | None, vocab: LightVocabulary) -> list[d
         out.append({"metric": "laserColor" if tool == "laser" else "penColor", "operator": "ask", "value": None})
     if colors:
         key = "laserColor" if tool == "laser" else "penColor"
-        out.append({"metric": key, "operator": "=", "value": css_colors().get(colors[-1], colors[-1]).upper()})
-    attribute = _attribute(c, out)
+        name = _shade(c, colors[-1])
+        out.append({"metric": key, "operator": "=", "value": css_colors().get(name, name).upper()})
+    attribute = None if _shaded(c) and not c.values("attribute") else _attribute(c, out)
     if attribute:
         out.extend(_numeric(c, attribute, tool, vocab))
     return out
+
+
+SHADES = {"darker": "dark", "dark": "dark", "lighter": "light", "light": "light", "paler": "pale", "pale": "pale",
+          "deeper": "deep", "deep": "deep"}
+
+
+def _shade(c: Clause, color: str) -> str:
+    """"a darker blue" → darkblue, when that CSS colour exists."""
+    for a, b in zip(c.items, c.items[1:], strict=False):
+        if b.start == a.end and ("color", color) in b.meanings and a.words[-1] in SHADES:
+            shaded = SHADES[a.words[-1]] + color
+            if shaded in css_colors():
+                return shaded
+    return color
+
+
+def _shaded(c: Clause) -> bool:
+    return any(b.start == a.end and a.words[-1] in SHADES and any(m[0] == "color" for m in b.meanings)
+               for a, b in zip(c.items, c.items[1:], strict=False))
 
 
 def _explicit_enum(c: Clause, enums: list[str], tool: str | None) -> dict[str, Any] | None:
@@ -327,8 +347,9 @@ def _explicit_enum(c: Clause, enums: list[str], tool: str | None) -> dict[str, A
         return {"metric": "viewMode", "operator": "=", "value": chosen["viewMode"]}
     if "activeTool" in chosen and c.has("attribute", "tool"):
         return {"metric": "activeTool", "operator": "=", "value": chosen["activeTool"]}
-    if ("penType" in chosen and "laser" not in c.values("entity") and tool != "laser" and \
-            chosen["penType"] != "ink") or ("penType" in chosen and c.has("attribute", "type") and tool != "laser"):
+    said_type = chosen.get("penType") != "ink" or c.has("attribute", "type") or any(
+        ("enum", "penType=ink") in it.meanings and it.words != ("ink",) for it in c.items)
+    if "penType" in chosen and "laser" not in c.values("entity") and tool != "laser" and said_type:
         return {"metric": "penType", "operator": "=", "value": chosen["penType"]}
     if "laserType" in chosen and (tool == "laser" or "laser" in c.values("entity")) and \
             (c.has("attribute", "type") or chosen["laserType"] == "highlighter"):
@@ -343,7 +364,7 @@ def _attribute(c: Clause, found: list[dict[str, Any]]) -> str | None:
     for q in c.quantities:
         if q.unit in UNIT_ATTRIBUTE:
             return UNIT_ATTRIBUTE[q.unit]
-    hinted = [HINTS[w] for w in c.words() if w in HINTS]
+    hinted = [HINTS[w] for it in c.items if any(m[0] == "dir" for m in it.meanings) for w in it.words if w in HINTS]
     if hinted:
         return hinted[-1]
     if c.has("entity", "playback") and (c.has("verb", "on") or c.has("verb", "off")):

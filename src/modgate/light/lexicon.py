@@ -37,7 +37,8 @@ VERBS: Mapping[str, tuple[str, ...]] = {
     "undo": ("undo", "undo that", "take that back", "revert", "go back", "cancel that change", "reverse that",
              "undo my last change", "put it back"),
     "list": ("what have i changed", "what did i change", "show my changes", "list my changes", "my changes",
-             "what i changed", "what is different", "what have i set"),
+             "what i changed", "what is different", "what have i set", "what i have changed", "what i've changed",
+             "changes i made", "changes i have made", "what i have set", "what's different"),
     "change": ("change", "touch", "alter", "modify", "mess with", "edit", "adjust", "tweak"),
     "keep": ("keep", "leave", "preserve", "stay"),
     "set": ("set", "make", "use", "switch", "turn", "want", "prefer", "like", "should be", "go"),
@@ -57,7 +58,7 @@ VERBS: Mapping[str, tuple[str, ...]] = {
 }
 NEGATIONS = ("don't", "dont", "do not", "never", "not", "without", "no", "avoid", "doesn't", "does not",
              "shouldn't", "should not", "mustn't", "must not", "nothing")
-UP = ("big", "large", "thick", "fast", "long", "wide",
+UP = ("big", "large", "thick", "fast", "long", "wide", "huge", "giant", "enormous", "massive",
       "thicker", "bigger", "larger", "wider", "fatter", "more", "increase", "raise", "higher", "longer", "heavier",
       "bolder", "stronger", "darker", "faster", "quicker", "up", "grow", "boost", "broader", "extra", "greater")
 DOWN = ("thin", "slow", "short", "narrow", "faint",
