@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ["bus", "cli", "import", "tx", "ext", "graph", "adapt", "light"]
+SECTIONS = ["bus", "cli", "import", "tx", "ext", "graph", "adapt", "hooks", "light"]
 
 
 def merge(into: dict[str, Any], part: dict[str, Any]) -> None:

@@ -91,14 +91,15 @@ def migrations() -> list[Migration]:
     """Every area's named migrations, in the order a new home applies them."""
     from modgate.caps_store import migrate_capability_grants
     from modgate.ext.records import migrate_ext_actions, migrate_ext_installs
+    from modgate.ext.runstate import migrate_ext_runtime
     from modgate.light.records import MIGRATION as LIGHT_MIGRATION
     from modgate.light.records import migrate_light_intents
     from modgate.store.schema import CORE_MIGRATIONS
     from modgate.tx.schema import TX_MIGRATIONS
 
     return [*CORE_MIGRATIONS, *TX_MIGRATIONS, ("0100_ext_installs", migrate_ext_installs),
-            ("0101_ext_actions", migrate_ext_actions), ("0300_capability_grants", migrate_capability_grants),
-            (LIGHT_MIGRATION, migrate_light_intents)]
+            ("0101_ext_actions", migrate_ext_actions), ("0102_ext_runtime", migrate_ext_runtime),
+            ("0300_capability_grants", migrate_capability_grants), (LIGHT_MIGRATION, migrate_light_intents)]
 
 
 def state_domains(host: Host, db: Database) -> dict[str, Callable[[], JsonObject]]:
@@ -154,24 +155,34 @@ def guards(host: Host, db: Database) -> list[Guard]:
 
 
 # -- the root ------------------------------------------------------------------------------------
-def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = "board") -> Runtime:
+def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = "board", *,
+                 read_only: bool = False) -> Runtime:
     """Open (creating and migrating when needed) the home folder for a host application.
 
     ``home`` defaults to ``MODGATE_HOME``, else the platform's user data folder; ``host`` is a
     registered host name (``board``, ``codexchat``) or a :class:`~modgate.host.model.Host`.
     Unfinished transactions left by a crash are recovered before this returns.
+
+    ``read_only``: for commands that only read. Nothing is created or changed: a missing home reads
+    as a new one (in memory), a read-only database works, and no recovery runs.
     """
     root = resolve_home(home)
     the_host = get_host(host) if isinstance(host, str) else host
-    db = Database(root / DB_FILENAME)
+    db = Database(root / DB_FILENAME, read_only=read_only)
     try:
         db.migrate(migrations())
         store = SqliteBusStore(db, state_domains(the_host, db))
         tx = TxEngine(store, root, planners(the_host, store), guards=guards(the_host, db))
         approvals = TxApprovalQueue(tx)
-        tx.recover()  # never leave an attempt half-done after a crash
+        if not read_only:
+            tx.recover()  # never leave an attempt half-done after a crash
     except BaseException:
         db.close()
         raise
-    return Runtime(home=root, db=db, host=the_host, store=store, tx=tx, approvals=approvals,
-                   bus=Bus(the_host, store, approvals=approvals))
+    rt = Runtime(home=root, db=db, host=the_host, store=store, tx=tx, approvals=approvals,
+                 bus=Bus(the_host, store, approvals=approvals))
+    if not read_only:
+        from modgate.ext.events import attach  # extension hooks hear committed board events
+
+        attach(rt)
+    return rt

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from modgate.app import Runtime, open_runtime
-from modgate.cli.output import emit
+from modgate.cli.output import emit, plain
 from modgate.errors import JsonLoadError, ModgateError, Problem
 from modgate.roles import DISPATCH_CHOICES
 
@@ -17,8 +17,9 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print exactl
 
 
 @contextmanager
-def runtime() -> Iterator[Runtime]:
-    rt = open_runtime()
+def runtime(*, read_only: bool = False) -> Iterator[Runtime]:
+    """The runtime for one command; ``read_only`` for commands that only read (see open_runtime)."""
+    rt = open_runtime(read_only=read_only)
     try:
         yield rt
     finally:
@@ -73,7 +74,7 @@ def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: s
     def human(r: dict[str, Any]) -> None:
         click.echo(f"executed {r['commandId']} (revision {r.get('revision')})")
         if r.get("result") is not None:
-            click.echo(f"result: {r['result']}")
+            click.echo(f"result: {plain(r['result'])}")
 
     emit(result, as_json, human)
 
@@ -83,7 +84,7 @@ def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: s
 @json_option
 def state(domain: str | None, as_json: bool) -> None:
     """Show the state domains (or one DOMAIN: doc, sync, local) and their revisions."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         revision, current = rt.store.load()
         revisions = rt.store.domain_revisions()
     if domain is not None and domain not in current:
@@ -111,7 +112,7 @@ def approvals() -> None:
 @json_option
 def approvals_list(show_all: bool, as_json: bool) -> None:
     """List pending approval items (all items with --all)."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         items = rt.approvals.items(None if show_all else "pending")
 
     def human(r: dict[str, Any]) -> None:
@@ -129,8 +130,7 @@ def _decide(approval_id: str, approve: bool, as_json: bool) -> None:
 
     def human(r: dict[str, Any]) -> None:
         verb = "approved and executed" if approve else "rejected"
-        # a light or host-API transaction has no command id: say what it is instead
-        click.echo(f"{approval_id}: {verb} {r.get('commandId') or 'the previewed change'}")
+        click.echo(f"{approval_id}: {verb} {r.get('commandId') or r.get('title') or r.get('code')}")
 
     emit(result, as_json, human)
 
@@ -160,7 +160,7 @@ def audit(limit: int, verify: bool, as_json: bool) -> None:
     """Show recent audit events; --verify recomputes the hash chain."""
     from modgate.store import audit as audit_log
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         events = audit_log.recent(rt.db, limit)
         check = audit_log.verify(rt.db) if verify else None
     result: dict[str, Any] = {"ok": True, "events": events}

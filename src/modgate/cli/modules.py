@@ -148,7 +148,7 @@ def modules(ctx: click.Context, as_json: bool) -> None:
         return
     from modgate.modules.registry import sorted_modules
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         entries = sorted_modules(rt.store.state())
     items = [{k: e[k] for k in ("moduleId", "moduleVersion", "displayName", "enabled")} |
              {"uiEntries": len(e["package"]["pluginManifest"]["ui"]),
@@ -168,7 +168,7 @@ def modules(ctx: click.Context, as_json: bool) -> None:
 @json_option
 def modules_show(module_id: str, as_json: bool) -> None:
     """Show MODULE_ID's registry entry and its package."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         entry = _module(rt, module_id)
     emit({"ok": True, "module": entry}, as_json, lambda r: click.echo(
         __import__("orjson").dumps(r["module"], option=__import__("orjson").OPT_INDENT_2).decode()))
@@ -240,7 +240,7 @@ def slots(as_json: bool) -> None:
     """The slot contributions of all enabled modules (`<pluginId>:<entryId>`)."""
     from modgate.modules.registry import slot_contributions
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         by_slot = slot_contributions(rt.store.state())
         slot_names = list(rt.host.ui_slots)
 
