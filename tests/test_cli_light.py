@@ -68,3 +68,10 @@ def test_approvals_approve_prints_a_light_change_without_a_command_id() -> None:
     assert code == 3
     code, text, err = run("approvals", "approve", out["txId"])
     assert code == 0 and text.startswith(f"{out['txId']}: approved and executed") and not err
+
+
+def test_reading_commands_never_create_the_home(modgate_home: Path) -> None:
+    code, out = run_json("prefs")
+    assert code == 0 and out["prefs"]["defaults"]["penColor"] == "#FFFFFF"
+    assert run("light", "show", "intent-none", "--json")[0] == 1
+    assert not modgate_home.exists()
