@@ -38,10 +38,9 @@ def read(tokens: list[str], items: list[Item], quantities: list[Quantity], vocab
     parts = clauses(tokens, items, quantities)
     for clause in parts:
         reading.devices.update(clause.values("device"))
-    if _special(parts, reading, vocab, label):
-        return reading
+    rest = _special(parts, reading, vocab, label)
     last_tool: list[str] = []
-    for clause in parts:
+    for clause in rest:
         if clause.negated:
             _negated(clause, reading)
         else:
@@ -60,28 +59,31 @@ def _merge(metrics: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(chosen.values())
 
 
-def _special(parts: list[Clause], r: Reading, vocab: LightVocabulary, label: str | None) -> bool:
+def _special(parts: list[Clause], r: Reading, vocab: LightVocabulary, label: str | None) -> list[Clause]:
+    """Whole-request readings (refusals, undo, lists, resets) and buttons; returns the clauses left to read."""
     live = [c for c in parts if not c.negated]
     denied = _denied(live, vocab)
     if denied:
         r.metrics.append({"metric": "denied", "operator": "=", "value": denied})
         r.understood += 1
-        return True
+        return []
     for verb, metric in (("list", "light.changes"), ("undo", "light.undo")):
         if any(c.has("verb", verb) for c in live):
             r.metrics.append({"metric": metric, "operator": "=", "value": True})
             r.understood += 1
-            return True
+            return []
     if any(c.has("verb", "button") for c in live):
-        _shortcut(live, r, vocab, label)
-        return True
+        # the button's clauses (and bare ones like ", at the top"); the others may change settings too
+        used = [c for c in live if c.has("verb", "button") or not (_pref_signals(c) or c.values("entity"))]
+        _shortcut(used, r, vocab, label)
+        return [c for c in parts if all(c is not u for u in used)]
     if any(c.has("verb", "reset") for c in live):
         target = next((e for c in live for e in c.values("entity")), "all")
         r.metrics.append({"metric": "reset", "operator": "=", "value": target})
         r.entities.add(target) if target != "all" else None
         r.understood += 1
-        return True
-    return False
+        return []
+    return parts
 
 
 def _denied(live: list[Clause], vocab: LightVocabulary) -> str | None:
