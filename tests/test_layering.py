@@ -17,7 +17,11 @@ CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "m
         "modgate.roles", "modgate.graph_ext", "modgate.ext.planner",
         "modgate.adapt", "modgate.adapt.geometry", "modgate.adapt.inputs", "modgate.adapt.profiles",
         "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors", "modgate.ext.cron",
-        "modgate.ext.handlerout", "modgate.limits"]
+        "modgate.ext.handlerout", "modgate.limits", "modgate.host.board_light",
+        *(f"modgate.light.{m}" for m in ("vocab", "numbers", "lexicon", "text", "grammar", "parser", "summary",
+                                          "words", "intent", "failures", "resolve", "shortcuts", "artifacts",
+                                          "pipeline", "correction", "changes", "layout_check",
+                                          "clauses", "grammar_layout"))]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.app", "modgate.mcp_server", "subprocess")
 
 

@@ -97,12 +97,14 @@ def migrations() -> list[Migration]:
     from modgate.caps_store import migrate_capability_grants
     from modgate.ext.records import migrate_ext_actions, migrate_ext_installs
     from modgate.ext.runstate import migrate_ext_runtime
+    from modgate.light.records import MIGRATION as LIGHT_MIGRATION
+    from modgate.light.records import migrate_light_intents
     from modgate.store.schema import CORE_MIGRATIONS
     from modgate.tx.schema import TX_MIGRATIONS
 
     return [*CORE_MIGRATIONS, *TX_MIGRATIONS, ("0100_ext_installs", migrate_ext_installs),
             ("0101_ext_actions", migrate_ext_actions), ("0102_ext_runtime", migrate_ext_runtime),
-            ("0300_capability_grants", migrate_capability_grants)]
+            ("0300_capability_grants", migrate_capability_grants), (LIGHT_MIGRATION, migrate_light_intents)]
 
 
 def state_domains(host: Host, db: Database) -> dict[str, Callable[[], JsonObject]]:
@@ -125,7 +127,7 @@ def planners(host: Host, store: SqliteBusStore) -> dict[str, Planner]:
     """Transaction planners by recipe kind."""
     from modgate.ext.planner import extension_planner
     from modgate.modules.registry import REGISTRY_DOMAIN
-    from modgate.tx.planners import command_planner, import_planner, ops_planner, remove_planner
+    from modgate.tx.planners import command_planner, import_planner, light_planner, ops_planner, remove_planner
 
     return {
         "command": command_planner(host, store.journal_lookup),
@@ -133,6 +135,7 @@ def planners(host: Host, store: SqliteBusStore) -> dict[str, Planner]:
         "remove": remove_planner(),
         "ops": ops_planner((*host.state_domains, REGISTRY_DOMAIN)),
         "extension": extension_planner(),
+        "light": light_planner(host),  # the light track (modgate.light)
     }
 
 

@@ -252,6 +252,30 @@ TX = {
                        " command, never by `tx apply`/`tx rollback`.",
 }
 
+# --- the light track (seed 003, light-track.md §4-§5; modgate.light) ------------------------------
+LIGHT = {
+    "E_ROLE_MODE_INVALID": "The intent's actor is not a light user in light mode (G0); not recoverable.",
+    "E_POLICY_DENIED": "Code-like content, a request outside the light track, or weakening a policy lock; not"
+                       " recoverable.",
+    "E_LOW_CONFIDENCE_PARSE": "The request could not be understood (or is in a language the parser does not"
+                              " know, named in the message); recoverable.",
+    "E_INTENT_REQUIRED_FIELD_MISSING": "A needed value or field is missing (\"change the pen colour\");"
+                                       " recoverable.",
+    "E_INTENT_CONSTRAINT_CONFLICT": "must and mustNot collide; recoverable.",
+    "E_DRYRUN_CONFLICT": "A value outside the command's range, or a change the dry-run cannot make; recoverable.",
+    "E_DIFF_UNSTABLE": "The diff differed between two builds; recoverable.",
+    "no-change": "The request is understood and would change nothing (the value is already so); exit 0.",
+    "light-intent-not-found": "No light intent has that id.",
+    "light-answer-not-expected": "The intent is not waiting for a correction (pending, applied, no-change or not"
+                                 " recoverable).",
+    "light-invalid-request": "The request's arguments are not usable: not text, unknown device, option number or"
+                             " parser.",
+    "light-not-available": "The host declares no light vocabulary.",
+    "light-artifacts-dir-invalid": "The --dir for light artifacts is not a writable folder.",
+    "light-llm-not-configured": "--parser llm without MODGATE_LLM_URL/MODGATE_LLM_MODEL or without httpx.",
+    "light-llm-failed": "The LLM endpoint failed, answered an HTTP error or returned no JSON intent.",
+}
+
 # --- responsive adaptation (task 252, modgate.adapt; recoverability in modgate.adapt.errors) ------
 # The spec's five codes first, then modgate's input codes.
 ADAPT = {
@@ -318,6 +342,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "tx": TX,
     "ext": EXT,
     "graph": GRAPH,
+    "light": LIGHT,
     "adapt": ADAPT,
     "ext-runtime": RUNTIME,
     "hosts": HOSTS,

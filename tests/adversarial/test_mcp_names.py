@@ -28,7 +28,8 @@ def test_clashing_names_are_disambiguated_deterministically(modgate_home: Path) 
         infos = Gateway(rt).tools()[0]
         names = [t.name for t in infos]
         assert len(names) == len(set(names))
-        mine = sorted(t.name for t in infos if t.meta["modgate/action"]["moduleId"] == "teacher-tools")
+        owner = [(t.name, (t.meta or {}).get("modgate/action", {}).get("moduleId")) for t in infos]
+        mine = sorted(name for name, module in owner if module == "teacher-tools")
         assert all(n.startswith("teacher-tools.") for n in mine)
         again = sorted(t.name for t in Gateway(rt).tools()[0] if t.name.startswith("teacher-tools."))
         assert mine == again

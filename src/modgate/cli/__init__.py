@@ -35,7 +35,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "grants": ("modgate.cli.grants", "grants", "Capability grants of heavy modules: list, grant, revoke."),
     "graph": ("modgate.cli.graph", "graph", "Show and verify the action graph of every module."),
     "layout": ("modgate.cli.layout", "layout", "Show the resolved layout of each device (panels, launcher, canvas)."),
+    "light": ("modgate.cli.light", "light", "Plain-language changes: propose, answer, show, artifacts."),
     "mcp": ("modgate.cli.mcp", "mcp", "Serve commands and module actions to LLM clients over MCP (stdio)."),
+    "prefs": ("modgate.cli.light", "prefs", "Show the light user's preferences."),
     "state": ("modgate.cli.core", "state", "Show the state domains."),
     "tx": ("modgate.cli.tx", "tx", "Transactions: list, show, approve, reject, apply, rollback, refresh."),
 }

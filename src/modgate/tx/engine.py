@@ -573,6 +573,10 @@ class TxEngine:
         for listener in list(self.after_commit):
             listener(event, info)
 
+    def applied_inverse(self, tx_id: str) -> list[Op]:
+        """The ops that undo an applied transaction's current attempt (what a rollback would write)."""
+        return self._applied_ops(tx_id, self._row(tx_id)["attemptNo"])[1]
+
     def _applied_ops(self, tx_id: str, attempt_no: int) -> tuple[list[Op], list[Op], int | None]:
         """The apply's ops and inverse: from its journal row when it has one (stored once)."""
         ops, inverse, journal_seq = self.db.query(
