@@ -232,7 +232,7 @@ def test_recovery_waits_while_another_process_holds_the_apply_lease(rt: Runtime)
     tx_id = txapi.approve(rt, txapi.preview(rt, PEN)["txId"])["txId"]
     tx = rt.tx._row(tx_id)
     with rt.db.atomic() as conn:  # as if a live process had just started applying
-        rt.tx._transition(conn, tx, "APPLYING", actor=("host", "host"), stage="apply")
+        rt.tx.transition(conn, tx, "APPLYING", actor=("host", "host"), stage="apply")
     with lease(rt.home) as held:
         assert held and rt.tx.recover() == []
         assert rt.tx.show(tx_id)["state"] == "APPLYING"
@@ -245,7 +245,7 @@ def test_an_approval_of_a_superseded_attempt_cannot_move_the_row(rt: Runtime) ->
     rt.tx.refresh(tx_id)  # process B: attempt 2 ...
     txapi.approve(rt, tx_id)  # ... approved again: the state name matches A's read once more
     with pytest.raises(ModgateError) as err, rt.db.atomic() as conn:
-        rt.tx._transition(conn, stale, "APPLYING", actor=("host", "host"), stage="apply")
+        rt.tx.transition(conn, stale, "APPLYING", actor=("host", "host"), stage="apply")
     assert _code(err) == "tx-state-conflict"
     assert rt.tx.show(tx_id)["attemptNo"] == 2
 

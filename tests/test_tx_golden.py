@@ -83,7 +83,7 @@ def _state_conflict(rt: Runtime) -> str:
     stale = rt.tx._row(tx_id)  # read, then another process rejects it meanwhile
     rt.tx.reject(tx_id)
     with rt.db.atomic() as conn:
-        rt.tx._transition(conn, stale, "APPROVED", actor=("host", "host"), stage="approval")
+        rt.tx.transition(conn, stale, "APPROVED", actor=("host", "host"), stage="approval")
     return "no conflict"
 
 

@@ -8,9 +8,8 @@ finds the row and undoes the half-done move, so the scope roots always hold the 
 new one and the records match them. Leftover ``.modgate-ext-*`` folders in a scope parent that no
 pending row names (an interrupted copy, a backup whose deletion was cut short) are removed.
 
-Test hooks: ``MODGATE_EXT_PAUSE_AT=<point>`` makes the process touch ``MODGATE_EXT_PAUSE_FILE``
-and sleep at that point (so a test can SIGKILL it there); ``MODGATE_EXT_FAIL_AT=<point>`` raises
-an OSError there.
+Test hooks: :func:`checkpoint` (from :mod:`modgate.faults`, shared with the transaction engine)
+fails or pauses at a named point.
 """
 
 from __future__ import annotations
@@ -27,23 +26,11 @@ from modgate.ext import records
 from modgate.ext.errors import fail
 from modgate.ext.records import Pending
 from modgate.ext.tree import remove_tree
+from modgate.faults import checkpoint as checkpoint  # the installer calls moves.checkpoint
 from modgate.store.db import Database
 
 PREFIX = ".modgate-ext-"
 LOCK_FILE = "ext.lock"
-PAUSE_LIMIT_S = 60.0
-
-
-def checkpoint(name: str) -> None:
-    if os.environ.get("MODGATE_EXT_FAIL_AT") == name:
-        raise OSError(f"injected failure at {name}")
-    if os.environ.get("MODGATE_EXT_PAUSE_AT") == name:
-        marker = os.environ.get("MODGATE_EXT_PAUSE_FILE")
-        if marker:
-            Path(marker).write_text(name)
-        deadline = time.monotonic() + PAUSE_LIMIT_S
-        while time.monotonic() < deadline:  # bounded: a forgotten hook cannot hang forever
-            time.sleep(0.05)
 
 
 def temp_name(parent: Path, kind: str) -> Path:

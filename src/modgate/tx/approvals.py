@@ -15,8 +15,9 @@ import orjson
 from modgate.auditevent import AuditEvent
 from modgate.bus import quota_text
 from modgate.errors import Problem
+from modgate.faults import crash_point
 from modgate.tx import machine as m
-from modgate.tx.engine import TxEngine, crash_point
+from modgate.tx.engine import TxEngine
 from modgate.tx.model import TxError
 
 Envelope = dict[str, Any]

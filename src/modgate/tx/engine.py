@@ -25,14 +25,11 @@ them, passing ``on_commit`` to write its rows in the apply's SQLite transaction;
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import secrets
-import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -43,16 +40,18 @@ import modgate.roles as roles
 from modgate.auditevent import AuditEvent
 from modgate.bus import Commit, JournalEntry
 from modgate.errors import ModgateError, Problem
+from modgate.faults import crash_point
 from modgate.state import JsonObject, Op, apply_ops, domains_of, inverse_ops
 from modgate.store import keys
 from modgate.store.db import Database
 from modgate.tx import machine as m
-from modgate.tx import tokens
+from modgate.tx import recovery, tokens
+from modgate.tx.lease import lease
 from modgate.tx.model import Guard, Plan, Planner, TxError, tx_error
 from modgate.tx.previews import build_preview, compact, expand
+from modgate.tx.repository import TxRepository
 
 OnCommit = Callable[[Any], None]
-LEASE_FILE = "tx.lock"
 MANAGED_KINDS = {"extension": "modgate mod"}
 DEFAULT_TTL_S = 15 * 60
 BOUNDARIES = (
@@ -84,12 +83,6 @@ def _check_approver(approver_role: str, verb: str) -> str:
     return roles.HOST
 
 
-def crash_point(name: str) -> None:
-    """Die here, hard, when MODGATE_CRASH_AT names this boundary (crash-injection tests)."""
-    if os.environ.get("MODGATE_CRASH_AT") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -98,34 +91,10 @@ def _ops_json(ops: list[Op]) -> str:
     return orjson.dumps([op.to_dict() for op in ops]).decode()
 
 
-def _ops(text: str) -> list[Op]:
-    return [Op.from_dict(d) for d in orjson.loads(text)]
-
-
 def _write_set_hash(ops: list[Op]) -> str:
     # An audit fingerprint, not an interoperable hash: sorted-key orjson is deterministic and fast.
     return "sha256:" + hashlib.sha256(orjson.dumps([op.to_dict() for op in ops], option=orjson.OPT_SORT_KEYS)
                                       ).hexdigest()
-
-
-@contextmanager
-def lease(home: Path, *, exclusive: bool = False) -> Iterator[bool]:
-    """A flock on ``tx.lock``: shared while applying, exclusive (non-blocking) to recover.
-
-    Yields False when the exclusive lease is unavailable (another process is mid-apply).
-    """
-    import fcntl  # POSIX only, like the installer's lock; imported where it is needed
-    home.mkdir(parents=True, exist_ok=True)
-    fd = os.open(home / LEASE_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # closing releases the flock
 
 
 class TxEngine:
@@ -140,6 +109,7 @@ class TxEngine:
         self.planners = planners
         self.clock = clock
         self._key: bytes | None = None
+        self.repo = TxRepository(store.db)
         self.after_commit: list[Callable[[str, dict[str, str]], None]] = []
 
     @property
@@ -150,34 +120,11 @@ class TxEngine:
 
     # -- reading ------------------------------------------------------------------------------
     def _row(self, tx_id: str) -> JsonObject:
-        rows = self.db.query(
-            "SELECT tx_id, track, kind, title, recipe, requested_by, requested_role, state, attempt_no, result,"
-            " created_at FROM tx WHERE tx_id=?", (tx_id,))
-        if not rows:
-            raise _err("tx-not-found", f"no transaction {tx_id!r}", "txId")
-        keys = ("txId", "track", "kind", "title", "recipe", "requestedBy", "requestedRole", "state", "attemptNo",
-                "result", "createdAt")
-        row = dict(zip(keys, rows[0], strict=True))
-        row["recipe"] = orjson.loads(row["recipe"])
-        row["result"] = orjson.loads(row["result"]) if row["result"] else None
-        return row
+        return self.repo.row(tx_id).to_dict()
 
     def _attempt(self, tx_id: str, attempt_no: int, *, part: Literal["preview", "ops"] | None = None
                  ) -> JsonObject:
-        """An attempt's facts; the (large) ``preview`` or ``ops`` only when ``part`` names it."""
-        columns = "base_revision, candidate_revision, preview_hash, plan_info" + (f", {part}" if part else "")
-        rows = self.db.query(f"SELECT {columns} FROM tx_attempts WHERE tx_id=? AND attempt_no=?",
-                             (tx_id, attempt_no))
-        if not rows:
-            raise _err("tx-not-found", f"transaction {tx_id} has no attempt {attempt_no}", "attemptNo")
-        base, candidate, digest, info = rows[0][:4]
-        out = {"baseRevision": base, "candidateRevision": candidate, "previewHash": digest,
-               "info": orjson.loads(info)}
-        if part == "preview":
-            out["preview"] = expand(orjson.loads(rows[0][4]))
-        elif part == "ops":
-            out["ops"] = _ops(rows[0][4])
-        return out
+        return self.repo.attempt(tx_id, attempt_no, part=part)
 
     def show(self, tx_id: str, *, preview: JsonObject | None = None) -> JsonObject:
         """The transaction with its current preview (``preview``: already in hand, not re-read)."""
@@ -185,42 +132,16 @@ class TxEngine:
         attempt = self._attempt(tx_id, tx["attemptNo"], part=None if preview else "preview")
         if preview is not None:
             attempt["preview"] = preview
-        history = [dict(zip(("seq", "attemptNo", "at", "prevState", "nextState", "actorId", "actorRole", "code",
-                             "message"), r, strict=True))
-                   for r in self.db.query("SELECT seq, attempt_no, at, prev_state, next_state, actor_id, actor_role,"
-                                          " code, message FROM tx_history WHERE tx_id=? ORDER BY seq", (tx_id,))]
         return {**tx, "preview": attempt["preview"], "previewHash": attempt["previewHash"],
-                "baseRevision": attempt["baseRevision"], "plan": attempt["info"], "history": history}
+                "baseRevision": attempt["baseRevision"], "plan": attempt["info"], "history": self.repo.history(tx_id)}
 
     def list_tx(self, state: str | None = None, kind: str | None = None, track: str | None = None
                 ) -> list[JsonObject]:
-        sql = ("SELECT t.tx_id, t.track, t.kind, t.title, t.requested_by, t.requested_role, t.state, t.attempt_no,"
-               " t.created_at, a.preview_hash, a.plan_info, json_extract(t.recipe, '$.payload') FROM tx t"
-               " JOIN tx_attempts a"
-               " ON a.tx_id=t.tx_id AND a.attempt_no=t.attempt_no")
-        where, params = [], []
-        if state:
-            where.append("t.state=?")
-            params.append(state)
-        if kind:
-            where.append("t.kind=?")
-            params.append(kind)
-        if track:
-            where.append("t.track=?")
-            params.append(track)
-        sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY t.seq"
-        keys = ("txId", "track", "kind", "title", "requestedBy", "requestedRole", "state", "attemptNo", "createdAt",
-                "previewHash", "plan", "payload")
-        out = []
-        for row in self.db.query(sql, params):
-            item = dict(zip(keys, row, strict=True))
-            item["plan"] = orjson.loads(item["plan"])
-            item["payload"] = orjson.loads(item["payload"]) if item["payload"] is not None else None
-            out.append(item)
-        return out
+        """Transactions, oldest first, with their current attempt's previewHash and plan facts."""
+        return self.repo.list_tx(state, kind, track)
 
     # -- audit and transitions -----------------------------------------------------------------
-    def _transition(self, conn: Any, tx: JsonObject, nxt: str, *, actor: tuple[str, str], stage: str,
+    def transition(self, conn: Any, tx: JsonObject, nxt: str, *, actor: tuple[str, str], stage: str,
                     fields: JsonObject | None = None, code: str | None = None, message: str | None = None,
                     idempotency_key: str | None = None) -> None:
         m.check_transition(tx["state"], nxt, tx["txId"])
@@ -245,10 +166,10 @@ class TxEngine:
                                                   role=actor[1], data=envelope)], now)
         tx["state"] = nxt
 
-    def _fail(self, tx: JsonObject, nxt: str, code: str, message: str, actor: tuple[str, str], *,
+    def fail(self, tx: JsonObject, nxt: str, code: str, message: str, actor: tuple[str, str], *,
               error_class: str = "recoverable", recovery: str = "re-preview and approve again") -> None:
         with self.db.atomic() as conn:
-            self._transition(conn, tx, nxt, actor=actor, stage="failure", code=code, message=message, fields={
+            self.transition(conn, tx, nxt, actor=actor, stage="failure", code=code, message=message, fields={
                 "errorCode": code, "errorClass": error_class, "message": message,
                 "safeToRetry": error_class == "recoverable", "recoveryAction": recovery})
 
@@ -284,7 +205,7 @@ class TxEngine:
 
     def _attempt_preview(self, conn: Any, tx: JsonObject, plan: Plan, state: JsonObject,
                          actor: tuple[str, str]) -> JsonObject:
-        self._transition(conn, tx, m.PREVIEWING, actor=actor, stage="preview")
+        self.transition(conn, tx, m.PREVIEWING, actor=actor, stage="preview")
         touched = domains_of(plan.ops) or {plan.scope}
         base = self._revisions(touched)
         candidate = ",".join(f"{p.split('=')[0]}={int(p.split('=')[1]) + 1}" for p in base.split(","))
@@ -300,8 +221,8 @@ class TxEngine:
                                     "scope": plan.scope, "entryCount": len(preview["entries"])}).decode()))
         fields = {"baseRevision": base, "candidateRevision": candidate, "previewHash": preview["previewHash"],
                   "entryCount": len(preview["entries"]), "summary": preview["summary"]}
-        self._transition(conn, tx, m.PREVIEW_READY, actor=actor, stage="preview", fields=fields)
-        self._transition(conn, tx, m.APPROVAL_PENDING, actor=actor, stage="preview", fields=fields)
+        self.transition(conn, tx, m.PREVIEW_READY, actor=actor, stage="preview", fields=fields)
+        self.transition(conn, tx, m.APPROVAL_PENDING, actor=actor, stage="preview", fields=fields)
         # A fresh copy for the caller: the built preview shares subtrees with the cached state.
         fresh: JsonObject = expand(orjson.loads(stored))
         return fresh
@@ -310,7 +231,7 @@ class TxEngine:
         """A new attempt with a fresh preview against the current state (invalidates approvals)."""
         tx = self._row(tx_id)
         if tx["state"] in (m.APPROVAL_PENDING, m.APPROVED):
-            self._fail(tx, m.FAILED_PRE_APPLY, "tx-preview-superseded", "a new preview was requested", actor)
+            self.fail(tx, m.FAILED_PRE_APPLY, "tx-preview-superseded", "a new preview was requested", actor)
         if tx["state"] != m.FAILED_PRE_APPLY:
             m.check_transition(tx["state"], m.PREVIEWING, tx_id)
         with self.db.atomic() as conn:
@@ -339,7 +260,7 @@ class TxEngine:
                   "approverId": approver_id, "approverRole": approver_role, "expiresAt": now + ttl_s}
         token = tokens.sign(claims, self.key)
         with self.db.atomic() as conn:
-            self._transition(conn, tx, m.APPROVED, actor=(approver_id, approver_role), stage="approval", fields={
+            self.transition(conn, tx, m.APPROVED, actor=(approver_id, approver_role), stage="approval", fields={
                 "decision": "approve", "approver": approver_id, "approvedPreviewHash": attempt["previewHash"],
                 "approvalTokenId": claims["tokenId"], "expiresAt": _iso(claims["expiresAt"])})
             conn.execute("INSERT INTO tx_approvals(token_id, tx_id, attempt_no, preview_hash, base_revision,"
@@ -352,37 +273,31 @@ class TxEngine:
 
     def latest_token(self, tx_id: str) -> str | None:
         """The newest approval token of the current attempt (for ``tx apply`` without --token)."""
-        tx = self._row(tx_id)
-        rows = self.db.query("SELECT token FROM tx_approvals WHERE tx_id=? AND attempt_no=? ORDER BY decided_at DESC"
-                             " LIMIT 1", (tx_id, tx["attemptNo"]))
-        return str(rows[0][0]) if rows else None
+        return self.repo.latest_token(tx_id, self._row(tx_id)["attemptNo"])
 
     def reject(self, tx_id: str, *, approver_id: str = "host", approver_role: str = "host",
                reason: str = "") -> JsonObject:
         approver_role = _check_approver(approver_role, "reject")
         tx = self._row(tx_id)
         with self.db.atomic() as conn:
-            self._transition(conn, tx, m.REJECTED, actor=(approver_id, approver_role), stage="approval",
+            self.transition(conn, tx, m.REJECTED, actor=(approver_id, approver_role), stage="approval",
                              fields={"decision": "reject", "approver": approver_id, "reason": reason})
         return {"ok": True, "code": "rejected", "txId": tx_id, "attemptNo": tx["attemptNo"]}
 
     # -- apply ----------------------------------------------------------------------------------
     def _replay(self, key: str | None, tx_id: str, operation: str) -> JsonObject | None:
-        if not key:
+        found = self.repo.idempotent(key) if key else None
+        if found is None:
             return None
-        rows = self.db.query("SELECT tx_id, operation, result FROM tx_idempotency WHERE key=?", (key,))
-        if not rows:
-            return None
-        if rows[0][0] != tx_id or rows[0][1] != operation:
-            raise _err("tx-idempotency-conflict", f"idempotency key {key!r} was used for {rows[0][1]} of"
-                       f" {rows[0][0]}", "idempotencyKey")
-        result: JsonObject = orjson.loads(rows[0][2])
-        return {**result, "deduped": True}
+        if found[0] != tx_id or found[1] != operation:
+            raise _err("tx-idempotency-conflict", f"idempotency key {key!r} was used for {found[1]} of"
+                       f" {found[0]}", "idempotencyKey")
+        return {**found[2], "deduped": True}
 
     def _check_not_blocked(self) -> None:
-        blocked = self.db.query("SELECT value FROM meta WHERE key='tx_blocked'")
-        if blocked and blocked[0][0]:
-            raise _err("tx-blocked", f"applies are blocked after a failed rollback of {blocked[0][0]};"
+        blocked = self.repo.blocked_by()
+        if blocked:
+            raise _err("tx-blocked", f"applies are blocked after a failed rollback of {blocked};"
                        " an operator must run `modgate tx unblock` after checking the state", "tx")
 
     def apply(self, tx_id: str, *, approval_token: str, preview_hash: str | None = None,
@@ -410,12 +325,12 @@ class TxEngine:
         self._check_not_blocked()
         actor = (requested_by, "host")
         if claims["expiresAt"] < self.clock():
-            self._fail(tx, m.FAILED_PRE_APPLY, "tx-approval-expired", "the approval expired before apply", actor)
+            self.fail(tx, m.FAILED_PRE_APPLY, "tx-approval-expired", "the approval expired before apply", actor)
             raise _err("tx-approval-expired", f"the approval of {tx_id} expired; approve it again", "approvalToken")
         crash_point("apply:before-applying")
         with lease(self.home):
             with self.db.atomic() as conn:
-                self._transition(conn, tx, m.APPLYING, actor=actor, stage="apply", idempotency_key=idempotency_key,
+                self.transition(conn, tx, m.APPLYING, actor=actor, stage="apply", idempotency_key=idempotency_key,
                                  fields={"approvalTokenId": claims["tokenId"]})
             crash_point("apply:after-applying")
             result = self._apply_work(tx, attempt, claims["tokenId"], idempotency_key, actor, checks or [], on_commit)
@@ -428,7 +343,7 @@ class TxEngine:
         """The owner of a managed kind gives up an approved or pending proposal it will never apply."""
         tx = self._row(tx_id)
         if tx["state"] == m.APPROVED:
-            self._fail(tx, m.FAILED_PRE_APPLY, "tx-rejected", reason, actor, recovery="start the change again")
+            self.fail(tx, m.FAILED_PRE_APPLY, "tx-rejected", reason, actor, recovery="start the change again")
         if tx["state"] in (m.APPROVAL_PENDING, m.FAILED_PRE_APPLY):
             self.reject(tx_id, approver_id=actor[0], reason=reason)
 
@@ -491,13 +406,13 @@ class TxEngine:
                                                           data={"transactionId": tx["txId"], "code": exc.code,
                                                                 "outcome": outcome})], self.clock())
         if rolled_back:
-            self._fail(tx, m.FAILED_PRE_APPLY, exc.code, exc.message, actor,
+            self.fail(tx, m.FAILED_PRE_APPLY, exc.code, exc.message, actor,
                        recovery="run `modgate tx refresh` for a new preview, then approve again")
             return
         with self.db.atomic() as conn:
             conn.execute("UPDATE meta SET value=? WHERE key='tx_blocked'", (tx["txId"],))
-            self._transition(conn, tx, m.RECOVERY_PENDING, actor=actor, stage="failure", code=exc.code)
-            self._transition(conn, tx, m.FAILED_TERMINAL, actor=actor, stage="failure", code="rollback_failed",
+            self.transition(conn, tx, m.RECOVERY_PENDING, actor=actor, stage="failure", code=exc.code)
+            self.transition(conn, tx, m.FAILED_TERMINAL, actor=actor, stage="failure", code="rollback_failed",
                              fields={"errorCode": exc.code, "errorClass": "terminal", "message": exc.message,
                                      "safeToRetry": False, "recoveryAction": "operator: inspect, then tx unblock"})
 
@@ -526,7 +441,7 @@ class TxEngine:
         result = {"ok": True, "code": "applied", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
                   "commitId": commit_id, "revision": self._revisions(domains_of(ops) or {info["scope"]}),
                   "entryCount": info.get("entryCount"), "plan": info}
-        self._transition(conn, tx, m.APPLIED, actor=actor, stage="apply", idempotency_key=key, fields={
+        self.transition(conn, tx, m.APPLIED, actor=actor, stage="apply", idempotency_key=key, fields={
             "approvalTokenId": token_id, "writeSetHash": write_set, "commitId": commit_id,
             "commitSequence": sequence, "durationMs": round((time.perf_counter() - started) * 1000, 3)})
         conn.execute("UPDATE tx SET result=? WHERE tx_id=?", (orjson.dumps(result).decode(), tx["txId"]))
@@ -555,7 +470,7 @@ class TxEngine:
         crash_point("rollback:before-pending")
         with lease(self.home):
             with self.db.atomic() as conn:
-                self._transition(conn, tx, m.ROLLBACK_PENDING, actor=actor, stage="rollback",
+                self.transition(conn, tx, m.ROLLBACK_PENDING, actor=actor, stage="rollback",
                                  idempotency_key=idempotency_key, fields={"rollbackReason": reason})
             crash_point("rollback:after-pending")
             result = self._rollback_work(tx, (ops, inverse), journal_seq, reason, idempotency_key, actor)
@@ -578,13 +493,7 @@ class TxEngine:
         return self._applied_ops(tx_id, self._row(tx_id)["attemptNo"])[1]
 
     def _applied_ops(self, tx_id: str, attempt_no: int) -> tuple[list[Op], list[Op], int | None]:
-        """The apply's ops and inverse: from its journal row when it has one (stored once)."""
-        ops, inverse, journal_seq = self.db.query(
-            "SELECT ops, inverse, journal_seq FROM tx_commits WHERE tx_id=? AND attempt_no=? AND operation='apply'",
-            (tx_id, attempt_no))[0]
-        if ops == "" and journal_seq is not None:
-            ops, inverse = self.db.query("SELECT ops, inverse FROM journal WHERE seq=?", (journal_seq,))[0]
-        return _ops(ops), _ops(inverse), journal_seq
+        return self.repo.applied_ops(tx_id, attempt_no)
 
     def _rollback_conflict(self, tx_id: str, applied: tuple[list[Op], list[Op]], journal_seq: int | None,
                            state: JsonObject) -> TxError | None:
@@ -617,9 +526,9 @@ class TxEngine:
             if conflict is None:
                 result = self._commit_rollback(session, tx, inverse, journal_seq, reason, key, actor, started)
             else:
-                self._transition(self.db.conn, tx, m.RECOVERY_PENDING, actor=actor, stage="rollback",
+                self.transition(self.db.conn, tx, m.RECOVERY_PENDING, actor=actor, stage="rollback",
                                  code=conflict.code)
-                self._transition(self.db.conn, tx, m.APPLIED, actor=actor, stage="rollback", code=conflict.code,
+                self.transition(self.db.conn, tx, m.APPLIED, actor=actor, stage="rollback", code=conflict.code,
                                  message=conflict.message)
         if conflict is not None:
             raise conflict
@@ -641,7 +550,7 @@ class TxEngine:
                                           write_set, _ops_json(inverse), journal_seq))
         result = {"ok": True, "code": "rolled-back", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
                   "commitId": commit_id, "reason": reason}
-        self._transition(conn, tx, m.ROLLED_BACK, actor=actor, stage="rollback", idempotency_key=key, fields={
+        self.transition(conn, tx, m.ROLLED_BACK, actor=actor, stage="rollback", idempotency_key=key, fields={
             "rollbackReason": reason, "inverseWriteSetHash": write_set, "rollbackCommitId": commit_id,
             "durationMs": round((time.perf_counter() - started) * 1000, 3)})
         if key:
@@ -651,63 +560,10 @@ class TxEngine:
         crash_point("rollback:before-commit")
         return result
 
-    # -- recovery and operator actions -------------------------------------------------------------
+    # -- recovery and operator actions (modgate.tx.recovery) -----------------------------------
     def recover(self) -> list[JsonObject]:
-        """Reconcile attempts left in APPLYING / ROLLBACK_PENDING from the durable commit log.
-
-        Skipped (returns ``[]``) while another process holds the apply lease: its attempt is not
-        abandoned, it is in progress.
-        """
-        with lease(self.home, exclusive=True) as free:
-            return [*self._recover(), *self._expire_approvals()] if free else []
-
-    def _expire_approvals(self) -> list[JsonObject]:
-        """APPROVED attempts whose approval expired before anyone applied them (a crash between
-        approve and apply): fail them visibly and put a fresh preview in front of the host."""
-        now, done = self.clock(), []
-        rows = self.db.query("SELECT t.tx_id, (SELECT MAX(a.expires_at) FROM tx_approvals a WHERE a.tx_id=t.tx_id"
-                             " AND a.attempt_no=t.attempt_no) FROM tx t WHERE t.state=? ORDER BY t.seq",
-                             (m.APPROVED,))
-        for tx_id, expires in rows:
-            tx = self._row(tx_id)
-            if tx["kind"] in MANAGED_KINDS or (expires is not None and expires > now):
-                continue  # the installer withdraws its own; a live approval may still be applied
-            actor = ("recovery", "host")
-            self._fail(tx, m.FAILED_PRE_APPLY, "tx-approval-expired", "the approval expired before the change"
-                       " was applied (interrupted); a fresh preview waits for approval", actor)
-            with contextlib.suppress(ModgateError):  # no longer plans: stays FAILED_PRE_APPLY, listed as failed
-                self.refresh(tx_id, actor=actor)
-            done.append({"txId": tx_id, "from": m.APPROVED, "to": self._row(tx_id)["state"]})
-        return done
-
-    def _recover(self) -> list[JsonObject]:
-        done = []
-        for (tx_id,) in self.db.query("SELECT tx_id FROM tx WHERE state IN (?, ?) ORDER BY seq",
-                                      (m.APPLYING, m.ROLLBACK_PENDING)):
-            tx = self._row(tx_id)
-            operation = "apply" if tx["state"] == m.APPLYING else "rollback"
-            committed = self.db.query("SELECT commit_id FROM tx_commits WHERE tx_id=? AND attempt_no=? AND"
-                                      " operation=?", (tx_id, tx["attemptNo"], operation))
-            actor = ("recovery", "host")
-            with self.db.atomic() as conn:
-                prev = tx["state"]
-                self._transition(conn, tx, m.RECOVERY_PENDING, actor=actor, stage="recovery")
-                if operation == "apply":
-                    # The work commits with its APPLIED state, so a missing commit means nothing was
-                    # written: the approval still holds and the apply may be retried -- except for a
-                    # managed kind, whose owner has already undone its file moves and starts afresh.
-                    retry = m.FAILED_TERMINAL if tx["kind"] in MANAGED_KINDS else m.APPROVED
-                    self._transition(conn, tx, m.APPLIED if committed else retry, actor=actor, stage="recovery")
-                else:
-                    self._transition(conn, tx, m.ROLLED_BACK if committed else m.APPLIED, actor=actor,
-                                     stage="recovery")
-            done.append({"txId": tx_id, "from": prev, "to": tx["state"]})
-        return done
+        """Reconcile attempts a crash left half-done; see :mod:`modgate.tx.recovery`."""
+        return recovery.recover(self)
 
     def unblock(self, operator: str = "host") -> JsonObject:
-        blocked = self.db.query("SELECT value FROM meta WHERE key='tx_blocked'")[0][0]
-        with self.db.atomic() as conn:
-            conn.execute("UPDATE meta SET value='' WHERE key='tx_blocked'")
-            self.store.append_audit(conn, [AuditEvent(event_type="tx.unblock", correlation_id=blocked or "none",
-                                                      role="host", data={"operator": operator})], self.clock())
-        return {"ok": True, "code": "unblocked", "wasBlockedBy": blocked or None}
+        return recovery.unblock(self, operator)
