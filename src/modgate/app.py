@@ -91,11 +91,14 @@ def migrations() -> list[Migration]:
     """Every area's named migrations, in the order a new home applies them."""
     from modgate.caps_store import migrate_capability_grants
     from modgate.ext.records import migrate_ext_actions, migrate_ext_installs
+    from modgate.signoff.records import MIGRATION as SIGNOFF
+    from modgate.signoff.records import migrate_signoff
     from modgate.store.schema import CORE_MIGRATIONS
     from modgate.tx.schema import TX_MIGRATIONS
 
     return [*CORE_MIGRATIONS, *TX_MIGRATIONS, ("0100_ext_installs", migrate_ext_installs),
-            ("0101_ext_actions", migrate_ext_actions), ("0300_capability_grants", migrate_capability_grants)]
+            ("0101_ext_actions", migrate_ext_actions), ("0300_capability_grants", migrate_capability_grants),
+            (SIGNOFF, migrate_signoff)]
 
 
 def state_domains(host: Host, db: Database) -> dict[str, Callable[[], JsonObject]]:

@@ -68,18 +68,12 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
     Validation is fail-fast and deterministic: one error code and path. A valid package becomes
     a transaction; without --yes it waits for approval (exit 3) unless you confirm at the terminal.
     """
-    from modgate.auditevent import AuditEvent
-    from modgate.modules.package import import_bytes
-    from modgate.modules.registry import modules
+    from modgate.modules.importing import validate_import
 
     data = _read(file)
     with runtime() as rt:
-        current = modules(rt.store.state())
-        outcome = import_bytes(data, rt.host, allow_downgrade=allow_downgrade,
-                               registered_version=_registered_version(data, current))
+        outcome = validate_import(rt, data, allow_downgrade=allow_downgrade)
         if not outcome.ok or outcome.package is None:
-            rt.store.record([AuditEvent(event_type="module.import.rejected", correlation_id="import", role="host",
-                                        data={k: outcome.envelope.get(k) for k in ("code", "path")})])
             emit(outcome.envelope, as_json)
         shown = rt.tx.preview(track="heavy", kind="import", title=f"import {outcome.package['moduleId']}"
                                     f" {outcome.package['moduleVersion']}", recipe={
@@ -94,18 +88,6 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
                 "replaced": plan["replaced"]}
     emit(envelope, as_json, lambda r: click.echo(
         f"imported {r['moduleId']} {r['moduleVersion']}{' (replaced)' if r['replaced'] else ''} as {shown['txId']}"))
-
-
-def _registered_version(data: bytes, current: dict[str, Any]) -> str | None:
-    """The registered version of the package's moduleId, read leniently (validation comes next)."""
-    import orjson
-
-    try:
-        module_id = orjson.loads(data).get("moduleId")
-    except (orjson.JSONDecodeError, AttributeError):
-        return None
-    entry = current.get(module_id) if isinstance(module_id, str) else None
-    return str(entry["moduleVersion"]) if entry else None
 
 
 @click.command()

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+import modgate.evidence as evidence
 from modgate.auditevent import AuditEvent
 from modgate.store.db import Database
 
@@ -55,8 +56,11 @@ def append(conn: sqlite3.Connection, events: Iterable[AuditEvent], now: float,
     """
     seq, prev = known_head if known_head is not None else head(conn)
     rows = []
+    fixture = evidence.current() is not None
     for event in events:
         seq += 1
+        if fixture:  # a drill runs: every event it writes is controlled-fixture evidence (task 258)
+            event.data = evidence.stamp(event.data)
         digest = chain_hash(prev, _record(seq, now, event))
         rows.append((seq, now, event.event_type, event.correlation_id, event.command_id, event.role,
                      orjson.dumps(event.data).decode(), prev, digest))
