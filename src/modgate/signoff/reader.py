@@ -1,0 +1,205 @@
+"""The thin reader: a home's tables and audit log → :class:`~modgate.signoff.model.Facts`.
+
+Reads are bounded by the window; re-measurements (re-validation, re-planning, graph rebuild)
+are done here with the pure functions of :mod:`modgate.signoff.remeasure`, once per distinct
+input. Everything is read, nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from modgate.evidence import CAPABILITY_REJECT, CONTROLLED_FIXTURE, OPERATOR_ROLLBACK, PLANNED_DRILL, PROD_TRAFFIC
+from modgate.signoff import remeasure
+from modgate.signoff.model import (
+    ApplyFact,
+    Facts,
+    GraphFact,
+    ImportFact,
+    LightFact,
+    RollbackFact,
+    TxFact,
+    ViolationFact,
+    Window,
+)
+from modgate.tx import machine as m
+
+if TYPE_CHECKING:
+    from modgate.app import Runtime
+    from modgate.store.db import Database
+
+POLICY_VIOLATION = "capability-policy-violation"
+History = dict[str, list[tuple[int, str, str, float]]]  # txId -> [(attemptNo, prev, next, at)]
+
+
+def read_facts(rt: Runtime, window: Window) -> Facts:
+    """Everything task 258 needs from ``rt``'s home, for ``window``."""
+    db = rt.db
+    fixture_tx, fixture_eps = _fixture_marks(db, window)
+    history = _history(db, window)
+    txs = _txs(db, window, history, fixture_tx)
+    light, notes = _light(rt, window, fixture_tx)
+    return Facts(window=window, txs=txs, applies=_applies(db, window, history, fixture_eps),
+                 rollbacks=_rollbacks(db, window, history, fixture_eps), imports=_imports(rt, window),
+                 graphs=_graphs(rt), light=light, violations=_violations(db, window), notes=notes)
+
+
+def _fixture_marks(db: Database, window: Window) -> tuple[set[str], set[str]]:
+    """Transactions and episodes whose events came from a controlled fixture."""
+    rows = db.query("SELECT event_type, correlation_id, json_extract(data, '$.episodeKey') FROM audit"
+                    " WHERE created_at > ? AND created_at <= ? AND event_type IN ('tx.preview', 'tx.apply',"
+                    " 'tx.rollback', 'capability.rollback.executed', 'capability.rollback.failed')"
+                    " AND json_extract(data, '$.evidenceChannel') = ?", (window.start, window.end, CONTROLLED_FIXTURE))
+    txs = {corr for kind, corr, _ in rows if kind == "tx.preview"}
+    episodes = {f"{kind}|{ep}" for kind, _, ep in rows if ep}
+    return txs, episodes
+
+
+def _history(db: Database, window: Window) -> History:
+    out: History = defaultdict(list)
+    rows = db.query("SELECT tx_id, attempt_no, prev_state, next_state, at FROM tx_history WHERE tx_id IN"
+                    " (SELECT DISTINCT tx_id FROM tx_history WHERE at > ? AND at <= ?) ORDER BY seq",
+                    (window.start, window.end))
+    for tx_id, attempt, prev, nxt, at in rows:
+        out[tx_id].append((attempt, prev, nxt, at))
+    return out
+
+
+def _txs(db: Database, window: Window, history: History, fixture: set[str]) -> tuple[TxFact, ...]:
+    rows = db.query("SELECT tx_id, track, kind, state FROM tx WHERE created_at > ? AND created_at <= ? ORDER BY seq",
+                    (window.start, window.end))
+    out = []
+    for tx_id, track, kind, state in rows:
+        pending = {a for a, _, nxt, _ in history.get(tx_id, []) if nxt == m.APPROVAL_PENDING}
+        out.append(TxFact(tx_id=tx_id, track=track, kind=kind, state=state, approval_attempts=len(pending),
+                          channel=CONTROLLED_FIXTURE if tx_id in fixture else PROD_TRAFFIC))
+    return tuple(out)
+
+
+def _applies(db: Database, window: Window, history: History, fixture: set[str]) -> tuple[ApplyFact, ...]:
+    tokens = {(t, a) for t, a in db.query("SELECT tx_id, attempt_no FROM tx_approvals")}
+    out = []
+    for tx_id, entries in history.items():
+        approved: set[int] = set()
+        for attempt, prev, nxt, at in entries:
+            if nxt == m.APPROVED and prev == m.APPROVAL_PENDING:
+                approved.add(attempt)
+            if nxt == m.APPLIED and prev == m.APPLYING and window.holds(at):
+                key = f"{tx_id}:{attempt}"
+                out.append(ApplyFact(episode_key=key, approved=attempt in approved and (tx_id, attempt) in tokens,
+                                     channel=CONTROLLED_FIXTURE if f"tx.apply|{key}" in fixture else PROD_TRAFFIC))
+    return tuple(out)
+
+
+def _rollbacks(db: Database, window: Window, history: History, fixture: set[str]) -> tuple[RollbackFact, ...]:
+    out = []
+    for tx_id, entries in history.items():
+        for i, (attempt, _prev, nxt, at) in enumerate(entries):
+            if nxt != m.ROLLBACK_PENDING or not window.holds(at):
+                continue
+            key = f"{tx_id}:{attempt}"
+            drill = f"tx.rollback|{key}" in fixture
+            out.append(RollbackFact(episode_key=key, outcome=_rollback_outcome(entries[i + 1:], attempt),
+                                    event_class=PLANNED_DRILL if drill else OPERATOR_ROLLBACK,
+                                    channel=CONTROLLED_FIXTURE if drill else PROD_TRAFFIC))
+    return tuple(out) + _capability_rollbacks(db, window)
+
+
+def _rollback_outcome(after: list[tuple[int, str, str, float]], attempt: int) -> str:
+    for entry_attempt, _prev, nxt, _at in after:
+        if entry_attempt != attempt:
+            continue
+        if nxt == m.ROLLED_BACK:
+            return "succeeded"
+        if nxt in (m.FAILED_TERMINAL, m.APPLIED):  # APPLIED again: recovery found nothing rolled back
+            return "failed"
+    return "pending"
+
+
+def _capability_rollbacks(db: Database, window: Window) -> tuple[RollbackFact, ...]:
+    rows = db.query("SELECT event_type, correlation_id, data FROM audit WHERE created_at > ? AND created_at <= ?"
+                    " AND event_type IN ('capability.rollback.executed', 'capability.rollback.failed') ORDER BY seq",
+                    (window.start, window.end))
+    out = []
+    for kind, corr, text in rows:
+        data = orjson.loads(text)
+        key = data.get("episodeKey") or f"{data.get('transactionId', corr)}:{data.get('attemptNo', '?')}"
+        out.append(RollbackFact(episode_key=key, event_class=data.get("eventClass", CAPABILITY_REJECT),
+                                outcome="succeeded" if kind.endswith("executed") else "failed",
+                                channel=data.get("evidenceChannel", PROD_TRAFFIC)))
+    return tuple(out)
+
+
+def _violations(db: Database, window: Window) -> tuple[ViolationFact, ...]:
+    rows = db.query("SELECT event_type, data FROM audit WHERE created_at > ? AND created_at <= ?"
+                    " AND event_type LIKE 'capability.%' AND instr(data, ?) > 0 ORDER BY seq",
+                    (window.start, window.end, POLICY_VIOLATION))
+    out = []
+    for kind, text in rows:
+        data = orjson.loads(text)
+        if POLICY_VIOLATION in (data.get("decisionReasonCode"), data.get("code")):
+            out.append(ViolationFact(event_type=kind, channel=data.get("evidenceChannel", PROD_TRAFFIC)))
+    return tuple(out)
+
+
+def _imports(rt: Runtime, window: Window) -> tuple[ImportFact, ...]:
+    from modgate.signoff.records import blob
+
+    rows = rt.db.query("SELECT package_sha256, ok, code, path, registered_version, allow_downgrade, channel,"
+                       " expected_outcome FROM signoff_imports WHERE created_at > ? AND created_at <= ? ORDER BY seq",
+                       (window.start, window.end))
+    seen: dict[tuple[str, str | None, int], tuple[bool, str | None, str | None] | None] = {}
+    out = []
+    for digest, ok, code, path, version, downgrade, channel, expected in rows:
+        key = (digest, version, downgrade)
+        if key not in seen:
+            data = blob(rt.db, digest)
+            seen[key] = None if data is None else remeasure.revalidate(
+                data, rt.host, registered_version=version, allow_downgrade=bool(downgrade))
+        again = seen[key]
+        out.append(ImportFact(package_sha256=digest, ok=bool(ok), code=code, path=path, channel=channel,
+                              expected_outcome=expected, revalidated_ok=again[0] if again else None,
+                              revalidated_code=again[1] if again else None,
+                              revalidated_path=again[2] if again else None))
+    return tuple(out)
+
+
+def _graphs(rt: Runtime) -> tuple[GraphFact, ...]:
+    """Every module's action graph rebuilt now and dry-run checked (H-KPI-3)."""
+    report = rt.verify_graphs()
+    problems: dict[str, list[str]] = defaultdict(list)
+    for problem in report["problems"]:
+        problems[str(problem.get("moduleId", ""))].append(f"{problem.get('code')}@{problem.get('path')}")
+    ids = sorted({g.module_id for g in rt.graphs()} | set(problems) - {""})
+    return tuple(GraphFact(module_id=i, complete=not problems.get(i), problems=tuple(problems.get(i, [])))
+                 for i in ids)
+
+
+def _light(rt: Runtime, window: Window, fixture: set[str]) -> tuple[tuple[LightFact, ...], tuple[str, ...]]:
+    from modgate.signoff import light_facts
+
+    return light_facts.read(rt, window, fixture)
+
+
+def bases_cache(db: Database) -> Any:
+    """A loader of base states that decodes each (domain, revision) document once."""
+    docs: dict[tuple[str, int], Any] = {}
+
+    def load(tx_id: str, attempt_no: int) -> dict[str, Any] | None:
+        rows = db.query("SELECT revisions FROM signoff_bases WHERE tx_id=? AND attempt_no=?", (tx_id, attempt_no))
+        if not rows:
+            return None
+        state = {}
+        for domain, revision in orjson.loads(rows[0][0]).items():
+            if (domain, revision) not in docs:
+                found = db.query("SELECT doc FROM signoff_docs WHERE domain=? AND revision=?", (domain, revision))
+                docs[(domain, revision)] = orjson.loads(found[0][0]) if found else None
+            if docs[(domain, revision)] is None:
+                return None
+            state[domain] = docs[(domain, revision)]
+        return state
+
+    return load
