@@ -14,7 +14,9 @@ CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "m
         "modgate.tx.previews", "modgate.tx.machine", "modgate.tx.model", "modgate.tx.planners", "modgate.caps",
         "modgate.roles", "modgate.graph_ext", "modgate.ext.planner",
         "modgate.adapt", "modgate.adapt.geometry", "modgate.adapt.inputs", "modgate.adapt.profiles",
-        "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors"]
+        "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors",
+        "modgate.evidence", "modgate.signoff.model", "modgate.signoff.kpi", "modgate.signoff.remeasure",
+        "modgate.signoff.html"]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.app", "modgate.mcp_server", "subprocess")
 
 

@@ -265,6 +265,15 @@ ADAPT = {
     "E_ADAPT_INTENT_INVALID": "The intent.normalized.v1 document lacks or mistypes a field task 252 reads.",
 }
 
+# --- beta signoff and drills (task 258, modgate.signoff) --------------------------------------
+SIGNOFF = {
+    "signoff-no-go": "The decision is NO-GO: a checklist item is FAIL or UNKNOWN (beta flag off, preview-only).",
+    "signoff-invalid-window": "--window is not <N>d or <N>h, or longer than 90 days.",
+    "signoff-invalid-now": "--now is not an ISO 8601 date-time.",
+    "signoff-html-write-failed": "The --html file could not be written (a directory, or an OS error).",
+    "drill-failed": "A drill case did not end with the outcome its fixture expects.",
+}
+
 RETIRED: dict[str, str] = {}
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -280,6 +289,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "ext": EXT,
     "graph": GRAPH,
     "adapt": ADAPT,
+    "signoff": SIGNOFF,
 }
 
 

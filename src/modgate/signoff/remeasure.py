@@ -47,11 +47,11 @@ def replan_hash(planner: Planner, base: JsonObject, recipe: JsonObject) -> str |
 
 def reachable_after(base: JsonObject, ops: Sequence[dict[str, Any]], devices: Sequence[str]) -> bool:
     """Whether the layout the change leaves keeps the launcher and close/recover reachable."""
-    from modgate import adapt
+    from modgate.adapt import resolve_stored
 
     try:
         after = apply_ops(base, [Op.from_dict(o) for o in ops])
-        report = adapt.resolve_stored(after, tuple(devices)).report()
+        report = resolve_stored(after, tuple(devices)).report()
     except ModgateError:
         return False
     return all(t["launcherReachable"] and t["closeRecoverReachable"] for t in report["targets"])
