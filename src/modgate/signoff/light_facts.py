@@ -25,11 +25,11 @@ def read(rt: Runtime, window: Window, fixture: set[str]) -> tuple[tuple[LightFac
     from modgate.signoff.reader import bases_cache
 
     intents = _intents(rt, window)
-    load = bases_cache(rt.db)
+    load = bases_cache(rt.db, window)
     rows = rt.db.query("SELECT t.tx_id, t.kind, t.recipe, t.attempt_no, a.ops FROM tx t JOIN tx_attempts a"
                        " ON a.tx_id=t.tx_id AND a.attempt_no=t.attempt_no WHERE t.track='light'"
                        " AND t.created_at > ? AND t.created_at <= ? ORDER BY t.seq", (window.start, window.end))
-    out, with_tx = [], set()
+    out, with_tx, memo = [], set(), {}  # type: ignore[var-annotated]
     for tx_id, kind, recipe_text, attempt, ops_text in rows:
         recipe, ops = orjson.loads(recipe_text), orjson.loads(ops_text)
         record = intents.get(str(recipe.get("intentId", ""))) if isinstance(recipe, dict) else None
@@ -43,7 +43,7 @@ def read(rt: Runtime, window: Window, fixture: set[str]) -> tuple[tuple[LightFac
         out.append(LightFact(sample_id=record["intentId"] if record else tx_id, devices=devices,
                              channel=CONTROLLED_FIXTURE if tx_id in fixture else PROD_TRAFFIC,
                              exhausted=_exhausted(record), deterministic=same,
-                             reachable=None if base is None else remeasure.reachable_after(base, ops, devices)))
+                             reachable=None if base is None else remeasure.reachable_after(base, ops, devices, memo)))
     out += [_intent_only(r) for i, r in intents.items() if i not in with_tx]
     notes = () if intents else ("no light intent records in this home: light samples are light-track transactions",)
     return tuple(out), notes

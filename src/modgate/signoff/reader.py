@@ -52,20 +52,27 @@ def _fixture_marks(db: Database, window: Window) -> tuple[set[str], set[str]]:
     rows = db.query("SELECT event_type, correlation_id, json_extract(data, '$.episodeKey') FROM audit"
                     " WHERE created_at > ? AND created_at <= ? AND event_type IN ('tx.preview', 'tx.apply',"
                     " 'tx.rollback', 'capability.rollback.executed', 'capability.rollback.failed')"
-                    " AND json_extract(data, '$.evidenceChannel') = ?", (window.start, window.end, CONTROLLED_FIXTURE))
+                    " AND instr(data, ?) > 0 AND json_extract(data, '$.evidenceChannel') = ?",
+                    (window.start, window.end, CONTROLLED_FIXTURE, CONTROLLED_FIXTURE))
     txs = {corr for kind, corr, _ in rows if kind == "tx.preview"}
     episodes = {f"{kind}|{ep}" for kind, _, ep in rows if ep}
     return txs, episodes
 
 
 def _history(db: Database, window: Window) -> History:
+    """Transitions made in the window (one range scan), by transaction."""
     out: History = defaultdict(list)
-    rows = db.query("SELECT tx_id, attempt_no, prev_state, next_state, at FROM tx_history WHERE tx_id IN"
-                    " (SELECT DISTINCT tx_id FROM tx_history WHERE at > ? AND at <= ?) ORDER BY seq",
-                    (window.start, window.end))
+    rows = db.query("SELECT tx_id, attempt_no, prev_state, next_state, at FROM tx_history WHERE at > ? AND at <= ?"
+                    " ORDER BY seq", (window.start, window.end))
     for tx_id, attempt, prev, nxt, at in rows:
         out[tx_id].append((attempt, prev, nxt, at))
     return out
+
+
+def _approved_before(db: Database, tx_id: str, attempt: int) -> bool:
+    """An approval of this attempt made before the window (the rare apply the window cut from it)."""
+    return bool(db.query("SELECT 1 FROM tx_history WHERE tx_id=? AND attempt_no=? AND prev_state=? AND next_state=?",
+                         (tx_id, attempt, m.APPROVAL_PENDING, m.APPROVED)))
 
 
 def _txs(db: Database, window: Window, history: History, fixture: set[str]) -> tuple[TxFact, ...]:
@@ -84,12 +91,13 @@ def _applies(db: Database, window: Window, history: History, fixture: set[str]) 
     out = []
     for tx_id, entries in history.items():
         approved: set[int] = set()
-        for attempt, prev, nxt, at in entries:
+        for attempt, prev, nxt, _at in entries:
             if nxt == m.APPROVED and prev == m.APPROVAL_PENDING:
                 approved.add(attempt)
-            if nxt == m.APPLIED and prev == m.APPLYING and window.holds(at):
+            if nxt == m.APPLIED and prev == m.APPLYING:
                 key = f"{tx_id}:{attempt}"
-                out.append(ApplyFact(episode_key=key, approved=attempt in approved and (tx_id, attempt) in tokens,
+                seen = attempt in approved or _approved_before(db, tx_id, attempt)
+                out.append(ApplyFact(episode_key=key, approved=seen and (tx_id, attempt) in tokens,
                                      channel=CONTROLLED_FIXTURE if f"tx.apply|{key}" in fixture else PROD_TRAFFIC))
     return tuple(out)
 
@@ -97,8 +105,8 @@ def _applies(db: Database, window: Window, history: History, fixture: set[str]) 
 def _rollbacks(db: Database, window: Window, history: History, fixture: set[str]) -> tuple[RollbackFact, ...]:
     out = []
     for tx_id, entries in history.items():
-        for i, (attempt, _prev, nxt, at) in enumerate(entries):
-            if nxt != m.ROLLBACK_PENDING or not window.holds(at):
+        for i, (attempt, _prev, nxt, _at) in enumerate(entries):
+            if nxt != m.ROLLBACK_PENDING:
                 continue
             key = f"{tx_id}:{attempt}"
             drill = f"tx.rollback|{key}" in fixture
@@ -184,22 +192,24 @@ def _light(rt: Runtime, window: Window, fixture: set[str]) -> tuple[tuple[LightF
     return light_facts.read(rt, window, fixture)
 
 
-def bases_cache(db: Database) -> Any:
-    """A loader of base states that decodes each (domain, revision) document once."""
+def bases_cache(db: Database, window: Window) -> Any:
+    """A loader of the base states of the window's light-track attempts; each document decoded once."""
     docs: dict[tuple[str, int], Any] = {}
+    bases = dict(((t, a), r) for t, a, r in db.query(
+        "SELECT b.tx_id, b.attempt_no, b.revisions FROM signoff_bases b JOIN tx t ON t.tx_id=b.tx_id"
+        " WHERE t.created_at > ? AND t.created_at <= ?", (window.start, window.end)))
+
+    def doc(domain: str, revision: int) -> Any:
+        if (domain, revision) not in docs:
+            found = db.query("SELECT doc FROM signoff_docs WHERE domain=? AND revision=?", (domain, revision))
+            docs[(domain, revision)] = orjson.loads(found[0][0]) if found else None
+        return docs[(domain, revision)]
 
     def load(tx_id: str, attempt_no: int) -> dict[str, Any] | None:
-        rows = db.query("SELECT revisions FROM signoff_bases WHERE tx_id=? AND attempt_no=?", (tx_id, attempt_no))
-        if not rows:
+        revisions = bases.get((tx_id, attempt_no))
+        if revisions is None:
             return None
-        state = {}
-        for domain, revision in orjson.loads(rows[0][0]).items():
-            if (domain, revision) not in docs:
-                found = db.query("SELECT doc FROM signoff_docs WHERE domain=? AND revision=?", (domain, revision))
-                docs[(domain, revision)] = orjson.loads(found[0][0]) if found else None
-            if docs[(domain, revision)] is None:
-                return None
-            state[domain] = docs[(domain, revision)]
-        return state
+        state = {domain: doc(domain, revision) for domain, revision in orjson.loads(revisions).items()}
+        return None if any(v is None for v in state.values()) else state
 
     return load

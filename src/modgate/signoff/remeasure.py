@@ -45,13 +45,29 @@ def replan_hash(planner: Planner, base: JsonObject, recipe: JsonObject) -> str |
     return ops_hash([op.to_dict() for op in plan.ops])
 
 
-def reachable_after(base: JsonObject, ops: Sequence[dict[str, Any]], devices: Sequence[str]) -> bool:
-    """Whether the layout the change leaves keeps the launcher and close/recover reachable."""
-    from modgate.adapt import resolve_stored
+def reachable_after(base: JsonObject, ops: Sequence[dict[str, Any]], devices: Sequence[str],
+                    memo: dict[bytes, bool] | None = None) -> bool:
+    """Whether the layout the change leaves keeps the launcher and close/recover reachable.
+
+    ``memo`` caches the answer by what the resolver reads (the stored layout preferences and the
+    palette default), so many requests on the same layout are resolved once.
+    """
+    from modgate.adapt import resolve_layout
+    from modgate.adapt.inputs import stored_prefs
 
     try:
         after = apply_ops(base, [Op.from_dict(o) for o in ops])
-        report = resolve_stored(after, tuple(devices)).report()
-    except ModgateError:
+        # What resolve_stored reads: /prefs/layout and /local/chrome/toolbarPlacement.
+        chrome = (after.get("local") or {}).get("chrome") or {}
+        key = orjson.dumps([(after.get("prefs") or {}).get("layout"), chrome.get("toolbarPlacement"), list(devices)],
+                           option=orjson.OPT_SORT_KEYS)
+        if memo is not None and key in memo:
+            return memo[key]
+        prefs, palette = stored_prefs(after)
+        report = resolve_layout(prefs, tuple(devices), None, palette=palette).report()
+    except (ModgateError, AttributeError, TypeError, orjson.JSONEncodeError):
         return False
-    return all(t["launcherReachable"] and t["closeRecoverReachable"] for t in report["targets"])
+    found = all(t["launcherReachable"] and t["closeRecoverReachable"] for t in report["targets"])
+    if memo is not None:
+        memo[key] = found
+    return found
