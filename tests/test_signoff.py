@@ -272,3 +272,29 @@ def test_report_is_computed_not_typed_in(home: Path) -> None:
         _craft_tx(rt, "heavy", [("APPROVAL_PENDING", "REJECTED")])
         second = report(rt, now=time.time() + 1).to_dict()
     assert _kpis(second)["H-SLO-4"]["denominator"] == _kpis(first)["H-SLO-4"]["denominator"] + 1
+
+
+def _chromium() -> str | None:
+    return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+
+
+def _console(browser: str, page: Path) -> tuple[str, list[str]]:
+    import subprocess
+
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+                           "--v=0", "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=90,
+                          check=False)
+    return done.stdout, [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (.ci/run installs it)")
+def test_html_renders_in_chromium_without_console_errors(home: Path, tmp_path: Path) -> None:
+    browser = _chromium()
+    assert browser is not None
+    broken = tmp_path / "broken.html"  # the check itself can fail: a page with a script error is caught
+    broken.write_text("<!doctype html><script>nosuch()</script>", encoding="utf-8")
+    assert _console(browser, broken)[1]
+    page = tmp_path / "signoff.html"
+    run("signoff", "--html", str(page))
+    dom, console = _console(browser, page)
+    assert console == [] and dom.count("<svg") == 11 and "Beta signoff" in dom
