@@ -298,3 +298,18 @@ def test_html_renders_in_chromium_without_console_errors(home: Path, tmp_path: P
     run("signoff", "--html", str(page))
     dom, console = _console(browser, page)
     assert console == [] and dom.count("<svg") == 11 and "Beta signoff" in dom
+
+
+def test_student_execution_written_past_the_bus_fails_approval_compliance(home: Path) -> None:
+    with open_runtime(home) as rt, rt.db.atomic() as conn:
+        audit.append(conn, [AuditEvent(event_type="dispatch-executed", correlation_id="cmd-x", command_id="deletePage",
+                                       role="student", data={"meta": {}})], time.time())
+    code, body = _signoff()
+    assert code == 1 and _items(body)["approval-compliance"] == "FAIL"
+    assert _kpis(body)["S-SLO-1"]["failing"][0].endswith(":deletePage")
+
+
+def test_student_dispatch_through_the_bus_stays_compliant(home: Path) -> None:
+    code, _ = run_json("dispatch", "deletePage", "--payload", '{"pageId": "page-1"}', "--role", "student")
+    assert code in (1, 3)  # queued (or refused), never executed
+    assert _items(_signoff()[1])["approval-compliance"] == "PASS"

@@ -42,7 +42,8 @@ def read_facts(rt: Runtime, window: Window) -> Facts:
     history = _history(db, window)
     txs = _txs(db, window, history, fixture_tx)
     light, notes = _light(rt, window, fixture_tx)
-    return Facts(window=window, txs=txs, applies=_applies(db, window, history, fixture_eps),
+    applies = _applies(db, window, history, fixture_eps) + _gated_executions(rt, window)
+    return Facts(window=window, txs=txs, applies=applies,
                  rollbacks=_rollbacks(db, window, history, fixture_eps), imports=_imports(rt, window),
                  graphs=_graphs(rt), light=light, violations=_violations(db, window), notes=notes)
 
@@ -100,6 +101,25 @@ def _applies(db: Database, window: Window, history: History, fixture: set[str]) 
                 out.append(ApplyFact(episode_key=key, approved=seen and (tx_id, attempt) in tokens,
                                      channel=CONTROLLED_FIXTURE if f"tx.apply|{key}" in fixture else PROD_TRAFFIC))
     return tuple(out)
+
+
+def _gated_executions(rt: Runtime, window: Window) -> tuple[ApplyFact, ...]:
+    """Bus executions of an approval-required command by a role whose gated commands must wait.
+
+    The bus never executes those (it queues them as transactions), so each one found is an
+    apply without approval: written by something that bypassed the bus.
+    """
+    from modgate import roles
+
+    gated = sorted(name for name in roles.TABLE if roles.queues_gated(name))
+    needs = {c for c, spec in rt.host.commands.items() if spec.requires_approval}
+    marks = ",".join("?" * len(gated))
+    rows = rt.db.query("SELECT seq, command_id, json_extract(data, '$.evidenceChannel') FROM audit"
+                       " WHERE created_at > ? AND created_at <= ? AND event_type IN ('dispatch-executed',"
+                       f" 'dispatch-undone', 'dispatch-redone') AND role IN ({marks}) ORDER BY seq",
+                       (window.start, window.end, *gated))
+    return tuple(ApplyFact(episode_key=f"audit#{seq}:{command}", approved=False, channel=channel or PROD_TRAFFIC)
+                 for seq, command, channel in rows if command in needs)
 
 
 def _rollbacks(db: Database, window: Window, history: History, fixture: set[str]) -> tuple[RollbackFact, ...]:
