@@ -44,7 +44,7 @@ def read(rt: Runtime, window: Window, fixture: set[str]) -> tuple[tuple[LightFac
                              channel=CONTROLLED_FIXTURE if tx_id in fixture else PROD_TRAFFIC,
                              exhausted=_exhausted(record), deterministic=same,
                              reachable=None if base is None else remeasure.reachable_after(base, ops, devices, memo)))
-    out += [_intent_only(r) for i, r in intents.items() if i not in with_tx]
+    out += [_intent_only(r, fixture) for i, r in intents.items() if i not in with_tx]
     notes = () if intents else ("no light intent records in this home: light samples are light-track transactions",)
     return tuple(out), notes
 
@@ -73,7 +73,7 @@ def _exhausted(record: dict[str, Any] | None) -> bool | None:
     return None if record is None else record.get("status") == "blocked"
 
 
-def _intent_only(record: dict[str, Any]) -> LightFact:
-    channel = CONTROLLED_FIXTURE if record.get("evidenceChannel") == CONTROLLED_FIXTURE else PROD_TRAFFIC
+def _intent_only(record: dict[str, Any], fixture: set[str]) -> LightFact:
+    channel = CONTROLLED_FIXTURE if record["intentId"] in fixture else PROD_TRAFFIC
     return LightFact(sample_id=record["intentId"], devices=_devices(record, None), channel=channel,
                      exhausted=_exhausted(record), deterministic=None, reachable=None)

@@ -51,11 +51,13 @@ def read_facts(rt: Runtime, window: Window) -> Facts:
 def _fixture_marks(db: Database, window: Window) -> tuple[set[str], set[str]]:
     """Transactions and episodes whose events came from a controlled fixture."""
     rows = db.query("SELECT event_type, correlation_id, json_extract(data, '$.episodeKey') FROM audit"
-                    " WHERE created_at > ? AND created_at <= ? AND event_type IN ('tx.preview', 'tx.apply',"
+                    " WHERE created_at > ? AND created_at <= ? AND (event_type IN ('tx.preview', 'tx.apply',"
                     " 'tx.rollback', 'capability.rollback.executed', 'capability.rollback.failed')"
-                    " AND instr(data, ?) > 0 AND json_extract(data, '$.evidenceChannel') = ?",
+                    " OR event_type LIKE 'light.%') AND instr(data, ?) > 0"
+                    " AND json_extract(data, '$.evidenceChannel') = ?",
                     (window.start, window.end, CONTROLLED_FIXTURE, CONTROLLED_FIXTURE))
-    txs = {corr for kind, corr, _ in rows if kind == "tx.preview"}
+    # transaction ids, and light intent ids (the light track audits each intent under its id)
+    txs = {corr for kind, corr, _ in rows if kind == "tx.preview" or kind.startswith("light.")}
     episodes = {f"{kind}|{ep}" for kind, _, ep in rows if ep}
     return txs, episodes
 
