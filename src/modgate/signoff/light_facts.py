@@ -45,8 +45,12 @@ def read(rt: Runtime, window: Window, fixture: set[str]) -> tuple[tuple[LightFac
                              exhausted=_exhausted(record), deterministic=same,
                              reachable=None if base is None else remeasure.reachable_after(base, ops, devices, memo)))
     out += [_intent_only(r, fixture) for i, r in intents.items() if i not in with_tx]
-    notes = () if intents else ("no light intent records in this home: light samples are light-track transactions",)
-    return tuple(out), notes
+    notes = [] if intents else ["no light intent records in this home: light samples are light-track transactions"]
+    unbased = sum(1 for f in out if f.deterministic is None and f.exhausted is None)
+    if unbased:
+        notes.append(f"{unbased} light-track transaction(s) without a stored base state (created before migration"
+                     " 0500_signoff, or of an unknown kind): not re-run")
+    return tuple(out), tuple(notes)
 
 
 def _intents(rt: Runtime, window: Window) -> dict[str, dict[str, Any]]:

@@ -16,8 +16,6 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 import modgate.evidence as evidence
 from modgate.auditevent import AuditEvent
 from modgate.store import audit
@@ -109,17 +107,3 @@ def record_import(db: Database, data: bytes, record: ImportRecord, now: float) -
 def blob(db: Database, digest: str) -> bytes | None:
     rows = db.query("SELECT body FROM signoff_blobs WHERE sha256=?", (digest,))
     return bytes(rows[0][0]) if rows else None
-
-
-def base_state(db: Database, tx_id: str, attempt_no: int) -> dict[str, Any] | None:
-    """The full state a light-track attempt was planned on, or None when it was not captured."""
-    rows = db.query("SELECT revisions FROM signoff_bases WHERE tx_id=? AND attempt_no=?", (tx_id, attempt_no))
-    if not rows:
-        return None
-    state: dict[str, Any] = {}
-    for domain, revision in orjson.loads(rows[0][0]).items():
-        doc = db.query("SELECT doc FROM signoff_docs WHERE domain=? AND revision=?", (domain, revision))
-        if not doc:
-            return None
-        state[domain] = orjson.loads(doc[0][0])
-    return state
