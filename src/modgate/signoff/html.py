@@ -6,7 +6,7 @@ from html import escape
 
 from modgate.signoff.model import GO, Kpi, Report
 
-COLORS = {"PASS": "#1a7f37", "FAIL": "#cf222e", "UNKNOWN": "#9a6700"}
+COLORS = {"PASS": "#1a7f37", "FAIL": "#cf222e", "UNKNOWN": "#9a6700", "GO": "#1a7f37", "NO-GO": "#cf222e"}
 _THRESHOLDS = {"L-KPI-3": 0.98, "L-SLO-4": 0.995, "H-SLO-4": 0.995}
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:60rem;color:#1f2328}
