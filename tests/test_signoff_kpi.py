@@ -135,3 +135,10 @@ def test_heavy_kpis() -> None:
 def test_fixture_share() -> None:
     kpi = _kpi(_complete(), "L-SLO-4")
     assert kpi.fixture_share == 0.0 and _kpi(_complete(), "H-SLO-4").fixture_share == 1.0
+
+
+def test_imports_without_kept_bytes_are_not_counted() -> None:
+    unkept = ImportFact(package_sha256="e" * 64, ok=False, code="x", path="p", channel=PROD, expected_outcome=None,
+                        revalidated_ok=None)
+    kpi = _kpi(_complete(imports=(*_complete().imports, unkept)), "H-KPI-2")
+    assert kpi.status == "PASS" and kpi.denominator == 1

@@ -138,10 +138,12 @@ def _health(facts: Facts, track: str, kpi_id: str, floors: tuple[Floor, ...]) ->
 
 def _heavy(facts: Facts, floors: tuple[Floor, ...]) -> list[Kpi]:
     fixture = CONTROLLED_FIXTURE
-    expected_valid = [i for i in facts.imports if (i.expected_outcome == "valid" if i.channel == fixture else i.ok)]
+    # An import whose bytes were not kept (over the blob limit) cannot be re-measured: not counted.
+    kept = [i for i in facts.imports if i.revalidated_ok is not None]
+    expected_valid = [i for i in kept if (i.expected_outcome == "valid" if i.channel == fixture else i.ok)]
     valid = [Sample(id=i.package_sha256[:12], good=i.ok and i.revalidated_ok is True, fixture=i.channel == fixture)
              for i in expected_valid]
-    rejected = [i for i in facts.imports if not i.ok]
+    rejected = [i for i in kept if not i.ok]
     stable = [Sample(id=f"{i.package_sha256[:12]}:{i.code}@{i.path}", fixture=i.channel == fixture,
                      good=i.revalidated_ok is False and (i.revalidated_code, i.revalidated_path) == (i.code, i.path))
               for i in rejected]

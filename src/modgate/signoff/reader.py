@@ -42,9 +42,13 @@ def read_facts(rt: Runtime, window: Window) -> Facts:
     history = _history(db, window)
     txs = _txs(db, window, history, fixture_tx)
     light, notes = _light(rt, window, fixture_tx)
+    imports = _imports(rt, window)
+    unkept = sum(1 for i in imports if i.revalidated_ok is None)
+    if unkept:
+        notes += (f"{unkept} import(s) without their package bytes (over 4 MiB): not re-validated, not counted",)
     applies = _applies(db, window, history, fixture_eps) + _gated_executions(rt, window)
     return Facts(window=window, txs=txs, applies=applies,
-                 rollbacks=_rollbacks(db, window, history, fixture_eps), imports=_imports(rt, window),
+                 rollbacks=_rollbacks(db, window, history, fixture_eps), imports=imports,
                  graphs=_graphs(rt), light=light, violations=_violations(db, window), notes=notes)
 
 
