@@ -313,3 +313,12 @@ def test_student_dispatch_through_the_bus_stays_compliant(home: Path) -> None:
     code, _ = run_json("dispatch", "deletePage", "--payload", '{"pageId": "page-1"}', "--role", "student")
     assert code in (1, 3)  # queued (or refused), never executed
     assert _items(_signoff()[1])["approval-compliance"] == "PASS"
+
+
+def test_home_without_signoff_tables_still_reports(modgate_home: Path) -> None:
+    with open_runtime(modgate_home) as rt:
+        with rt.db.atomic() as conn:  # as a home opened read-only before migration 0500 would be
+            for table in ("signoff_imports", "signoff_blobs", "signoff_bases", "signoff_docs"):
+                conn.execute(f"DROP TABLE {table}")
+        result = report(rt, now=time.time())
+    assert result.decision == "NO-GO" and {i.status for i in result.items} == {"UNKNOWN", "PASS"}

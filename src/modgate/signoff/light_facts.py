@@ -55,7 +55,9 @@ def read(rt: Runtime, window: Window, fixture: set[str]) -> tuple[tuple[LightFac
 
 def _intents(rt: Runtime, window: Window) -> dict[str, dict[str, Any]]:
     """The light track's intent records created in the window (none when the track is not installed)."""
-    if not rt.db.query("SELECT name FROM sqlite_master WHERE type='table' AND name='light_intents'"):
+    from modgate.signoff.reader import has_table
+
+    if not has_table(rt.db, "light_intents"):
         return {}
     rows = rt.db.query("SELECT record FROM light_intents WHERE created_at > ? AND created_at <= ? ORDER BY seq",
                        (window.start, window.end))

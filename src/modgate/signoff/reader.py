@@ -179,9 +179,16 @@ def _violations(db: Database, window: Window) -> tuple[ViolationFact, ...]:
     return tuple(out)
 
 
+def has_table(db: Database, name: str) -> bool:
+    """A home opened without migrating (an older one, read-only) may lack modgate's newer tables."""
+    return bool(db.query("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)))
+
+
 def _imports(rt: Runtime, window: Window) -> tuple[ImportFact, ...]:
     from modgate.signoff.records import blob
 
+    if not has_table(rt.db, "signoff_imports"):
+        return ()
     rows = rt.db.query("SELECT package_sha256, ok, code, path, registered_version, allow_downgrade, channel,"
                        " expected_outcome FROM signoff_imports WHERE created_at > ? AND created_at <= ? ORDER BY seq",
                        (window.start, window.end))
@@ -221,7 +228,7 @@ def _light(rt: Runtime, window: Window, fixture: set[str]) -> tuple[tuple[LightF
 def bases_cache(db: Database, window: Window) -> Any:
     """A loader of the base states of the window's light-track attempts; each document decoded once."""
     docs: dict[tuple[str, int], Any] = {}
-    bases = dict(((t, a), r) for t, a, r in db.query(
+    bases = {} if not has_table(db, "signoff_bases") else dict(((t, a), r) for t, a, r in db.query(
         "SELECT b.tx_id, b.attempt_no, b.revisions FROM signoff_bases b JOIN tx t ON t.tx_id=b.tx_id"
         " WHERE t.created_at > ? AND t.created_at <= ?", (window.start, window.end)))
 
