@@ -43,3 +43,33 @@ def test_one_root_builds_one_graph(tmp_path: Path) -> None:
     with open_runtime(tmp_path / "h") as rt:
         assert rt.bus.approvals is rt.approvals and rt.approvals.engine is rt.tx
         assert rt.tx.store is rt.store and rt.store.db is rt.db
+
+
+def test_read_only_commands_never_create_a_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.clihelp import run
+
+    home = tmp_path / "nothing-here"
+    monkeypatch.setenv("MODGATE_HOME", str(home))
+    for args in (["state"], ["approvals", "list"], ["tx", "list"], ["audit"], ["modules"], ["slots"], ["graph"],
+                 ["grants", "list"]):
+        code, out, err = run(*args, "--json")
+        assert code == 0, (args, out, err)
+    assert not home.exists()
+
+
+def test_a_read_only_runtime_reads_and_refuses_to_write(tmp_path: Path) -> None:
+    import hashlib
+
+    from modgate.errors import StoreError
+
+    home = tmp_path / "h"
+    with open_runtime(home) as rt:
+        rt.bus.dispatch("setPenColor", {"color": "#123456"})
+    db_file = home / "modgate.sqlite3"
+    before = hashlib.sha256(db_file.read_bytes()).hexdigest()
+    with open_runtime(home, read_only=True) as rt:
+        assert rt.store.state()["local"]["tool"]["penColor"] == "#123456"
+        with pytest.raises(StoreError) as info:
+            rt.bus.dispatch("setPenColor", {"color": "#654321"})
+        assert info.value.code == "store-readonly"
+    assert hashlib.sha256(db_file.read_bytes()).hexdigest() == before

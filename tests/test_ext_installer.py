@@ -284,6 +284,6 @@ def test_enable_reads_the_record_under_the_lock(tmp_path: Path, inst: Installer)
     install_id = inst.resolve("acme.sample").id  # resolved, then another process uninstalls it
     inst.uninstall(install_id)
     with pytest.raises(ExtError) as err:
-        inst._set_enabled(install_id, True)
+        inst.settings.set_enabled_by_id(install_id, True)
     assert err.value.code == "mod.not-found"
     assert inst.tx.store.state()["extensions"] == records.mirror(inst.db)

@@ -10,11 +10,18 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src"
 CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "modgate.codes", "modgate.auditevent",
         "modgate.host.model", "modgate.host.board", "modgate.modules.registry", "modgate.modules.manifest",
-        "modgate.modules.package", "modgate.modules.lint", "modgate.modules.migrations", "modgate.graph",
+        "modgate.modules.package", "modgate.modules.lint", "modgate.modules.fastpath", "modgate.modules.semver",
+        "modgate.modules.schemas", "modgate.modules.normalize", "modgate.modules.payloads",
+        "modgate.modules.migrations", "modgate.graph",
         "modgate.tx.previews", "modgate.tx.machine", "modgate.tx.model", "modgate.tx.planners", "modgate.caps",
         "modgate.roles", "modgate.graph_ext", "modgate.ext.planner",
         "modgate.adapt", "modgate.adapt.geometry", "modgate.adapt.inputs", "modgate.adapt.profiles",
-        "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors",
+        "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors", "modgate.ext.cron",
+        "modgate.ext.handlerout", "modgate.host.board_light",
+        *(f"modgate.light.{m}" for m in ("vocab", "numbers", "lexicon", "text", "grammar", "parser", "summary",
+                                          "words", "intent", "failures", "resolve", "shortcuts", "artifacts",
+                                          "pipeline", "correction", "changes", "layout_check",
+                                          "clauses", "grammar_layout")),
         "modgate.evidence", "modgate.signoff.model", "modgate.signoff.kpi", "modgate.signoff.remeasure",
         "modgate.signoff.html"]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.app", "modgate.mcp_server", "subprocess")

@@ -30,6 +30,8 @@ from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, pat
 _COUNTER = itertools.count(1)
 _PROCESS_TAG = f"{os.getpid():x}-"
 _PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload"})
+# Called after a commit, outside any SQLite transaction: (event, {commandId, role, revision, txId?}).
+AfterCommit = Callable[[str, dict[str, str]], None]
 DEFAULT_TTL_MS = 60_000
 MAX_TTL_MS = 24 * 3600 * 1000
 Envelope = dict[str, Any]
@@ -87,26 +89,33 @@ class ApprovalQueue(Protocol):
 @dataclass(slots=True)
 class _Validators:
     by_id: dict[str, Callable[[Any], bool]]
-    explain: dict[str, Callable[[Any], str | None]]
+    explain: dict[str, Callable[[Any], tuple[str, str] | None]]  # (message, path)
 
 
 def _compile(host: Host) -> _Validators:
     import jsonschema_rs
 
     by_id: dict[str, Callable[[Any], bool]] = {}
-    explain: dict[str, Callable[[Any], str | None]] = {}
+    explain: dict[str, Callable[[Any], tuple[str, str] | None]] = {}
     for spec in host.commands.values():
         validator = jsonschema_rs.validator_for(spec.payload_schema)
         by_id[spec.id] = validator.is_valid
 
-        def _first_error(payload: Any, v: Any = validator) -> str | None:
+        def _first_error(payload: Any, v: Any = validator) -> tuple[str, str] | None:
             for err in v.iter_errors(payload):
-                where = "/".join(str(p) for p in err.instance_path)
-                return f"{err.message} (at payload/{where})" if where else str(err.message)
+                return str(err.message), _dotted(err.instance_path)
             return None
 
         explain[spec.id] = _first_error
     return _Validators(by_id, explain)
+
+
+def _dotted(instance_path: Any) -> str:
+    """``payload.block.segments[0]``: the DESIGN's dotted paths, rooted at ``payload``."""
+    out = "payload"
+    for part in instance_path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
 
 
 def _fail(code: str, command_id: str, message: str, **extra: Any) -> Envelope:
@@ -136,12 +145,27 @@ class Bus:
         if approvals is None and queue_enabled and isinstance(store, MemoryBusStore):
             self.approvals = _MemoryQueue(self, store)
         self._validators = _compile(host)
+        self.after_commit: list[AfterCommit] = []
+
+    def _notify(self, event: str, envelope: Envelope, role: str) -> None:
+        if not self.after_commit:
+            return
+        revision = envelope.get("revision")
+        if revision is None:  # a queued command committed no state: report the current revision
+            current = getattr(self.store, "revision", "")
+            revision = current() if callable(current) else current
+        info = {"commandId": str(envelope.get("commandId", "")), "role": role, "revision": str(revision)}
+        if envelope.get("txId"):
+            info["txId"] = str(envelope["txId"])
+        for listener in list(self.after_commit):
+            listener(event, info)
 
     def on_store(self, store: BusStore) -> Bus:
         """The same bus (validators compiled once) over another store, with no approval queue."""
         clone = Bus.__new__(Bus)
         clone.host, clone.store, clone.clock, clone.approvals = self.host, store, self.clock, None
         clone._validators = self._validators
+        clone.after_commit = []  # a dry run commits nothing anyone should hear about
         return clone
 
     # -- the pipeline -------------------------------------------------------------------------
@@ -155,6 +179,15 @@ class Bus:
         ttl_ms: int = DEFAULT_TTL_MS,
         meta: Mapping[str, Any] | None = None,
     ) -> Envelope:
+        """Dispatch ``command_id`` with ``payload`` as ``role``; returns the result envelope.
+
+        The pipeline: role check, idempotency replay (same ``idempotency_key`` within ``ttl_ms``),
+        payload normalisation and schema validation, approval gating (an approval-gated command
+        dispatched by any role but ``host`` is queued: ``approval-required`` with its
+        ``approvalId``), the handler's staged writes checked against the declared ``writes``,
+        then one atomic commit with its journal entry and audit events. Never raises for bad
+        input: a refusal is an envelope with ``ok: false`` and a documented ``code``.
+        """
         now = self.clock()
         known = roles.canonical(role)
         if known is None or not roles.may_dispatch(known):
@@ -190,9 +223,11 @@ class Bus:
             return _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
                          auditTag=spec.audit_tag, path=exc.problem.path or "payload")
         if not self._validators.by_id[spec.id](value):
-            reason = self._validators.explain[spec.id](value) or "does not match the schema"
+            # Quote what the caller sent (normalisation may have changed it, e.g. upper-cased a colour).
+            explain = self._validators.explain[spec.id]
+            reason, where = explain(payload) or explain(value) or ("does not match the schema", "payload")
             return _fail("invalid-payload", spec.id, f"payload validation failed: {reason}",
-                         auditTag=spec.audit_tag, path="payload")
+                         auditTag=spec.audit_tag, path=where)
         if spec.check is not None:
             try:
                 spec.check(value, None)
@@ -231,6 +266,7 @@ class Bus:
                 "correlationId": correlation}
         try:
             approval_id = self.approvals.enqueue(item, events)
+            self._notify("command.queued", {"commandId": spec.id, "txId": approval_id}, role)
         except ModgateError as exc:
             if exc.code in _PLAN_FAILURES:  # the dry-run behind the preview refused: say why now
                 return _fail(exc.code, spec.id, exc.message, auditTag=spec.audit_tag, path=exc.problem.path or None)
@@ -245,9 +281,15 @@ class Bus:
         """Run a queued command now, as the role that asked, on the host's authority."""
         if self.approvals is None:
             return _fail("approval-policy-missing", "", "no approval queue is configured", approvalId=approval_id)
-        return self.approvals.approve(approval_id, approver)
+        asked_by = str((self.approvals.item(approval_id) or {}).get("role", roles.HOST))
+        result = self.approvals.approve(approval_id, approver)
+        if result.get("ok") and result.get("commandId"):
+            self._notify("command.executed", result, asked_by)
+            self._notify("state.changed", result, asked_by)
+        return result
 
     def reject(self, approval_id: str, *, approver: str = roles.HOST, reason: str = "") -> Envelope:
+        """Refuse a queued command: it never runs."""
         if self.approvals is None:
             return _fail("approval-policy-missing", "", "no approval queue is configured", approvalId=approval_id)
         return self.approvals.reject(approval_id, approver, reason)
@@ -272,7 +314,10 @@ class Bus:
                 envelope["revision"] = session.commit(Commit(ops=ops, journal=journal, events=events,
                                                              idempotency=idem, journal_status=statuses,
                                                              decision=decided))
-                return envelope
+            self._notify("command.executed", envelope, role)  # after the with: committed
+            if ops:
+                self._notify("state.changed", envelope, role)
+            return envelope
         except _NotPending:
             return _fail("approval-not-pending", spec.id, "the approval item was decided by someone else",
                          approvalId=decision[0] if decision else None)
@@ -424,26 +469,32 @@ class MemoryBusStore:
         self._idem: dict[str, tuple[Envelope, float]] = {}
 
     def write(self) -> _MemorySession:
+        """A write session; its commit applies the ops to ``state``."""
         return _MemorySession(self)
 
     def record(self, events: list[AuditEvent]) -> None:
+        """Append audit events (to a plain list)."""
         self.audit.extend(events)
 
     def idempotent_result(self, key: str, now: float) -> Envelope | None:
+        """The result first stored under ``key`` while it has not expired, else None."""
         hit = self._idem.get(key)
         return dict(hit[0]) if hit and hit[1] > now else None
 
     def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
+        """Queue an approval item; returns its id (``apr-N``)."""
         approval_id = f"apr-{len(self.queue) + 1}"
         self.queue[approval_id] = {**item, "id": approval_id, "status": "pending"}
         self.audit.extend(events)
         return approval_id
 
     def approval(self, approval_id: str) -> JsonObject | None:
+        """A copy of the approval item, or None."""
         item = self.queue.get(approval_id)
         return dict(item) if item else None
 
     def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None:
+        """Record a decision on a pending approval item."""
         approval_id, status, approver, result = decision
         if self.queue[approval_id]["status"] != "pending":
             raise _NotPending(approval_id)

@@ -145,6 +145,8 @@ CLI = {
     "internal-error": "A bug in modgate: an unexpected exception, reported without a traceback.",
     "file-not-found": "A file named on the command line does not exist or cannot be read.",
     "file-exists": "The file a command would create already exists.",
+    "file-system-error": "The operating system refused to read or write a file or folder the user named"
+    " (permission, not a folder, read-only, ...); the message says which and why.",
     "lint-problems": "`modgate lint` found problems in the package.",
     "module-not-found": "No imported module has that id.",
     "contribution-not-found": "No slot contribution has that id.",
@@ -250,6 +252,30 @@ TX = {
                        " command, never by `tx apply`/`tx rollback`.",
 }
 
+# --- the light track (seed 003, light-track.md §4-§5; modgate.light) ------------------------------
+LIGHT = {
+    "E_ROLE_MODE_INVALID": "The intent's actor is not a light user in light mode (G0); not recoverable.",
+    "E_POLICY_DENIED": "Code-like content, a request outside the light track, or weakening a policy lock; not"
+                       " recoverable.",
+    "E_LOW_CONFIDENCE_PARSE": "The request could not be understood (or is in a language the parser does not"
+                              " know, named in the message); recoverable.",
+    "E_INTENT_REQUIRED_FIELD_MISSING": "A needed value or field is missing (\"change the pen colour\");"
+                                       " recoverable.",
+    "E_INTENT_CONSTRAINT_CONFLICT": "must and mustNot collide; recoverable.",
+    "E_DRYRUN_CONFLICT": "A value outside the command's range, or a change the dry-run cannot make; recoverable.",
+    "E_DIFF_UNSTABLE": "The diff differed between two builds; recoverable.",
+    "no-change": "The request is understood and would change nothing (the value is already so); exit 0.",
+    "light-intent-not-found": "No light intent has that id.",
+    "light-answer-not-expected": "The intent is not waiting for a correction (pending, applied, no-change or not"
+                                 " recoverable).",
+    "light-invalid-request": "The request's arguments are not usable: not text, unknown device, option number or"
+                             " parser.",
+    "light-not-available": "The host declares no light vocabulary.",
+    "light-artifacts-dir-invalid": "The --dir for light artifacts is not a writable folder.",
+    "light-llm-not-configured": "--parser llm without MODGATE_LLM_URL/MODGATE_LLM_MODEL or without httpx.",
+    "light-llm-failed": "The LLM endpoint failed, answered an HTTP error or returned no JSON intent.",
+}
+
 # --- responsive adaptation (task 252, modgate.adapt; recoverability in modgate.adapt.errors) ------
 # The spec's five codes first, then modgate's input codes.
 ADAPT = {
@@ -263,6 +289,30 @@ ADAPT = {
     "E_ADAPT_VIEWPORT_INVALID": "A viewport is not WIDTHxHEIGHT in whole pixels from 1 to 10000.",
     "E_ADAPT_PREFERENCE_INVALID": "A layout preference has an unknown key or value.",
     "E_ADAPT_INTENT_INVALID": "The intent.normalized.v1 document lacks or mistypes a field task 252 reads.",
+}
+
+# --- extension runtime (issue 14): hooks, events, modsBar, permissions, automations, sandbox -------
+# `sandbox-unavailable` is also a run status; the others are refusals of a command's input.
+RUNTIME = {
+    "sandbox-unavailable": "bubblewrap is missing (or not Linux) and MODGATE_SANDBOX=off is not set: handlers do"
+                           " not run.",
+    "hook.state-folder-invalid": "The mod's .codexchat/state is a link or a file, not a folder.",
+    "event.unknown": "`events emit` names an event outside the host's events and the codexchat profile's nine.",
+    "event.invalid-payload": "--payload is not a JSON object of strings.",
+    "modsbar.action-not-found": "The modsBar on show has no action with that id.",
+    "modsbar.input-required": "A promptThenEmitEvent action needs --input.",
+    "modsbar.unsupported-action": "A native.action: modgate runs no native app actions.",
+    "permission.unknown-key": "Not one of projectRead, projectWrite, network, runtimeControl, runWhenAppClosed.",
+    "automation.invalid-time": "--now is not an ISO-8601 time with a timezone.",
+}
+
+# --- host applications (modgate.host registry, modgate.app) --------------------------------------
+HOSTS = {
+    "host-unknown": "No built-in, registered or installed (entry point modgate.hosts) host has that name.",
+    "host-load-failed": "An installed or registered host cannot be loaded or does not give a Host.",
+    "host-invalid": "A registered, installed or given Host is malformed (bad schema, write, domain, initial state).",
+    "host-name-taken": "register_host was given a name that is built in or already registered.",
+    "home-host-mismatch": "The home belongs to another host application than the one it is opened with.",
 }
 
 # --- beta signoff and drills (task 258, modgate.signoff) --------------------------------------
@@ -288,7 +338,10 @@ SECTIONS: dict[str, dict[str, str]] = {
     "tx": TX,
     "ext": EXT,
     "graph": GRAPH,
+    "light": LIGHT,
     "adapt": ADAPT,
+    "ext-runtime": RUNTIME,
+    "hosts": HOSTS,
     "signoff": SIGNOFF,
 }
 

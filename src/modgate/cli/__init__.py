@@ -23,6 +23,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "new": ("modgate.cli.modules", "new", "Create starter files: `new module MODULE_ID`."),
     "remove": ("modgate.cli.modules", "remove", "Remove an imported module (a transaction)."),
     "slots": ("modgate.cli.modules", "slots", "Show the slot contributions of all enabled modules."),
+    "automations": ("modgate.cli.automations", "automations", "Extension automations: list, run-due, serve."),
+    "events": ("modgate.cli.events", "events", "Emit an extension event to the hooks of enabled mods."),
+    "modsbar": ("modgate.cli.modsbar", "modsbar", "Show the modsBar and run its actions."),
     "approvals": ("modgate.cli.core", "approvals", "List, approve and reject queued commands."),
     "audit": ("modgate.cli.core", "audit", "Show and verify the hash-chained audit log."),
     "commands": ("modgate.cli.core", "commands", "List the host's commands with their metadata."),
@@ -33,7 +36,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "grants": ("modgate.cli.grants", "grants", "Capability grants of heavy modules: list, grant, revoke."),
     "graph": ("modgate.cli.graph", "graph", "Show and verify the action graph of every module."),
     "layout": ("modgate.cli.layout", "layout", "Show the resolved layout of each device (panels, launcher, canvas)."),
+    "light": ("modgate.cli.light", "light", "Plain-language changes: propose, answer, show, artifacts."),
     "mcp": ("modgate.cli.mcp", "mcp", "Serve commands and module actions to LLM clients over MCP (stdio)."),
+    "prefs": ("modgate.cli.light", "prefs", "Show the light user's preferences."),
     "signoff": ("modgate.cli.signoff", "signoff", "Beta signoff (task 258): KPIs from evidence, then GO / NO-GO."),
     "state": ("modgate.cli.core", "state", "Show the state domains."),
     "tx": ("modgate.cli.tx", "tx", "Transactions: list, show, approve, reject, apply, rollback, refresh."),
@@ -70,11 +75,19 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="modgate")
-def cli() -> None:
+@click.option("--host", "host_name", default=None, metavar="NAME",
+              help="Host application: board, codexchat, or an installed one (entry point group modgate.hosts)."
+                   "  [default: the home's host, else board]")
+@click.pass_context
+def cli(ctx: click.Context, host_name: str | None) -> None:
     """modgate: make an application safely moddable.
 
-    State lives in MODGATE_HOME (default: the platform's user data folder).
+    State lives in MODGATE_HOME (default: the platform's user data folder). A home belongs to
+    the host application it was first opened with; --host goes before the subcommand.
     """
+    # Only the name is kept here: resolving it (maybe reading entry points) waits for a command
+    # that needs the host, so `modgate --help` and `modgate --host x --help` stay cheap.
+    ctx.meta["modgate.host"] = host_name
 
 
 def main(argv: list[str] | None = None) -> Any:

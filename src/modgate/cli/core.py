@@ -4,21 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from modgate.app import Runtime, open_runtime
-from modgate.cli.output import emit
+from modgate.cli.output import emit, plain
 from modgate.errors import JsonLoadError, ModgateError, Problem
 from modgate.roles import DISPATCH_CHOICES
+
+if TYPE_CHECKING:
+    from modgate.host.model import Host
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 
 
+def selected_host() -> str | None:
+    """The name given with ``modgate --host NAME`` (None when it was left out)."""
+    ctx = click.get_current_context(silent=True)
+    name = ctx.meta.get("modgate.host") if ctx is not None else None
+    return name if isinstance(name, str) else None
+
+
+def current_host() -> Host:
+    """The host for a command that opens no home: --host, else the home's own host, else board."""
+    from modgate.app import DEFAULT_HOST, remembered_host
+    from modgate.host import get_host
+
+    return get_host(selected_host() or remembered_host() or DEFAULT_HOST)
+
+
 @contextmanager
-def runtime() -> Iterator[Runtime]:
-    rt = open_runtime()
+def runtime(*, read_only: bool = False) -> Iterator[Runtime]:
+    """The runtime for one command on the host chosen with --host (default: the home's own).
+
+    ``read_only`` for commands that only read (see :func:`modgate.app.open_runtime`).
+    """
+    rt = open_runtime(host=selected_host(), read_only=read_only)
     try:
         yield rt
     finally:
@@ -40,9 +62,7 @@ def parse_json_argument(text: str, name: str) -> Any:
 @json_option
 def commands(as_json: bool) -> None:
     """List the host's commands with their metadata (id, scope, approval, writes, schema)."""
-    from modgate.host import get_host
-
-    host = get_host("board")
+    host = current_host()
     metas = [spec.metadata() for spec in host.sorted_commands()]
 
     def human(_: dict[str, Any]) -> None:
@@ -73,7 +93,7 @@ def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: s
     def human(r: dict[str, Any]) -> None:
         click.echo(f"executed {r['commandId']} (revision {r.get('revision')})")
         if r.get("result") is not None:
-            click.echo(f"result: {r['result']}")
+            click.echo(f"result: {plain(r['result'])}")
 
     emit(result, as_json, human)
 
@@ -83,7 +103,7 @@ def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: s
 @json_option
 def state(domain: str | None, as_json: bool) -> None:
     """Show the state domains (or one DOMAIN: doc, sync, local) and their revisions."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         revision, current = rt.store.load()
         revisions = rt.store.domain_revisions()
     if domain is not None and domain not in current:
@@ -111,7 +131,7 @@ def approvals() -> None:
 @json_option
 def approvals_list(show_all: bool, as_json: bool) -> None:
     """List pending approval items (all items with --all)."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         items = rt.approvals.items(None if show_all else "pending")
 
     def human(r: dict[str, Any]) -> None:
@@ -129,7 +149,7 @@ def _decide(approval_id: str, approve: bool, as_json: bool) -> None:
 
     def human(r: dict[str, Any]) -> None:
         verb = "approved and executed" if approve else "rejected"
-        click.echo(f"{approval_id}: {verb} {r['commandId']}")
+        click.echo(f"{approval_id}: {verb} {r.get('commandId') or r.get('title') or r.get('code')}")
 
     emit(result, as_json, human)
 
@@ -159,7 +179,7 @@ def audit(limit: int, verify: bool, as_json: bool) -> None:
     """Show recent audit events; --verify recomputes the hash chain."""
     from modgate.store import audit as audit_log
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         events = audit_log.recent(rt.db, limit)
         check = audit_log.verify(rt.db) if verify else None
     result: dict[str, Any] = {"ok": True, "events": events}

@@ -102,7 +102,8 @@ STEPS: list[tuple[str, Step]] = [
 
 @click.command()
 @click.option("--keep", is_flag=True, help="Keep the temporary MODGATE_HOME and print its path.")
-@click.option("--pause", type=float, default=0.0, help="Seconds to pause between steps.")
+@click.option("--pause", type=click.FloatRange(min=0, max=60), default=0.0, show_default=True,
+              help="Seconds to pause between steps (0-60).")
 def demo(keep: bool, pause: float) -> None:
     """A scripted walk-through in a temporary MODGATE_HOME."""
     home = Path(tempfile.mkdtemp(prefix="modgate-demo-"))

@@ -56,7 +56,7 @@ def graph(module_id: str | None, as_json: bool, as_mermaid: bool, as_dot: bool, 
 
     if sum((as_json, as_mermaid, as_dot)) > 1:
         raise click.UsageError("choose at most one of --json, --mermaid, --dot")
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         graphs = rt.graphs()
         if module_id is not None:
             graphs = [core.find_graph(graphs, module_id)]

@@ -68,16 +68,14 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
     Validation is fail-fast and deterministic: one error code and path. A valid package becomes
     a transaction; without --yes it waits for approval (exit 3) unless you confirm at the terminal.
     """
-    from modgate.modules.importing import validate_import
+    from modgate.modules.importing import check_import, preview_import
 
     data = _read(file)
     with runtime() as rt:
-        outcome = validate_import(rt, data, allow_downgrade=allow_downgrade)
+        outcome = check_import(rt, data, allow_downgrade=allow_downgrade)
         if not outcome.ok or outcome.package is None:
             emit(outcome.envelope, as_json)
-        shown = rt.tx.preview(track="heavy", kind="import", title=f"import {outcome.package['moduleId']}"
-                                    f" {outcome.package['moduleVersion']}", recipe={
-                                        "package": outcome.package, "allowDowngrade": allow_downgrade})
+        shown = preview_import(rt, outcome.package, allow_downgrade=allow_downgrade)
         applied = _decide(rt, shown, yes, as_json)
     if applied is None:
         emit(_pending(shown, f"import of {outcome.package['moduleId']}"), as_json)
@@ -95,14 +93,14 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
 @json_option
 def lint(file: str, as_json: bool) -> None:
     """Report every problem of the package in FILE, sorted by path then code, each with a hint."""
+    from modgate.cli.core import current_host
     from modgate.errors import JsonLoadError
-    from modgate.host import get_host
     from modgate.jsonsafe import loads
     from modgate.modules.lint import lint_package
     from modgate.modules.package import load_problem
 
     try:
-        problems = lint_package(loads(_read(file)), get_host("board"))
+        problems = lint_package(loads(_read(file)), current_host())
     except JsonLoadError as exc:
         problems = [load_problem(exc.problem)]
     found = [p.to_dict() for p in problems]
@@ -130,7 +128,7 @@ def modules(ctx: click.Context, as_json: bool) -> None:
         return
     from modgate.modules.registry import sorted_modules
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         entries = sorted_modules(rt.store.state())
     items = [{k: e[k] for k in ("moduleId", "moduleVersion", "displayName", "enabled")} |
              {"uiEntries": len(e["package"]["pluginManifest"]["ui"]),
@@ -150,7 +148,7 @@ def modules(ctx: click.Context, as_json: bool) -> None:
 @json_option
 def modules_show(module_id: str, as_json: bool) -> None:
     """Show MODULE_ID's registry entry and its package."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         entry = _module(rt, module_id)
     emit({"ok": True, "module": entry}, as_json, lambda r: click.echo(
         __import__("orjson").dumps(r["module"], option=__import__("orjson").OPT_INDENT_2).decode()))
@@ -222,7 +220,7 @@ def slots(as_json: bool) -> None:
     """The slot contributions of all enabled modules (`<pluginId>:<entryId>`)."""
     from modgate.modules.registry import slot_contributions
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         by_slot = slot_contributions(rt.store.state())
         slot_names = list(rt.host.ui_slots)
 

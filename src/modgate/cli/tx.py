@@ -10,6 +10,9 @@ import click
 from modgate.cli.core import json_option, runtime
 from modgate.cli.output import emit
 from modgate.errors import ModgateError, Problem
+from modgate.tx.machine import STATES
+
+TRACKS = ("command", "heavy", "light", "extension")
 
 
 @click.group()
@@ -23,12 +26,13 @@ def _summary_line(item: dict[str, Any]) -> str:
 
 
 @tx.command("list")
-@click.option("--state", default=None, help="Only transactions in this state (e.g. APPROVAL_PENDING).")
-@click.option("--track", default=None, help="Only this track: command, heavy, light or extension.")
+@click.option("--state", default=None, type=click.Choice(STATES, case_sensitive=False),
+              help="Only transactions in this state (e.g. APPROVAL_PENDING).")
+@click.option("--track", default=None, type=click.Choice(TRACKS), help="Only this track.")
 @json_option
 def tx_list(state: str | None, track: str | None, as_json: bool) -> None:
     """List transactions, oldest first."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         items = rt.tx.list_tx(state=state, track=track)
 
     def human(r: dict[str, Any]) -> None:
@@ -61,7 +65,7 @@ def render_preview(preview: dict[str, Any]) -> None:
 @json_option
 def tx_show(tx_id: str, as_json: bool) -> None:
     """Show TX_ID: its preview (tx-preview/v1) and its state history."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         shown = rt.tx.show(tx_id)
 
     def human(r: dict[str, Any]) -> None:

@@ -85,13 +85,12 @@ class Drill:
         return self.rt.tx.apply(shown["txId"], approval_token=token["approvalToken"])
 
     def import_package(self, data: bytes) -> str:
-        from modgate.modules.importing import validate_import
+        from modgate.modules.importing import check_import, preview_import
 
-        outcome = validate_import(self.rt, data)
+        outcome = check_import(self.rt, data)
         if outcome.problem is not None or outcome.package is None:
             return f"rejected:{outcome.envelope['code']}@{outcome.envelope['path']}"
-        shown = self.rt.tx.preview(track="heavy", kind="import", title=f"drill import {outcome.package['moduleId']}",
-                                   recipe={"package": outcome.package}, requested_by=APPROVER)
+        shown = preview_import(self.rt, outcome.package, requested_by=APPROVER)
         return "valid" if self.approve_apply(shown).get("ok") else "apply-failed"
 
     def ensure_writer(self) -> None:

@@ -67,6 +67,7 @@ class TxStore(Protocol):
 
     def write(self) -> AbstractContextManager[Any]: ...
     def state(self) -> JsonObject: ...
+    def revision(self) -> int: ...
     def domain_revisions(self) -> dict[str, int]: ...
     def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None: ...
 
@@ -149,6 +150,7 @@ class TxEngine:
         self.planners = planners
         self.clock = clock
         self._key: bytes | None = None
+        self.after_commit: list[Callable[[str, dict[str, str]], None]] = []
 
     @property
     def key(self) -> bytes:
@@ -426,7 +428,11 @@ class TxEngine:
                 self._transition(conn, tx, m.APPLYING, actor=actor, stage="apply", idempotency_key=idempotency_key,
                                  fields={"approvalTokenId": claims["tokenId"]})
             crash_point("apply:after-applying")
-            return self._apply_work(tx, attempt, claims["tokenId"], idempotency_key, actor, checks or [], on_commit)
+            result = self._apply_work(tx, attempt, claims["tokenId"], idempotency_key, actor, checks or [], on_commit)
+        self._notify("tx.applied", tx)
+        if tx.get("kind") == "import":
+            self._notify("module.imported", tx)
+        return result
 
     def withdraw(self, tx_id: str, reason: str, actor: tuple[str, str] = ("recovery", "host")) -> None:
         """The owner of a managed kind gives up an approved or pending proposal it will never apply."""
@@ -566,7 +572,20 @@ class TxEngine:
                                  idempotency_key=idempotency_key, fields={"rollbackReason": reason,
                                                                           "eventClass": evidence.rollback_class()})
             crash_point("rollback:after-pending")
-            return self._rollback_work(tx, inverse, journal_seq, reason, idempotency_key, actor)
+            result = self._rollback_work(tx, inverse, journal_seq, reason, idempotency_key, actor)
+        self._notify("tx.rolled_back", tx)
+        return result
+
+    def _notify(self, event: str, tx: JsonObject) -> None:
+        """Post-commit listeners (extension hooks); extension-kind changes are the installer's own."""
+        if tx.get("kind") in MANAGED_KINDS or not self.after_commit:
+            return
+        recipe = tx["recipe"] if isinstance(tx.get("recipe"), dict) else {}
+        info = {"commandId": str(recipe.get("commandId", "")), "txId": str(tx.get("txId", "")),
+                "role": str(tx.get("requestedRole") or tx.get("requestedBy") or "host"),
+                "revision": str(self.store.revision())}
+        for listener in list(self.after_commit):
+            listener(event, info)
 
     def _check_rollback_conflict(self, tx_id: str, ops: list[Op], journal_seq: int | None) -> None:
         # Inverse ops restore "before" values; if a later change touched the same paths they would
