@@ -322,3 +322,26 @@ def test_home_without_signoff_tables_still_reports(modgate_home: Path) -> None:
                 conn.execute(f"DROP TABLE {table}")
         result = report(rt, now=time.time())
     assert result.decision == "NO-GO" and {i.status for i in result.items} == {"UNKNOWN", "PASS"}
+
+
+@pytest.mark.skipif(not LIGHT, reason=WHY_LIGHT)
+def test_stored_intent_that_reruns_differently_fails_light_determinism(home: Path) -> None:
+    with open_runtime(home) as rt:
+        intent_id, text = rt.db.query("SELECT intent_id, record FROM light_intents WHERE tx_id IS NOT NULL"
+                                      " ORDER BY seq LIMIT 1")[0]
+        record = orjson.loads(text)
+        record["artifacts"]["preview.diff.v1"]["diffId"] = "diff-0000000000000000"  # not what the gates give
+        rt.db.execute("UPDATE light_intents SET record=? WHERE intent_id=?", (orjson.dumps(record).decode(),
+                                                                             intent_id))
+    code, body = _signoff()
+    kpi = _kpis(body)["L-KPI-1"]
+    assert code == 1 and kpi["status"] == "FAIL" and kpi["failing"] == [intent_id]
+    assert _items(body)["light-track"] == "FAIL"
+
+
+@pytest.mark.skipif(not LIGHT, reason=WHY_LIGHT)
+def test_light_drill_covers_every_device_class(home: Path) -> None:
+    body = _signoff()[1]
+    floors = {f["name"]: f for f in _kpis(body)["L-KPI-1"]["floors"]}
+    assert all(floors[f"light intents on {d}"]["actual"] >= 15 for d in ("web", "tablet", "mobile"))
+    assert _kpis(body)["L-KPI-1"]["fixtureShare"] == 1.0 and _kpis(body)["L-KPI-2"]["numerator"] >= 60

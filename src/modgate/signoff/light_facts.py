@@ -40,6 +40,8 @@ def read(rt: Runtime, window: Window, fixture: set[str]) -> tuple[tuple[LightFac
         planner = rt.tx.planners.get(kind)
         same = None if base is None or planner is None else \
             remeasure.replan_hash(planner, base, recipe) == remeasure.ops_hash(ops)
+        if same and record is not None and base is not None:
+            same = _rerun_intent(rt, record, base) is not False
         out.append(LightFact(sample_id=record["intentId"] if record else tx_id, devices=devices,
                              channel=CONTROLLED_FIXTURE if tx_id in fixture else PROD_TRAFFIC,
                              exhausted=_exhausted(record), deterministic=same,
@@ -63,6 +65,24 @@ def _intents(rt: Runtime, window: Window) -> dict[str, dict[str, Any]]:
                        (window.start, window.end))
     records = [orjson.loads(r[0]) for r in rows]
     return {r["intentId"]: r for r in records if isinstance(r, dict) and "intentId" in r}
+
+
+def _rerun_intent(rt: Runtime, record: dict[str, Any], base: dict[str, Any]) -> bool | None:
+    """The stored intent run through the light gates again on its base state: same diff id?
+
+    None when there is nothing to compare, or for "undo that" (its changes come from the last
+    applied change, not from the base state).
+    """
+    from modgate.light.pipeline import Context, run_gates
+
+    intent, stored = record.get("intent"), (record.get("artifacts") or {}).get("preview.diff.v1") or {}
+    metrics = ((intent or {}).get("successCriteria") or {}).get("metrics") or []
+    if not isinstance(intent, dict) or not stored.get("diffId") or rt.host.light is None or any(
+            isinstance(m, dict) and m.get("metric") == "light.undo" for m in metrics):
+        return None
+    again = run_gates(intent, Context(host=rt.host, vocab=rt.host.light, state=base))
+    found: bool = (again.artifacts.get("preview.diff.v1") or {}).get("diffId") == stored["diffId"]
+    return found
 
 
 def _devices(record: dict[str, Any] | None, recipe: Any) -> tuple[str, ...]:
