@@ -345,3 +345,8 @@ def test_light_drill_covers_every_device_class(home: Path) -> None:
     floors = {f["name"]: f for f in _kpis(body)["L-KPI-1"]["floors"]}
     assert all(floors[f"light intents on {d}"]["actual"] >= 15 for d in ("web", "tablet", "mobile"))
     assert _kpis(body)["L-KPI-1"]["fixtureShare"] == 1.0 and _kpis(body)["L-KPI-2"]["numerator"] >= 60
+
+
+def test_signoff_only_reads_and_never_creates_a_home(modgate_home: Path) -> None:
+    code, body = _signoff()
+    assert code == 1 and body["code"] == "signoff-no-go" and not modgate_home.exists()

@@ -59,7 +59,7 @@ def signoff(window: str, now_text: str | None, html_path: str | None, as_json: b
 
     parse_window(window)
     now = parse_now(now_text) if now_text is not None else time.time()
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:  # signoff only reads: it never creates or changes a home
         result = report(rt, window=window, now=now)
     if html_path is not None:
         _write_html(html_path, html.render(result))
@@ -98,7 +98,8 @@ def drill_run(suite: str, into_current: bool, as_json: bool) -> None:
     fixtureRunId, fixtureCaseId and expectedOutcome; the command fails (drill-failed) when a
     case does not end as expected. Without --into-current the drills run in their own home.
     """
-    from modgate.app import open_runtime, resolve_home
+    from modgate.app import open_runtime, remembered_host, resolve_home
+    from modgate.cli.core import selected_host
     from modgate.signoff import drill as drills
     from modgate.signoff.service import report
 
@@ -106,7 +107,8 @@ def drill_run(suite: str, into_current: bool, as_json: bool) -> None:
     run_id = drills.new_run_id(now)
     home = resolve_home() if into_current else resolve_home() / "drills" / run_id
     suites = drills.SUITES if suite == "all" else (suite,)
-    with open_runtime(home) as rt:
+    # The drill home belongs to the same host application as the current one.
+    with open_runtime(home, selected_host() or remembered_host()) as rt:
         done = drills.run(rt, suites, run_id)
         decision = report(rt, window="7d", now=time.time() + 1)
     failed = [r.to_dict() for r in done.results if not r.ok]
