@@ -350,3 +350,10 @@ def test_light_drill_covers_every_device_class(home: Path) -> None:
 def test_signoff_only_reads_and_never_creates_a_home(modgate_home: Path) -> None:
     code, body = _signoff()
     assert code == 1 and body["code"] == "signoff-no-go" and not modgate_home.exists()
+
+
+@pytest.mark.skipif(not LIGHT, reason=WHY_LIGHT)
+def test_light_drill_leaves_the_persons_settings_as_they_were(home: Path, tmp_path: Path) -> None:
+    with open_runtime(tmp_path / "fresh") as fresh, open_runtime(home) as drilled:
+        assert drilled.store.state()["prefs"] == fresh.store.state()["prefs"]
+        assert drilled.tx.list_tx(track="light", state="APPLIED") == []

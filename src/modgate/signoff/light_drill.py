@@ -2,7 +2,9 @@
 
 Per device class, :data:`PER_DEVICE` requests through the light track's own service, each
 approved and applied when it becomes a transaction: layout toggles of that device (two requests
-taking the layout back and forth) and pen colours (the one the pen does not have yet). Runs only
+taking the layout back and forth) and pen colours (the one the pen does not have yet). At the end
+every applied request is rolled back, newest first, so a home drilled ``--into-current`` keeps
+the person's own settings (these are planned rollback drills too). Runs only
 when the light track (``modgate.light``) is installed and the host declares a light vocabulary;
 otherwise the suite is reported as skipped and the light KPIs stay UNKNOWN.
 """
@@ -36,16 +38,27 @@ def run(d: Drill) -> None:
     from modgate.light.service import LightService
 
     service = LightService(d.rt)
+    applied: list[str] = []
     for device, (there, back) in TOGGLES.items():
         for i in range(PER_DEVICE):
             if i % 2 == 0:  # the first toggle may find the layout already so: either outcome is right
                 text = there if i % 4 == 0 else back
                 expected = "applied|no-change" if i == 0 else "applied"
                 d.case("light", f"light-{device}-layout-{i + 1}", expected,
-                       lambda text=text, device=device: _request(d, service, text, device))  # type: ignore[misc]
+                       lambda text=text, device=device: _request(d, service, text, device, applied))  # type: ignore[misc]
             else:
                 d.case("light", f"light-{device}-pen-{i + 1}", "applied",
-                       lambda device=device: _request(d, service, _pen_text(d), device))  # type: ignore[misc]
+                       lambda device=device: _request(d, service, _pen_text(d), device, applied))  # type: ignore[misc]
+    _restore(d, applied)
+
+
+def _restore(d: Drill, applied: list[str]) -> None:
+    """Take every applied request back, newest first: the person's own settings end as they were."""
+    from modgate.signoff.drill import APPROVER
+
+    for n, tx_id in enumerate(reversed(applied), start=1):
+        d.case("light", f"light-restore-{n}", "rolled_back", lambda tx_id=tx_id: str(d.rt.tx.rollback(  # type: ignore[misc]
+            tx_id, reason="light drill: restore the settings", requested_by=APPROVER)["code"]).replace("-", "_"))
 
 
 def _pen_text(d: Drill) -> str:
@@ -54,10 +67,13 @@ def _pen_text(d: Drill) -> str:
     return f"make my pen {name}"
 
 
-def _request(d: Drill, service: Any, text: str, device: str) -> str:
+def _request(d: Drill, service: Any, text: str, device: str, applied: list[str]) -> str:
     from modgate.signoff.drill import APPROVER
 
     out = service.propose(text, devices=(device,))
     if out.get("code") != "approval-pending":
         return str(out.get("code"))
-    return str(d.rt.approvals.approve(out["txId"], APPROVER).get("code"))
+    code = str(d.rt.approvals.approve(out["txId"], APPROVER).get("code"))
+    if code == "applied":
+        applied.append(out["txId"])
+    return code
