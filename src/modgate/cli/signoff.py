@@ -55,7 +55,7 @@ def signoff(window: str, now_text: str | None, html_path: str | None, as_json: b
     coded failure.
     """
     from modgate.signoff import html
-    from modgate.signoff.service import no_go_problem, parse_now, parse_window, report
+    from modgate.signoff.service import envelope, parse_now, parse_window, report
 
     parse_window(window)
     now = parse_now(now_text) if now_text is not None else time.time()
@@ -63,12 +63,7 @@ def signoff(window: str, now_text: str | None, html_path: str | None, as_json: b
         result = report(rt, window=window, now=now)
     if html_path is not None:
         _write_html(html_path, html.render(result))
-    body = result.to_dict()
-    if result.decision != "GO":
-        problem = no_go_problem(result)
-        body = {"ok": False, **problem.to_dict(), **body}
-    else:
-        body = {"ok": True, "code": "signoff-go", **body}
+    body = envelope(result)
     if html_path is not None:
         body["html"] = html_path
     if as_json:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from modgate.errors import ModgateError, Problem
 from modgate.signoff.kpi import compute
-from modgate.signoff.model import Report, Window
+from modgate.signoff.model import GO, Report, Window
 
 if TYPE_CHECKING:
     from modgate.app import Runtime
@@ -58,3 +58,10 @@ def no_go_problem(result: Report) -> Problem:
     return Problem(code="signoff-no-go", path="items",
                    message="NO-GO: modding stays preview-only (beta flag off); not PASS: " + ", ".join(open_items),
                    detail={"items": ",".join(open_items)})
+
+
+def envelope(result: Report) -> dict[str, object]:
+    """The report as the result every front end returns: ``ok`` and ``code`` first."""
+    if result.decision == GO:
+        return {"ok": True, "code": "signoff-go", **result.to_dict()}
+    return {"ok": False, **no_go_problem(result).to_dict(), **result.to_dict()}
