@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ["bus", "cli", "import", "tx", "ext", "graph", "adapt", "hooks", "store", "light"]
+SECTIONS = ["bus", "cli", "import", "tx", "ext", "graph", "adapt", "hooks", "store", "light", "signoff"]
 
 
 def _load() -> list[float]:

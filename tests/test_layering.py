@@ -21,7 +21,9 @@ CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "m
         *(f"modgate.light.{m}" for m in ("vocab", "numbers", "lexicon", "text", "grammar", "parser", "summary",
                                           "words", "intent", "failures", "resolve", "shortcuts", "artifacts",
                                           "pipeline", "correction", "changes", "layout_check",
-                                          "clauses", "grammar_layout"))]
+                                          "clauses", "grammar_layout")),
+        "modgate.evidence", "modgate.signoff.model", "modgate.signoff.kpi", "modgate.signoff.remeasure",
+        "modgate.signoff.html"]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.app", "modgate.mcp_server", "subprocess")
 
 

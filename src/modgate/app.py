@@ -99,12 +99,15 @@ def migrations() -> list[Migration]:
     from modgate.ext.runstate import migrate_ext_runtime
     from modgate.light.records import MIGRATION as LIGHT_MIGRATION
     from modgate.light.records import migrate_light_intents
+    from modgate.signoff.records import MIGRATION as SIGNOFF
+    from modgate.signoff.records import migrate_signoff
     from modgate.store.schema import CORE_MIGRATIONS
     from modgate.tx.schema import TX_MIGRATIONS
 
     return [*CORE_MIGRATIONS, *TX_MIGRATIONS, ("0100_ext_installs", migrate_ext_installs),
             ("0101_ext_actions", migrate_ext_actions), ("0102_ext_runtime", migrate_ext_runtime),
-            ("0300_capability_grants", migrate_capability_grants), (LIGHT_MIGRATION, migrate_light_intents)]
+            ("0300_capability_grants", migrate_capability_grants), (LIGHT_MIGRATION, migrate_light_intents),
+            (SIGNOFF, migrate_signoff)]
 
 
 def state_domains(host: Host, db: Database) -> dict[str, Callable[[], JsonObject]]:

@@ -328,6 +328,15 @@ SECURITY = {
                                    " copied, or the copy does not re-hash to what the scan listed.",
 }
 
+# --- beta signoff and drills (task 258, modgate.signoff) --------------------------------------
+SIGNOFF = {
+    "signoff-no-go": "The decision is NO-GO: a checklist item is FAIL or UNKNOWN (beta flag off, preview-only).",
+    "signoff-invalid-window": "--window is not <N>d or <N>h, or longer than 90 days.",
+    "signoff-invalid-now": "--now is not an ISO 8601 date-time.",
+    "signoff-html-write-failed": "The --html file could not be written (a directory, or an OS error).",
+    "drill-failed": "A drill case did not end with the outcome its fixture expects.",
+}
+
 RETIRED: dict[str, str] = {}
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -347,6 +356,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "ext-runtime": RUNTIME,
     "hosts": HOSTS,
     "security": SECURITY,
+    "signoff": SIGNOFF,
 }
 
 

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("modgate.cli.core", "audit", "Show and verify the hash-chained audit log."),
     "commands": ("modgate.cli.core", "commands", "List the host's commands with their metadata."),
     "demo": ("modgate.cli.demo", "demo", "A scripted walk-through of modgate in a temporary home."),
+    "drill": ("modgate.cli.signoff", "drill", "Controlled fixtures for beta signoff: `drill run --suite ...`."),
     "dispatch": ("modgate.cli.core", "dispatch", "Dispatch a command through the bus."),
     "mod": ("modgate.cli.mods", "mod", "Extension mods: init, validate, inspect, install, update, uninstall."),
     "grants": ("modgate.cli.grants", "grants", "Capability grants of heavy modules: list, grant, revoke."),
@@ -38,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "light": ("modgate.cli.light", "light", "Plain-language changes: propose, answer, show, artifacts."),
     "mcp": ("modgate.cli.mcp", "mcp", "Serve commands and module actions to LLM clients over MCP (stdio)."),
     "prefs": ("modgate.cli.light", "prefs", "Show the light user's preferences."),
+    "signoff": ("modgate.cli.signoff", "signoff", "Beta signoff (task 258): KPIs from evidence, then GO / NO-GO."),
     "state": ("modgate.cli.core", "state", "Show the state domains."),
     "tx": ("modgate.cli.tx", "tx", "Transactions: list, show, approve, reject, apply, rollback, refresh."),
 }

@@ -1,15 +1,17 @@
 """Importing a heavy module package into a runtime: the one use case the CLI and the API share.
 
 :func:`check_import` validates the bytes against the runtime's host and the registered version
-(a rejection is audited as ``module.import.rejected``); :func:`preview_import` turns a valid
-package into a ``heavy`` transaction waiting for a host's approval.
+and records the outcome — valid, or rejected with its first code and path — with one copy of the
+bytes, so beta signoff (task 258) can validate them again (audited as ``module.import.validated``
+or ``module.import.rejected``); :func:`preview_import` turns a valid package into a ``heavy``
+transaction waiting for a host's approval.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
-from modgate.auditevent import AuditEvent
 from modgate.state import JsonObject
 
 if TYPE_CHECKING:
@@ -29,17 +31,21 @@ def _registered_version(data: bytes, current: dict[str, Any]) -> str | None:
     return str(entry["moduleVersion"]) if entry else None
 
 
-def check_import(rt: Runtime, data: bytes, *, allow_downgrade: bool = False) -> ImportOutcome:
-    """Validate package bytes for ``rt``'s host; a rejection is audited and returned, not raised."""
+def check_import(rt: Runtime, data: bytes, *, allow_downgrade: bool = False, now: float | None = None
+                 ) -> ImportOutcome:
+    """Validate package bytes for ``rt``'s host; the outcome is recorded and returned, not raised."""
     from modgate.modules.package import import_bytes
     from modgate.modules.registry import modules
+    from modgate.signoff.records import ImportRecord, record_import, sha256
 
-    current = modules(rt.store.state())
-    outcome = import_bytes(data, rt.host, allow_downgrade=allow_downgrade,
-                           registered_version=_registered_version(data, current))
-    if not outcome.ok:
-        rt.store.record([AuditEvent(event_type="module.import.rejected", correlation_id="import", role="host",
-                                    data={k: outcome.envelope.get(k) for k in ("code", "path")})])
+    version = _registered_version(data, modules(rt.store.state()))
+    outcome = import_bytes(data, rt.host, allow_downgrade=allow_downgrade, registered_version=version)
+    problem = outcome.problem
+    record = ImportRecord(package_sha256=sha256(data), size=len(data), ok=outcome.ok,
+                          code=problem.code if problem else None, path=problem.path if problem else None,
+                          module_id=outcome.package["moduleId"] if outcome.package else None,
+                          registered_version=version, allow_downgrade=allow_downgrade)
+    record_import(rt.db, data, record, time.time() if now is None else now)
     return outcome
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+import modgate.evidence as evidence
 from modgate.auditevent import AuditEvent
 from modgate.store.db import Database
 
@@ -22,7 +23,7 @@ __all__ = ["GENESIS", "AuditEvent", "append", "chain_hash", "head", "recent", "v
 GENESIS = "0" * 64
 
 
-def _record(seq: int, created_at: float, event: AuditEvent) -> dict[str, Any]:
+def _record(seq: int, created_at: float, event: AuditEvent, data: dict[str, Any]) -> dict[str, Any]:
     return {
         "seq": seq,
         "createdAt": created_at,
@@ -30,7 +31,7 @@ def _record(seq: int, created_at: float, event: AuditEvent) -> dict[str, Any]:
         "correlationId": event.correlation_id,
         "commandId": event.command_id,
         "role": event.role,
-        "data": event.data,
+        "data": data,
     }
 
 
@@ -55,11 +56,15 @@ def append(conn: sqlite3.Connection, events: Iterable[AuditEvent], now: float,
     """
     seq, prev = known_head if known_head is not None else head(conn)
     rows = []
+    fixture = evidence.current() is not None
     for event in events:
         seq += 1
-        digest = chain_hash(prev, _record(seq, now, event))
+        # While a drill runs, every event it writes is controlled-fixture evidence (task 258); the
+        # caller's event is left as it is.
+        data = evidence.stamp(event.data) if fixture else event.data
+        digest = chain_hash(prev, _record(seq, now, event, data))
         rows.append((seq, now, event.event_type, event.correlation_id, event.command_id, event.role,
-                     orjson.dumps(event.data).decode(), prev, digest))
+                     orjson.dumps(data).decode(), prev, digest))
         prev = digest
     conn.executemany(
         "INSERT INTO audit(seq, created_at, event_type, correlation_id, command_id, role, data,"

@@ -36,6 +36,7 @@ from typing import Any, Literal, Protocol
 
 import orjson
 
+import modgate.evidence as evidence
 import modgate.roles as roles
 from modgate.auditevent import AuditEvent
 from modgate.bus import Commit, JournalEntry
@@ -161,7 +162,9 @@ class TxEngine:
         envelope = {"eventId": f"evt-{secrets.token_hex(8)}", "timestamp": _iso(now), "txId": tx["txId"],
                     "attemptNo": tx["attemptNo"], "track": tx["track"], "stage": stage, "prevState": tx["state"],
                     "nextState": nxt, "actorId": actor[0], "actorRole": actor[1],
-                    "requestId": f"req-{secrets.token_hex(6)}", "idempotencyKey": idempotency_key, **(fields or {})}
+                    "requestId": f"req-{secrets.token_hex(6)}", "idempotencyKey": idempotency_key,
+                    # task 258: the episode key and the evidence channel let signoff count episodes
+                    "episodeKey": f"{tx['txId']}:{tx['attemptNo']}", **evidence.fields(), **(fields or {})}
         self.store.append_audit(conn, [AuditEvent(event_type=f"tx.{stage}", correlation_id=tx["txId"],
                                                   role=actor[1], data=envelope)], now)
         tx["state"] = nxt
@@ -404,7 +407,10 @@ class TxEngine:
             with self.db.atomic() as conn:
                 self.store.append_audit(conn, [AuditEvent(event_type=event, correlation_id=tx["txId"], role="host",
                                                           data={"transactionId": tx["txId"], "code": exc.code,
-                                                                "outcome": outcome})], self.clock())
+                                                                "outcome": outcome, "attemptNo": tx["attemptNo"],
+                                                                "episodeKey": f"{tx['txId']}:{tx['attemptNo']}",
+                                                                "eventClass": evidence.CAPABILITY_REJECT})],
+                                      self.clock())
         if rolled_back:
             self.fail(tx, m.FAILED_PRE_APPLY, exc.code, exc.message, actor,
                        recovery="run `modgate tx refresh` for a new preview, then approve again")
@@ -471,7 +477,8 @@ class TxEngine:
         with lease(self.home):
             with self.db.atomic() as conn:
                 self.transition(conn, tx, m.ROLLBACK_PENDING, actor=actor, stage="rollback",
-                                 idempotency_key=idempotency_key, fields={"rollbackReason": reason})
+                                idempotency_key=idempotency_key, fields={"rollbackReason": reason,
+                                                                         "eventClass": evidence.rollback_class()})
             crash_point("rollback:after-pending")
             result = self._rollback_work(tx, (ops, inverse), journal_seq, reason, idempotency_key, actor)
         self._notify("tx.rolled_back", tx)
@@ -551,7 +558,8 @@ class TxEngine:
         result = {"ok": True, "code": "rolled-back", "txId": tx["txId"], "attemptNo": tx["attemptNo"],
                   "commitId": commit_id, "reason": reason}
         self.transition(conn, tx, m.ROLLED_BACK, actor=actor, stage="rollback", idempotency_key=key, fields={
-            "rollbackReason": reason, "inverseWriteSetHash": write_set, "rollbackCommitId": commit_id,
+            "rollbackReason": reason, "eventClass": evidence.rollback_class(), "inverseWriteSetHash": write_set,
+            "rollbackCommitId": commit_id,
             "durationMs": round((time.perf_counter() - started) * 1000, 3)})
         if key:
             conn.execute("INSERT INTO tx_idempotency(key, tx_id, attempt_no, operation, result)"
