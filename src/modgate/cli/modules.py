@@ -69,22 +69,13 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
     Validation is fail-fast and deterministic: one error code and path. A valid package becomes
     a transaction; without --yes it waits for approval (exit 3) unless you confirm at the terminal.
     """
-    from modgate.auditevent import AuditEvent
-    from modgate.modules.package import import_bytes
-    from modgate.modules.registry import modules
+    from modgate.modules.proposals import propose_import
 
     data = _read(file)
     with runtime() as rt:
-        current = modules(rt.store.state())
-        outcome = import_bytes(data, rt.host, allow_downgrade=allow_downgrade,
-                               registered_version=_registered_version(data, current))
-        if not outcome.ok or outcome.package is None:
-            rt.store.record([AuditEvent(event_type="module.import.rejected", correlation_id="import", role="host",
-                                        data={k: outcome.envelope.get(k) for k in ("code", "path")})])
+        outcome, shown = propose_import(rt.store, rt.host, data, allow_downgrade=allow_downgrade)
+        if shown is None or outcome.package is None:
             emit(outcome.envelope, as_json)
-        shown = rt.store.tx.preview(track="heavy", kind="import", title=f"import {outcome.package['moduleId']}"
-                                    f" {outcome.package['moduleVersion']}", recipe={
-                                        "package": outcome.package, "allowDowngrade": allow_downgrade})
         applied = _decide(rt, shown, yes, as_json)
     if applied is None:
         emit(_pending(shown, f"import of {outcome.package['moduleId']}"), as_json)
@@ -97,33 +88,15 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
         f"imported {r['moduleId']} {r['moduleVersion']}{' (replaced)' if r['replaced'] else ''} as {shown['txId']}"))
 
 
-def _registered_version(data: bytes, current: dict[str, Any]) -> str | None:
-    """The registered version of the package's moduleId, read leniently (validation comes next)."""
-    import orjson
-
-    try:
-        module_id = orjson.loads(data).get("moduleId")
-    except (orjson.JSONDecodeError, AttributeError):
-        return None
-    entry = current.get(module_id) if isinstance(module_id, str) else None
-    return str(entry["moduleVersion"]) if entry else None
-
-
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @json_option
 def lint(file: str, as_json: bool) -> None:
     """Report every problem of the package in FILE, sorted by path then code, each with a hint."""
-    from modgate.errors import JsonLoadError
     from modgate.host import get_host
-    from modgate.jsonsafe import loads
-    from modgate.modules.lint import lint_package
-    from modgate.modules.package import load_problem
+    from modgate.modules.lint import lint_bytes
 
-    try:
-        problems = lint_package(loads(_read(file)), get_host("board"))
-    except JsonLoadError as exc:
-        problems = [load_problem(exc.problem)]
+    problems = lint_bytes(_read(file), get_host("board"))
     found = [p.to_dict() for p in problems]
     result: dict[str, Any] = {"ok": not found, "problems": found}
     if found:
