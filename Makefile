@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-slow bench lint clean
+.PHONY: demo test test-slow test-browser bench lint clean
 
 $(BIN)/modgate: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,10 +19,14 @@ lint: $(BIN)/modgate
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 test-slow: $(BIN)/modgate
 	$(BIN)/python -m pytest -m slow
+
+# End-to-end tests in Debian's chromium (/usr/bin/chromium; never a browser download).
+test-browser: $(BIN)/modgate
+	$(BIN)/python -m pytest -m browser tests/browser
 
 bench: $(BIN)/modgate
 	$(BIN)/python bench/run.py --quick --json

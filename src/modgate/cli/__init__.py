@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "graph": ("modgate.cli.graph", "graph", "Show and verify the action graph of every module."),
     "mcp": ("modgate.cli.mcp", "mcp", "Serve commands and module actions to LLM clients over MCP (stdio)."),
     "state": ("modgate.cli.core", "state", "Show the state domains."),
+    "studio": ("modgate.cli.studio", "studio", "The local web app: light lane, heavy lane, one transaction surface."),
     "tx": ("modgate.cli.tx", "tx", "Transactions: list, show, approve, reject, apply, rollback, refresh."),
 }
 

@@ -195,8 +195,8 @@ class TxEngine:
     def list_tx(self, state: str | None = None, kind: str | None = None, track: str | None = None
                 ) -> list[JsonObject]:
         sql = ("SELECT t.tx_id, t.track, t.kind, t.title, t.requested_by, t.requested_role, t.state, t.attempt_no,"
-               " t.created_at, a.preview_hash, a.plan_info FROM tx t JOIN tx_attempts a"
-               " ON a.tx_id=t.tx_id AND a.attempt_no=t.attempt_no")
+               " t.created_at, a.preview_hash, a.plan_info, a.base_revision, a.candidate_revision"
+               " FROM tx t JOIN tx_attempts a ON a.tx_id=t.tx_id AND a.attempt_no=t.attempt_no")
         where, params = [], []
         if state:
             where.append("t.state=?")
@@ -209,13 +209,22 @@ class TxEngine:
             params.append(track)
         sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY t.seq"
         keys = ("txId", "track", "kind", "title", "requestedBy", "requestedRole", "state", "attemptNo", "createdAt",
-                "previewHash", "plan")
+                "previewHash", "plan", "baseRevision", "candidateRevision")
         out = []
         for row in self.db.query(sql, params):
             item = dict(zip(keys, row, strict=True))
             item["plan"] = orjson.loads(item["plan"])
             out.append(item)
         return out
+
+    def preview_is_stale(self, base_revision: str) -> bool:
+        """Whether a preview computed on ``base_revision`` (``doc=3,registry=1``) is behind the store.
+
+        The same comparison the apply makes under the write lock; readers use it to ask for a
+        re-preview before anyone approves a preview that can no longer apply.
+        """
+        domains = {part.split("=", 1)[0] for part in base_revision.split(",") if "=" in part}
+        return bool(domains) and self._revisions(domains) != base_revision
 
     # -- audit and transitions -----------------------------------------------------------------
     def _transition(self, conn: Any, tx: JsonObject, nxt: str, *, actor: tuple[str, str], stage: str,
