@@ -11,7 +11,8 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "modgate.codes", "modgate.auditevent",
         "modgate.host.model", "modgate.host.board", "modgate.modules.registry", "modgate.modules.manifest",
         "modgate.modules.package", "modgate.modules.lint", "modgate.modules.migrations", "modgate.graph",
-        "modgate.tx.previews", "modgate.tx.machine", "modgate.caps"]
+        "modgate.tx.previews", "modgate.tx.machine", "modgate.caps", "modgate.studio.modes", "modgate.studio.svg",
+        "modgate.studio.strings"]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.runtime", "modgate.mcp_server", "subprocess")
 
 

@@ -11,15 +11,16 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("multipart")
 
-from starlette.testclient import TestClient  # noqa: E402
-from tests.studiohelp import BASE, ORIGIN, broken_package_text, hold_applying, package_text, post, signed_in  # noqa: E402
+from starlette.testclient import TestClient
+from tests.studiohelp import BASE, ORIGIN, broken_package_text, hold_applying, package_text, post, signed_in
 
-from modgate import tx as txapi  # noqa: E402
-from modgate.runtime import open_runtime  # noqa: E402
-from modgate.studio.app import create_app  # noqa: E402
+from modgate import tx as txapi
+from modgate.runtime import open_runtime
+from modgate.studio.app import create_app
 
-PAGES = ["/", "/light", "/heavy", "/heavy/grants", "/heavy/graph", "/extensions", "/tx/tx-1", "/mode/confirm?target=heavy",
-         "/fragment/surface", "/fragment/status", "/events", "/static/studio.css", "/static/studio.js",
+PAGES = ["/", "/light", "/heavy", "/heavy/grants", "/heavy/graph", "/extensions", "/tx/tx-1",
+         "/mode/confirm?target=heavy", "/fragment/surface", "/fragment/status", "/events", "/static/studio.css",
+         "/static/studio.js",
          "/nowhere", "/?token=wrong"]
 POSTS = ["/mode", "/tx/tx-1/approve", "/tx/tx-1/apply", "/tx/tx-1/rollback", "/heavy/import", "/recover",
          "/audit/verify", "/extensions/enable"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+import orjson
 
 from modgate.errors import ModgateError, Problem
 
@@ -16,7 +17,9 @@ from modgate.errors import ModgateError, Problem
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser; just print the link.")
-def studio(bind: str, port: int, no_browser: bool) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help='Print the link as one JSON object ({"ok", "url", "port"}) once ready; failures as JSON too.')
+def studio(bind: str, port: int, no_browser: bool, as_json: bool) -> None:
     """Serve the studio on BIND:PORT and print its sign-in link (with a one-off token).
 
     State comes from MODGATE_HOME, like every other command; nothing of it is served as files.
@@ -36,7 +39,10 @@ def studio(bind: str, port: int, no_browser: bool) -> None:
         click.echo(f"warning: listening on {bind}, not only on this computer", err=True)
 
     def ready(url: str) -> None:
-        sys.stdout.write(f"modgate studio is ready: {url}\n")
+        port_now = int(url.split("/?")[0].rsplit(":", 1)[1])
+        line = orjson.dumps({"ok": True, "url": url, "port": port_now}).decode() if as_json else \
+            f"modgate studio is ready: {url}"
+        sys.stdout.write(line + "\n")
         sys.stdout.flush()
         if not no_browser:
             import webbrowser

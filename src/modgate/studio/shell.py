@@ -45,6 +45,7 @@ class Session:
     messages: list[tuple[str, str, str]] = field(default_factory=list)  # (mode, kind, text)
     last_preview: dict[str, Any] | None = None
     audit_filter: str = "all"
+    last_code: str | None = None  # the newest refusal's code (shown in heavy mode only)
 
     def say(self, text: str, kind: str = "info", mode: str | None = None) -> None:
         self.messages.append((mode or self.mode, kind, text))
@@ -102,6 +103,7 @@ class Shell:
 
     def refuse(self, exc: ModgateError, back: str) -> Response:
         """Show a refusal in the current mode's words, then go back to the page."""
+        self.session.last_code = exc.code
         if self.session.mode == "light":
             self.session.say(strings.plain_error(exc.code, exc.message), "error")
         else:
