@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from modgate.tx import machine as m
+import modgate.tx.machine as m
 
 MODES = ("light", "heavy")
 BLOCKING_STATES = frozenset({m.APPLYING, m.ROLLBACK_PENDING, m.RECOVERY_PENDING})
