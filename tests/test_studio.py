@@ -116,7 +116,7 @@ def test_nothing_of_modgate_home_is_served(client: TestClient, modgate_home: Pat
 def test_security_headers(client: TestClient) -> None:
     headers = client.get("/light").headers
     assert "script-src 'self'" in headers["content-security-policy"]
-    assert headers["x-frame-options"] == "DENY" and headers["referrer-policy"] == "no-referrer"
+    assert headers["x-frame-options"] == "DENY" and headers["referrer-policy"] == "same-origin"
 
 
 def test_pages_load_nothing_from_the_network(client: TestClient) -> None:
