@@ -60,7 +60,8 @@ def server(modgate_home: Path) -> Iterator[Server]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = _first_line(proc, 30)
-        assert line, f"the studio printed no link: {proc.stderr.read() if proc.poll() is not None and proc.stderr else ''}"
+        died = proc.poll() is not None and proc.stderr is not None
+        assert line, f"the studio printed no link: {proc.stderr.read() if died and proc.stderr else ''}"
         url = orjson.loads(line)["url"]
         yield Server(url=url, base=url.split("/?")[0], home=modgate_home, process=proc)
     finally:
