@@ -232,6 +232,7 @@ def create_app(home: Path | None = None, *, keys: Secrets | None = None, bind: s
         Route("/mode/confirm", threaded(lambda r: confirm_page(shell, r))),
         Route("/recover", action(shell, _recover(shell)), methods=["POST"]),
         Route("/audit/verify", action(shell, _verify(shell)), methods=["POST"]),
+        Route("/changes", threaded(lambda r: shell.page("changes.html", section="changes"))),
         Route("/fragment/surface", threaded(lambda r: shell.fragment("surface.html"))),
         Route("/fragment/status", threaded(lambda r: shell.fragment("status.html"))),
         Route("/events", _events(shell)),

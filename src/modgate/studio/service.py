@@ -26,6 +26,7 @@ APPROVER = "studio-host"  # the studio user acts in the host role, under this id
 ACTIVE_STATES = frozenset({m.RECEIVED, m.PREVIEWING, m.PREVIEW_READY, m.APPROVAL_PENDING, m.APPROVED,
                            m.FAILED_PRE_APPLY, *BLOCKING_STATES})
 RECENT_LIMIT = 30
+PENDING_SHOWN = 100  # rows of waiting changes in the side surface; /changes lists them all
 AUDIT_LIMIT = 15
 PACKAGE_LIMIT = 1024 * 1024  # bytes of a pasted package: reads are bounded
 
@@ -73,10 +74,11 @@ class Studio:
             head = self.head()
             for item in items:
                 if item["state"] in (m.APPROVAL_PENDING, m.APPROVED):
-                    item["stale"] = rt.store.tx.preview_is_stale(item["baseRevision"])
+                    item["stale"] = rt.store.tx.preview_is_stale(item["baseRevision"], revisions)
         pending = [i for i in items if i["state"] in ACTIVE_STATES]
         recent = [i for i in reversed(items) if i["state"] not in ACTIVE_STATES][:RECENT_LIMIT]
-        return {"pending": pending, "recent": recent, "total": len(items), "revisions": revisions,
+        return {"pending": pending, "shown": PENDING_SHOWN, "recent": recent, "total": len(items),
+                "revisions": revisions,
                 "revision": head[0], "auditHead": head[1], "audit": list(reversed(events)),
                 "verify": self.verify_status(head[1]), "blocking": [i for i in items if i["state"] in BLOCKING_STATES]}
 

@@ -67,7 +67,8 @@ class Shell:
         self.session = Session()
         self.closing = False  # set at shutdown: open event streams end
         self.env = Environment(loader=PackageLoader("modgate.studio", "templates"),
-                               autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+                               autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True,
+                               auto_reload=False)  # package data does not change under a running server
         self.env.globals.update(t=strings.t)
         self.env.filters["short"] = lambda h: (h or "")[7:19] if (h or "").startswith("sha256:") else (h or "")[:12]
         self.env.filters["txno"] = lambda tx_id: str(tx_id).removeprefix("tx-")
