@@ -316,3 +316,26 @@ def test_graph_inspector(client: TestClient) -> None:
 def test_extensions_page_lists_installed_mods(client: TestClient) -> None:
     post(client, "/mode", {"target": "heavy"})
     assert "No extension mods installed" in client.get("/extensions").text
+
+
+def test_extensions_enable_disable_through_the_installer(client: TestClient, modgate_home: Path) -> None:
+    from modgate.ext.installer import Installer
+
+    fixture = Path(__file__).parent / "fixtures" / "mods" / "prompt-kit"
+    rt = open_runtime(modgate_home)
+    try:
+        inst = Installer(rt.store, rt.home)
+        inst.allow_executable(True)
+        installed = inst.install(str(fixture), host="codexchat", consent=lambda review: True)
+    finally:
+        rt.close()
+    install_id = installed["mod"]["id"]
+    post(client, "/mode", {"target": "heavy"})
+    page = client.get("/extensions").text
+    assert install_id in page and "modsBar" in page
+    post(client, "/extensions/disable", {"installId": install_id})
+    assert client.app.shell.studio.mods()["mods"][0]["enabled"] is False
+    post(client, "/extensions/enable", {"installId": install_id})
+    assert client.app.shell.studio.mods()["mods"][0]["enabled"] is True
+    surface = client.get("/fragment/surface").text
+    assert "Managed on the Extensions page" in surface or "extension" in surface

@@ -231,10 +231,19 @@ def _bounded(text: str) -> bytes:
 
 
 def _hook_runs(rt: Runtime) -> list[dict[str, Any]]:
-    """Recent hook runs, when the hook runtime that records them is present (else none yet)."""
-    try:
-        from modgate.ext import hookruns  # type: ignore[attr-defined]
-    except ImportError:
+    """Recent hook and automation runs, once the hook runtime (``ext_run_state``) is installed.
+
+    Until that runtime is merged the table does not exist and there is nothing to show.
+    """
+    from modgate.errors import StoreError
+
+    exists = rt.db.query("SELECT 1 FROM sqlite_master WHERE type='table' AND name='ext_run_state'")
+    if not exists:
         return []
-    runs: list[dict[str, Any]] = hookruns.recent(rt.db, 20)
-    return runs
+    try:
+        rows = rt.db.query("SELECT install_id, kind, item_id, last_run_at, last_status, last_error FROM"
+                           " ext_run_state WHERE last_run_at IS NOT NULL ORDER BY last_run_at DESC LIMIT 20")
+    except StoreError:  # an older or newer shape of the table: show nothing rather than fail the page
+        return []
+    keys = ("installId", "kind", "itemId", "lastRunAt", "lastStatus", "lastError")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

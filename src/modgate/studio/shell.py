@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -71,6 +72,7 @@ class Shell:
                                auto_reload=False)  # package data does not change under a running server
         self.env.globals.update(t=strings.t)
         self.env.filters["short"] = lambda h: (h or "")[7:19] if (h or "").startswith("sha256:") else (h or "")[:12]
+        self.env.filters["when"] = _when
         self.env.filters["txno"] = lambda tx_id: str(tx_id).removeprefix("tx-")
 
     # -- rendering --------------------------------------------------------------------------------
@@ -113,6 +115,12 @@ class Shell:
             self.session.drafts["heavy"].console.append({"code": exc.code, "path": exc.problem.path,
                                                          "message": exc.message})
         return RedirectResponse(back, status_code=303)
+
+
+def _when(ts: float | None) -> str:
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def text_field(form: FormData, name: str, default: str = "") -> str:

@@ -181,6 +181,8 @@ STRINGS: dict[str, str] = {
     "ext.modsbar.none": "No mod offers modsBar actions.",
     "ext.hooks": "Recent hook runs",
     "ext.hooks.none": "No hook runs recorded yet.",
+    "ext.hooks.item": "Hook or automation",
+    "ext.hooks.when": "Last run (UTC)",
     "ext.diagnostics": "Recent install problems",
     "ext.diagnostics.none": "None.",
     "ext.executable": "Executable mods allowed: {allowed}",
