@@ -339,3 +339,28 @@ def test_extensions_enable_disable_through_the_installer(client: TestClient, mod
     assert client.app.shell.studio.mods()["mods"][0]["enabled"] is True
     surface = client.get("/fragment/surface").text
     assert "Managed on the Extensions page" in surface or "extension" in surface
+
+
+def test_a_bug_while_rendering_is_coded_without_a_traceback(client: TestClient, monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    post(client, "/mode", {"target": "heavy"})
+    monkeypatch.setattr(client.app.shell.studio, "surface", boom)
+    quiet = TestClient(client.app, base_url=BASE, raise_server_exceptions=False, cookies=client.cookies)
+    response = quiet.get("/heavy")
+    assert response.status_code == 500 and response.text.startswith("internal-error")
+    assert "Traceback" not in response.text and "secret internals" not in response.text
+
+
+def test_a_store_refusal_while_rendering_is_coded(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modgate.errors import StoreError
+
+    def locked() -> None:
+        raise StoreError.make("store-locked", "the database is locked by another modgate process; try again")
+
+    monkeypatch.setattr(client.app.shell.studio, "surface", locked)
+    post(client, "/mode", {"target": "heavy"})
+    response = client.get("/heavy")
+    assert response.status_code == 409 and response.text.startswith("store-locked")

@@ -8,6 +8,7 @@ refusal shown as a message, then a redirect back (POST/redirect/GET).
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,7 +30,7 @@ from modgate.studio import modes
 from modgate.studio.security import Guard, Secrets
 from modgate.studio.service import Studio, fail
 from modgate.studio.shell import Shell, back_to, text_field
-from modgate.studio.strings import t
+from modgate.studio.strings import plain_error, t
 from modgate.tx import machine as m
 
 Work = Callable[[FormData], Response | None]
@@ -215,6 +216,19 @@ def confirm_page(shell: Shell, request: Request) -> Response:
     return shell.page("confirm.html", target=target, pending=pending)
 
 
+def _error_page(shell: Shell, request: Request, exc: Exception) -> Response:
+    """A refusal or a bug while rendering a page: a coded message, never a traceback."""
+    if isinstance(exc, ModgateError):
+        code, message, status = exc.code, exc.message, 409
+    else:
+        if os.environ.get("MODGATE_DEBUG"):
+            raise exc
+        code, message, status = "internal-error", f"unexpected {type(exc).__name__} (set MODGATE_DEBUG=1 for a" \
+                                                  " traceback)", 500
+    text = plain_error(code, message) if shell.session.mode == "light" else f"{code}: {message}"
+    return PlainTextResponse(text + "\n", status_code=status)
+
+
 # -- the application --------------------------------------------------------------------------------------
 
 
@@ -247,7 +261,8 @@ def create_app(home: Path | None = None, *, keys: Secrets | None = None, bind: s
         shell.closing = True
         studio.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+        ModgateError: lambda r, e: _error_page(shell, r, e), Exception: lambda r, e: _error_page(shell, r, e)})
     app.state.shell = shell
     guard = Guard(app, keys, bind=bind)
     guard.shell = shell
