@@ -364,3 +364,11 @@ def test_a_store_refusal_while_rendering_is_coded(client: TestClient, monkeypatc
     post(client, "/mode", {"target": "heavy"})
     response = client.get("/heavy")
     assert response.status_code == 409 and response.text.startswith("store-locked")
+
+
+def test_package_text_is_escaped_everywhere(client: TestClient) -> None:
+    post(client, "/mode", {"target": "heavy"})
+    evil = package_text().replace('"moduleId": "quiz-tools"', '"moduleId": "<script>alert(1)</script>"')
+    page = post(client, "/heavy/lint", {"package": evil}).text
+    page += post(client, "/heavy/import", {"package": evil}).text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
