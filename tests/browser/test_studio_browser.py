@@ -46,6 +46,8 @@ def test_heavy_import_with_a_lint_error_then_a_fix(page: Any, server: Server) ->
     assert "unknown-command-id" in console.inner_text() and "hint" in console.inner_text()
     page.click("#import")
     assert "noSuchCommand" in page.locator(".msg-error").inner_text()
+    assert "unknown-command-id" in page.locator("#console li").first.inner_text()
+    page.locator("#console").scroll_into_view_if_needed()
     shot(page, "studio-heavy-lint.png")
     page.fill("#package", package_text())
     page.click("#lint")

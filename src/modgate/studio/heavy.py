@@ -58,7 +58,9 @@ def routes(shell: Shell) -> list[BaseRoute]:
         draft().text = text_field(form, "package")
         envelope, shown = studio.propose_import(draft().text)
         if shown is None:
-            _log(shell, [{k: envelope.get(k) for k in ("code", "path", "message")}])
+            detail = envelope.get("detail") or {}
+            inner = detail.get("manifestCode") or detail.get("jsonCode")
+            _log(shell, [{**{k: envelope.get(k) for k in ("code", "path", "message")}, "inner": inner}])
             session.say(f"{envelope['code']}: {envelope['message']} (at {envelope.get('path', '')})", "error")
             return
         draft().tx_id = shown["txId"]
