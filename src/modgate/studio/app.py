@@ -55,11 +55,17 @@ def action(shell: Shell, work: Work, *, mode: str | None = None) -> Callable[[Re
         try:
             if mode is not None and shell.session.mode != mode:
                 raise fail("studio-wrong-mode", f"this belongs to {mode} mode; switch modes first", "mode")
-            response = await run_in_threadpool(work, form)
+            response = await run_in_threadpool(_serialised, shell, work, form)
             return response or RedirectResponse(back, 303)
         except ModgateError as exc:
             return shell.refuse(exc, back)
     return endpoint
+
+
+def _serialised(shell: Shell, work: Work, form: FormData) -> Response | None:
+    """One change at a time per studio: the session (mode, drafts) is edited by one request only."""
+    with shell.studio.lock:
+        return work(form)
 
 
 def threaded(fn: Callable[[Request], Response]) -> Callable[[Request], Any]:
