@@ -47,7 +47,7 @@ def test_host_identity() -> None:
     assert HOST.app_version == "10.4.0"
     assert HOST.platform_ids == ("*", running_platform_id())
     assert HOST.ui_slots == ("chrome-top-toolbar", "left-panel", "toolbar-inline", "toolbar-bottom")
-    assert HOST.state_domains == ("doc", "sync", "local")
+    assert HOST.state_domains == ("doc", "sync", "local", "prefs")
     assert "command.executed" in HOST.event_names
     assert board_host() is HOST
 

@@ -11,8 +11,13 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "modgate.codes", "modgate.auditevent",
         "modgate.host.model", "modgate.host.board", "modgate.modules.registry", "modgate.modules.manifest",
         "modgate.modules.package", "modgate.modules.lint", "modgate.modules.migrations", "modgate.graph",
-        "modgate.tx.previews", "modgate.tx.machine", "modgate.caps", "modgate.studio.modes", "modgate.studio.svg",
-        "modgate.studio.strings"]
+        "modgate.tx.previews", "modgate.tx.machine", "modgate.caps", "modgate.host.board_light",
+        "modgate.adapt", "modgate.adapt.geometry", "modgate.adapt.inputs", "modgate.adapt.profiles",
+        "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors",
+        *(f"modgate.light.{m}" for m in ("vocab", "numbers", "lexicon", "text", "grammar", "parser", "summary",
+                                          "words", "intent", "failures", "resolve", "shortcuts", "artifacts",
+                                          "pipeline", "correction", "changes", "layout_check")),
+        "modgate.studio.modes", "modgate.studio.svg", "modgate.studio.strings"]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.runtime", "modgate.mcp_server", "subprocess")
 
 

@@ -28,9 +28,9 @@ from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, pat
 # Correlation ids are unique per process (pid + counter): cheaper than random bytes per dispatch.
 _COUNTER = itertools.count(1)
 _PROCESS_TAG = f"{os.getpid():x}-"
-ROLES = ("host", "student", "agent")
+ROLES = ("host", "student", "agent", "light_user")  # light_user: the light track (modgate.light)
 _PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload"})
-APPROVAL_ROLES = ("student", "agent")
+APPROVAL_ROLES = ("student", "agent", "light_user")
 DEFAULT_TTL_MS = 60_000
 MAX_TTL_MS = 24 * 3600 * 1000
 Envelope = dict[str, Any]

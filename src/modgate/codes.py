@@ -250,6 +250,45 @@ TX = {
                        " command, never by `tx apply`/`tx rollback`.",
 }
 
+# --- the light track (seed 003, light-track.md §4-§5; modgate.light) ------------------------------
+LIGHT = {
+    "E_ROLE_MODE_INVALID": "The intent's actor is not a light user in light mode (G0); not recoverable.",
+    "E_POLICY_DENIED": "Code-like content, a request outside the light track, or weakening a policy lock; not"
+                       " recoverable.",
+    "E_LOW_CONFIDENCE_PARSE": "The request could not be understood (or is in a language the parser does not"
+                              " know, named in the message); recoverable.",
+    "E_INTENT_REQUIRED_FIELD_MISSING": "A needed value or field is missing (\"change the pen colour\");"
+                                       " recoverable.",
+    "E_INTENT_CONSTRAINT_CONFLICT": "must and mustNot collide; recoverable.",
+    "E_DRYRUN_CONFLICT": "A value outside the command's range, or a change the dry-run cannot make; recoverable.",
+    "E_DIFF_UNSTABLE": "The diff differed between two builds; recoverable.",
+    "no-change": "The request is understood and would change nothing (the value is already so); exit 0.",
+    "light-intent-not-found": "No light intent has that id.",
+    "light-answer-not-expected": "The intent is not waiting for a correction (pending, applied, no-change or not"
+                                 " recoverable).",
+    "light-invalid-request": "The request's arguments are not usable: not text, unknown device, option number or"
+                             " parser.",
+    "light-not-available": "The host declares no light vocabulary.",
+    "light-artifacts-dir-invalid": "The --dir for light artifacts is not a writable folder.",
+    "light-llm-not-configured": "--parser llm without MODGATE_LLM_URL/MODGATE_LLM_MODEL or without httpx.",
+    "light-llm-failed": "The LLM endpoint failed, answered an HTTP error or returned no JSON intent.",
+}
+
+# --- responsive adaptation (task 252, modgate.adapt; recoverability in modgate.adapt.errors) ------
+# The spec's five codes first, then modgate's input codes.
+ADAPT = {
+    "E_ADAPT_DEVICE_TARGET_INVALID": "A device target is not web, tablet or mobile (recoverable).",
+    "E_ADAPT_TOUCH_TARGET_BREACH": "The request would make a touch target smaller than 44 px (recoverable).",
+    "E_ADAPT_PANEL_COLLISION_UNRESOLVED": "Panels could not all be placed as asked; one was collapsed or re-moded"
+                                          " (recoverable, up to 3 retries).",
+    "E_ADAPT_POLICY_LOCK_VIOLATION": "The request would hide the launcher or a close/recover control, or the"
+                                     " intent's safety flags are not both true (not recoverable).",
+    "E_ADAPT_UNRECOVERABLE_GEOMETRY": "The viewport cannot hold the launcher inside the safe region (not recoverable).",
+    "E_ADAPT_VIEWPORT_INVALID": "A viewport is not WIDTHxHEIGHT in whole pixels from 1 to 10000.",
+    "E_ADAPT_PREFERENCE_INVALID": "A layout preference has an unknown key or value.",
+    "E_ADAPT_INTENT_INVALID": "The intent.normalized.v1 document lacks or mistypes a field task 252 reads.",
+}
+
 # --- the studio (task 257, modgate.studio) ---------------------------------------------------------
 STUDIO = {
     "studio-token-required": ("A studio request came without the session cookie "
@@ -294,6 +333,8 @@ SECTIONS: dict[str, dict[str, str]] = {
     "tx": TX,
     "ext": EXT,
     "graph": GRAPH,
+    "light": LIGHT,
+    "adapt": ADAPT,
     "studio": STUDIO,
 }
 

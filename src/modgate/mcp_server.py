@@ -18,6 +18,10 @@ An action id with other characters (or a name over 128 characters) gets those ch
 replaced by ``_`` and a ``-<8 hex>`` suffix from the sha256 of the original id, so the name stays
 valid, stable and unique. ``_meta["modgate/action"]`` always carries the exact moduleId/actionId.
 
+Light track: the tool ``light_propose`` (when the host declares a light vocabulary) takes a structured
+``light.intent.v1`` (or plain ``text``) and runs the light pipeline as ``light_user`` with
+``submittedBy: agent`` recorded; at best it leaves a previewed transaction that a person approves.
+
 Approval: an approval-gated command called by the agent executes nothing; the result says the
 call is pending with its approval id and the exact human command ``modgate approvals approve
 <id>``. No tool approves.
@@ -46,6 +50,15 @@ GRAPH_URI = "modgate://graph"
 GRAPH_URI_PREFIX = "modgate://graph/"
 APPROVAL_URI_PREFIX = "modgate://approvals/"
 NO_ARGUMENTS: JsonObject = {"type": "object", "properties": {}, "additionalProperties": False}
+LIGHT_TOOL = "light_propose"
+LIGHT_SCHEMA: JsonObject = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "intent": {"type": "object", "description": "A light.intent.v1 object (actor role light_user, mode light);"
+                   " successCriteria.metrics say what to change (see modgate's schemas/light.intent.v1)."},
+        "text": {"type": "string", "maxLength": 2000, "description": "Or the request in plain words."},
+    },
+}
 TOOL_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
 INSTRUCTIONS = (
     "modgate exposes the host application's commands (tool name = command id) and the actions of "
@@ -89,7 +102,7 @@ class ToolInfo:
     input_schema: JsonObject
     annotations: JsonObject
     meta: JsonObject
-    run: core.DryRun  # the command and, for module actions, the binding's payload
+    run: core.DryRun | None  # the command and, for module actions, the binding's payload; None: light_propose
 
 
 def _describe(action: core.Action, spec: CommandSpec | None, module_id: str, payload: Any) -> str:
@@ -148,6 +161,8 @@ class Gateway:
             out.append(ToolInfo(name=tool_name(run.module_id, run.action_id),
                                 description=_describe(action, spec, run.module_id, run.payload),
                                 input_schema=schema, annotations=annotations_for(action, spec), meta=meta, run=run))
+        if host.light is not None:
+            out.append(_light_tool())
         return out
 
     # -- calls ------------------------------------------------------------------------------------
@@ -158,6 +173,8 @@ class Gateway:
             return _error("mcp-unknown-tool", f"no tool named {name!r} (list the tools again: modules may have "
                           "changed)", "name")
         run = info.run
+        if run is None:
+            return self._light(arguments or {})
         if run.module_id == core.HOST_MODULE_ID:
             payload: Any = dict(arguments or {})
         elif arguments:
@@ -168,6 +185,24 @@ class Gateway:
         envelope = self.rt.bus.dispatch(run.command_id, payload, role="agent",
                                         meta={"via": "mcp", "tool": name})
         return self._answer(envelope)
+
+    def _light(self, arguments: JsonObject) -> JsonObject:
+        from modgate.light.service import LightService
+
+        intent, text = arguments.get("intent"), arguments.get("text")
+        if (intent is None) == (text is None) or (text is not None and not isinstance(text, str)) or \
+                (intent is not None and not isinstance(intent, dict)):
+            return _error("mcp-invalid-arguments", "light_propose takes exactly one of intent (an object) or text"
+                          " (a string)", "arguments")
+        service = LightService(self.rt)
+        out = service.propose_intent(intent) if intent is not None else service.propose(
+            str(text), submitted_by="agent")
+        if out["code"] == "approval-pending":
+            command = approve_command(out["txId"])
+            out = {**out, "status": "pending", "approveCommand": command,
+                   "message": f"Nothing changed yet: the change is previewed as {out['txId']} and waits for a"
+                              f" person, who approves it with `{command}`. You cannot approve it yourself."}
+        return _result(out, out["code"] not in ("approval-pending", "no-change"))
 
     def _answer(self, envelope: JsonObject) -> JsonObject:
         if envelope.get("ok"):
@@ -210,6 +245,17 @@ class Gateway:
             keys = ("id", "status", "commandId", "role", "payload", "createdAt", "decidedAt", "decidedBy", "result")
             return _dumps({k: item.get(k) for k in keys})
         return None
+
+
+def _light_tool() -> ToolInfo:
+    return ToolInfo(
+        name=LIGHT_TOOL, input_schema=LIGHT_SCHEMA, run=None,
+        description="Propose a light-user change (preferences, per-device layout, shortcut buttons) as a"
+                    " light.intent.v1 or plain text. It runs every gate of the light track as light_user (recorded"
+                    " as submitted by an agent) and at most leaves a previewed change that a person approves.",
+        annotations={"title": "Propose a light change", "readOnlyHint": False, "destructiveHint": False,
+                     "idempotentHint": False, "openWorldHint": False},
+        meta={"modgate/light": {"schema": "light.intent.v1", "role": "light_user"}})
 
 
 def _dumps(value: Any) -> str:

@@ -24,8 +24,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from modgate.host.board_doc import initial_state
+from modgate.host.board_doc import initial_state as doc_initial_state
 from modgate.host.board_handlers import HANDLERS
+from modgate.host.board_light import board_light, initial_prefs
 from modgate.host.board_payload import CHECKS, normalizer_for
 from modgate.host.model import CommandSpec, Host
 from modgate.state import JsonObject
@@ -34,7 +35,8 @@ APP_ID = "board"
 APP_VERSION = "10.4.0"
 UI_SLOTS = ("chrome-top-toolbar", "left-panel", "toolbar-inline", "toolbar-bottom")
 EVENT_NAMES = ("command.executed", "command.queued", "module.imported", "state.changed")
-STATE_DOMAINS = ("doc", "sync", "local")
+# ``prefs``: the light user's preferences (light-track.md §1); homes made before it get it seeded.
+STATE_DOMAINS = ("doc", "sync", "local", "prefs")
 JOURNAL_ACTIONS: Mapping[str, Literal["undo", "redo"]] = {"undo": "undo", "redo": "redo"}
 
 _JOURNAL_NOTE = (
@@ -103,6 +105,11 @@ def board_commands() -> dict[str, CommandSpec]:
     return {entry["id"]: _spec(entry, doc_writes) for entry in entries}
 
 
+def initial_state() -> JsonObject:
+    """A fresh initial board state, with the ``prefs`` domain seeded from the host's own values."""
+    return {**doc_initial_state(), "prefs": initial_prefs()}
+
+
 @cache
 def board_host() -> Host:
     """The board host (built once)."""
@@ -115,4 +122,5 @@ def board_host() -> Host:
         commands=board_commands(),
         state_domains=STATE_DOMAINS,
         initial_state=initial_state,
+        light=board_light(),
     )

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from modgate.state import JsonObject, StateView
+
+if TYPE_CHECKING:
+    from modgate.light.vocab import LightVocabulary
 
 MutationScope = Literal["doc", "sync", "local"]
 Handler = Callable[[StateView, JsonObject], Any]
@@ -71,6 +74,8 @@ class Host:
     commands: Mapping[str, CommandSpec]
     state_domains: tuple[str, ...]
     initial_state: Callable[[], JsonObject]
+    # What a light user may change on this host (None: the host has no light track).
+    light: LightVocabulary | None = None
 
     def command(self, command_id: str) -> CommandSpec | None:
         return self.commands.get(command_id)

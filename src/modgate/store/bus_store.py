@@ -47,6 +47,7 @@ class SqliteBusStore:
             command_planner,
             extension_planner,
             import_planner,
+            light_planner,
             ops_planner,
             remove_planner,
         )
@@ -57,6 +58,7 @@ class SqliteBusStore:
             "remove": remove_planner(),
             "ops": ops_planner((*host.state_domains, REGISTRY_DOMAIN)),
             "extension": extension_planner(),
+            "light": light_planner(host),  # the light track (modgate.light)
         }, clock)
         self.desk = TxDesk(self.tx)
 

@@ -6,6 +6,7 @@ import sqlite3
 
 from modgate.caps_store import migrate_capability_grants
 from modgate.ext.records import migrate_ext_actions, migrate_ext_installs
+from modgate.light.records import migrate_light_intents
 from modgate.store.db import Migration
 
 
@@ -76,4 +77,5 @@ MIGRATIONS: list[Migration] = [
     ("0100_ext_installs", migrate_ext_installs),
     ("0300_capability_grants", migrate_capability_grants),
     ("0101_ext_actions", migrate_ext_actions),
+    ("0400_light_intents", migrate_light_intents),
 ]

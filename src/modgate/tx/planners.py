@@ -4,6 +4,7 @@
   current state through a StateView, with the same effect check as the bus;
 - ``import``: a heavy package, re-validated against the current registry, registered as one op;
 - ``remove``: unregister a module;
+- ``light``: a light user's approved request (prefs, their current values, the shortcuts module);
 - ``extension``: the install-record changes of an extension install, update, uninstall, enable,
   disable, re-approval or setting (the installer moves the files; see :mod:`modgate.ext.installer`).
 """
@@ -130,4 +131,52 @@ def extension_planner() -> Planner:
     return plan
 
 
-__all__ = ["command_planner", "extension_planner", "import_planner", "ops_planner", "remove_planner"]
+def light_planner(host: Host) -> Planner:
+    """``recipe["set"]``: ``{pointer: value}`` from the light pipeline's dry-run (G4/G5).
+
+    Only the host's light surfaces may be written: ``/prefs``, the current values under
+    ``/local``/``/sync`` that a preference's command writes, and the light track's shortcuts module,
+    whose package is re-validated through the heavy import ABI here, at every (re)plan.
+    """
+
+    def plan(state: JsonObject, recipe: JsonObject) -> Plan:
+        vocab = host.light
+        if vocab is None:
+            raise _error("tx-invalid-change", f"host {host.app_id!r} has no light track")
+        allowed = _light_paths(vocab)
+        ops = []
+        for path, value in sorted(recipe.get("set", {}).items()):
+            if not any(path == p or path.startswith(p + "/") for p in allowed):
+                raise _error("tx-invalid-change", "a light change may only write preferences, their current"
+                             " values and the shortcuts module", path)
+            if path.startswith(f"/{registry.REGISTRY_DOMAIN}/"):
+                _check_light_package(host, state, value)
+            current = get_path(state, path)
+            if value is None:
+                if current is not MISSING:
+                    ops.append(Op("remove", path))
+            elif current != value or type(current) is not type(value):
+                ops.append(Op("add" if current is MISSING else "replace", path, value))
+        return Plan(ops=ops, scope="prefs", info={"intentId": recipe.get("intentId"), "changeCount": len(ops)})
+
+    return plan
+
+
+def _light_paths(vocab: Any) -> list[str]:
+    return ["/prefs", *sorted({p.current_path for p in vocab.prefs}), registry.module_path(vocab.shortcut_module_id)]
+
+
+def _check_light_package(host: Host, state: JsonObject, value: Any) -> None:
+    from modgate.modules.package import validate_package
+
+    if value is None:
+        return
+    current = registry.modules(state).get(host.light.shortcut_module_id) if host.light else None
+    outcome = validate_package(value.get("package") if isinstance(value, dict) else None, host,
+                               registered_version=current["moduleVersion"] if current else None)
+    if outcome.problem is not None:
+        raise TxError(outcome.problem)
+
+
+__all__ = ["command_planner", "extension_planner", "import_planner", "light_planner", "ops_planner",
+           "remove_planner"]

@@ -1,0 +1,394 @@
+"""The small grammar: matched phrases and numbers → what is asked (metrics), per clause. Pure.
+
+A metric is ``{"metric", "operator", "value"}`` (light.intent.v1 ``successCriteria.metrics``):
+``metric`` is a preference key (``penColor``), ``layout.<key>``, ``shortcut.add|remove|rename``,
+``reset``, ``light.undo``, ``light.changes`` or ``denied``; ``operator`` is ``=``, ``increase``,
+``decrease``, ``multiply`` or ``ask`` (the value is missing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from modgate.light.lexicon import css_colors
+from modgate.light.numbers import Quantity
+from modgate.light.text import BREAKERS, Item
+from modgate.light.vocab import LightVocabulary
+
+HINTS = {"thicker": "width", "thinner": "width", "wider": "width", "fatter": "width", "skinnier": "width",
+         "narrower": "width", "finer": "width", "bolder": "width", "heavier": "width", "bigger": "width",
+         "smaller": "width", "larger": "width", "broader": "width", "tinier": "width", "faster": "speed",
+         "slower": "speed", "quicker": "speed", "longer": "delay", "shorter": "delay", "darker": "opacity",
+         "lighter": "opacity", "fainter": "opacity", "stronger": "opacity", "weaker": "opacity"}
+TOOLS = ("pen", "eraser", "laser")
+LAYOUT_ENTITIES = ("canvas", "data_input_panel", "toolbar_aux", "tool_palette")
+UNIT_ATTRIBUTE = {"px": "width", "%": "opacity", "s": "delay", "ms": "delay", "x": "speed"}
+
+
+@dataclass(slots=True)
+class Clause:
+    items: list[Item]
+    negated: bool
+    quantities: list[Quantity] = field(default_factory=list)
+
+    def has(self, category: str, value: str | None = None) -> bool:
+        return any(m[0] == category and (value is None or m[1] == value) for it in self.items for m in it.meanings)
+
+    def values(self, category: str) -> list[str]:
+        return [m[1] for it in self.items for m in it.meanings if m[0] == category]
+
+    def words(self) -> list[str]:
+        return [w for it in self.items for w in it.words]
+
+
+@dataclass(slots=True)
+class Reading:
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    entities: set[str] = field(default_factory=set)
+    must: set[str] = field(default_factory=set)
+    must_not: set[str] = field(default_factory=set)
+    devices: set[str] = field(default_factory=set)
+    understood: int = 0
+
+
+def clauses(tokens: list[str], items: list[Item], quantities: list[Quantity]) -> list[Clause]:
+    """Split at breakers (by token position); a negation covers the rest of its clause."""
+    breaks = [i for i, t in enumerate(tokens) if t in BREAKERS] + [len(tokens)]
+    out: list[Clause] = []
+    begin = 0
+    for end in breaks:
+        out.extend(_split_negation([it for it in items if begin <= it.start < end],
+                                   [q for q in quantities if begin <= q.start < end]))
+        begin = end + 1
+    return [c for c in out if c.items or c.quantities]
+
+
+def _split_negation(items: list[Item], numbers: list[Quantity]) -> list[Clause]:
+    neg = next((it.start for it in items if any(m[0] == "neg" for m in it.meanings)), None)
+    if neg is None:
+        return [Clause(items, False, numbers)]
+    return [Clause([it for it in items if it.start < neg], False, [q for q in numbers if q.start < neg]),
+            Clause([it for it in items if it.start >= neg], True, [q for q in numbers if q.start >= neg])]
+
+
+def read(tokens: list[str], items: list[Item], quantities: list[Quantity], vocab: LightVocabulary,
+         label: str | None) -> Reading:
+    reading = Reading()
+    parts = clauses(tokens, items, quantities)
+    for clause in parts:
+        reading.devices.update(clause.values("device"))
+    if _special(parts, reading, vocab, label):
+        return reading
+    last_tool: list[str] = []
+    for clause in parts:
+        if clause.negated:
+            _negated(clause, reading)
+        else:
+            _clause(clause, reading, vocab, last_tool)
+    reading.metrics = _merge(reading.metrics)
+    return reading
+
+
+def _merge(metrics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One metric per setting: the last value said wins; a question only when no value was said."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for metric in metrics:
+        known = chosen.get(metric["metric"])
+        if known is None or metric["operator"] != "ask" or known["operator"] == "ask":
+            chosen[metric["metric"]] = metric
+    return list(chosen.values())
+
+
+def _special(parts: list[Clause], r: Reading, vocab: LightVocabulary, label: str | None) -> bool:
+    live = [c for c in parts if not c.negated]
+    denied = _denied(live, vocab)
+    if denied:
+        r.metrics.append({"metric": "denied", "operator": "=", "value": denied})
+        r.understood += 1
+        return True
+    for verb, metric in (("list", "light.changes"), ("undo", "light.undo")):
+        if any(c.has("verb", verb) for c in live):
+            r.metrics.append({"metric": metric, "operator": "=", "value": True})
+            r.understood += 1
+            return True
+    if any(c.has("verb", "button") for c in live):
+        _shortcut(live, r, vocab, label)
+        return True
+    if any(c.has("verb", "reset") for c in live):
+        target = next((e for c in live for e in c.values("entity")), "all")
+        r.metrics.append({"metric": "reset", "operator": "=", "value": target})
+        r.entities.add(target) if target != "all" else None
+        r.understood += 1
+        return True
+    return False
+
+
+def _denied(live: list[Clause], vocab: LightVocabulary) -> str | None:
+    buttons = any(c.has("verb", "button") for c in live) and not any(c.values("action") for c in live)
+    small = any(q.value < 44 and q.unit in ("", "px") for c in live for q in c.quantities)
+    if buttons and (small or any(c.has("dir", "down") for c in live)):
+        return "touch targets"
+    for clause in live:
+        found = clause.values("deny")
+        if "code" in found and clause.has("color"):
+            found.remove("code")
+        if found:
+            return sorted(found)[0]
+        locked = [e for e in clause.values("entity") if e in vocab.locked_entities]
+        shrinks = clause.has("verb", "hide") or clause.has("verb", "remove") or clause.has("dir", "down")
+        if locked and shrinks:
+            return f"hide {locked[0]}"
+    return None
+
+
+def _shortcut(live: list[Clause], r: Reading, vocab: LightVocabulary, label: str | None) -> None:
+    words = [v for c in live for v in c.values("verb")]
+    verb = next((v for v in ("rename", "remove", "add") if v in words), "add")
+    if verb == "add" and "hide" in words:
+        verb = "remove"
+    action = next((a for c in live for a in c.values("action")), None)
+    slot = next((s for c in live for s in c.values("slot")), None)
+    r.understood += 1
+    if action is None:
+        r.metrics.append({"metric": f"shortcut.{verb}", "operator": "ask", "value": None})
+        return
+    value: dict[str, Any] = {"action": action}
+    if verb == "add":
+        value["slot"] = slot or vocab.default_slot
+    if verb == "rename":
+        value["label"] = label
+    r.metrics.append({"metric": f"shortcut.{verb}", "operator": "=" if verb != "rename" or label else "ask",
+                      "value": value})
+    r.entities.add(_action_entity(action, vocab))
+    r.must.add(f"change {vocab.shortcut_module_id}")
+
+
+def _action_entity(action: str, vocab: LightVocabulary) -> str:
+    for entity, words in vocab.entities.items():
+        if action in words or action == entity:
+            return entity
+    return "page_navigation" if "page" in action else "step_navigation" if "step" in action else "playback"
+
+
+def _negated(clause: Clause, r: Reading) -> None:
+    targets = [e for e in clause.values("entity")]
+    if clause.has("attribute", "autoplay") or (clause.has("entity", "playback") and not clause.has("verb", "change")):
+        r.metrics.append({"metric": "isAutoPlay", "operator": "=", "value": False})
+        r.entities.add("playback")
+        r.understood += 1
+        return
+    for entity in targets:
+        r.must_not.add(f"change {entity}")
+        r.entities.add(entity)
+        r.understood += 1
+
+
+def _clause(clause: Clause, r: Reading, vocab: LightVocabulary, last_tool: list[str]) -> None:
+    entities = clause.values("entity")
+    if clause.has("verb", "keep") and entities and not clause.values("color") and not clause.quantities:
+        for entity in entities:
+            r.must_not.add(f"change {entity}")
+        return
+    layout = [e for e in entities if e in LAYOUT_ENTITIES]
+    if layout and (_layout_verbs(clause) or not _pref_signals(clause)):
+        _layout(clause, layout, r)
+        return
+    _prefs(clause, entities, r, vocab, last_tool)
+
+
+def _layout_verbs(clause: Clause) -> bool:
+    return any(clause.has("verb", v) for v in ("dock", "float", "hide", "show", "auto", "maximize", "normalsize")) \
+        or clause.has("edge") or clause.has("dir")
+
+
+def _pref_signals(clause: Clause) -> bool:
+    return clause.has("color") or clause.has("attribute") or bool(clause.quantities)
+
+
+def _layout(clause: Clause, entities: list[str], r: Reading) -> None:
+    entity = entities[-1]
+    r.entities.add(entity)
+    r.must.add(f"change {entity}")
+    r.understood += 1
+    values = LAYOUT_RULES[entity](clause)
+    if not values:
+        r.metrics.append({"metric": f"layout.{LAYOUT_KEY[entity]}", "operator": "ask", "value": None})
+    for key, value in values:
+        r.metrics.append({"metric": f"layout.{key}", "operator": "=", "value": value})
+
+
+def _edge(clause: Clause) -> str | None:
+    return next((w for it in clause.items if ("edge", "") in it.meanings for w in it.words if w in
+                 ("top", "bottom", "left", "right")), None)
+
+
+def _canvas(c: Clause) -> list[tuple[str, Any]]:
+    if c.has("verb", "maximize") or c.has("dir", "up"):
+        return [("canvas", "maximize")]
+    if c.has("verb", "normalsize") or c.has("dir", "down"):
+        return [("canvas", "normal")]
+    return []
+
+
+def _data_input(c: Clause) -> list[tuple[str, Any]]:
+    edge = _edge(c)
+    out: list[tuple[str, Any]] = []
+    for verb, mode in (("hide", "collapsed"), ("float", "windowed"), ("dock", "docked"), ("auto", "auto"),
+                       ("show", "auto")):
+        if c.has("verb", verb):
+            out.append(("dataInput", mode))
+            break
+    if edge in ("left", "right"):
+        if not out:
+            out.append(("dataInput", "docked"))
+        out.append(("dataInputEdge", edge))
+    return out
+
+
+def _toolbar_aux(c: Clause) -> list[tuple[str, Any]]:
+    for verb, mode in (("hide", "collapsed"), ("show", "shown"), ("auto", "auto")):
+        if c.has("verb", verb):
+            return [("toolbarAux", mode)]
+    return []
+
+
+def _tool_palette(c: Clause) -> list[tuple[str, Any]]:
+    edge = _edge(c)
+    if edge:
+        return [("toolPalette", {"mode": "docked", "edge": edge})]
+    if c.has("verb", "float"):
+        return [("toolPalette", {"mode": "floating"})]
+    if c.has("verb", "dock"):
+        return [("toolPalette", {"mode": "docked"})]
+    return []
+
+
+LAYOUT_RULES = {"canvas": _canvas, "data_input_panel": _data_input, "toolbar_aux": _toolbar_aux,
+                "tool_palette": _tool_palette}
+LAYOUT_KEY = {"canvas": "canvas", "data_input_panel": "dataInput", "toolbar_aux": "toolbarAux",
+              "tool_palette": "toolPalette"}
+
+
+def _prefs(c: Clause, entities: list[str], r: Reading, vocab: LightVocabulary, last_tool: list[str]) -> None:
+    tools = [e for e in entities if e in TOOLS]
+    if tools:
+        last_tool.append(tools[-1])
+    tool = tools[-1] if tools else (last_tool[-1] if last_tool else None)
+    found = _pref_metrics(c, tool, vocab)
+    for metric in found:
+        pref = vocab.pref(metric["metric"])
+        if pref is not None:
+            r.entities.add(pref.entity)
+            r.must.add(f"change {pref.entity}")
+    r.metrics.extend(found)
+    r.understood += len(found)
+    if not found and (tools or entities) and (c.has("verb", "change") or c.has("verb", "set")):
+        subject = (tools or entities)[-1]
+        r.entities.add(subject)
+        r.must.add(f"change {subject}")
+        r.metrics.append({"metric": f"entity.{subject}", "operator": "ask", "value": None})
+        r.understood += 1
+
+
+def _pref_metrics(c: Clause, tool: str | None, vocab: LightVocabulary) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    enums = c.values("enum")
+    explicit = _explicit_enum(c, enums, tool)
+    if explicit:
+        out.append(explicit)
+    colors = c.values("color")
+    if not colors and c.has("attribute", "color") and not explicit:
+        out.append({"metric": "laserColor" if tool == "laser" else "penColor", "operator": "ask", "value": None})
+    if colors:
+        key = "laserColor" if tool == "laser" else "penColor"
+        out.append({"metric": key, "operator": "=", "value": css_colors().get(colors[-1], colors[-1]).upper()})
+    attribute = _attribute(c, out)
+    if attribute:
+        out.extend(_numeric(c, attribute, tool, vocab))
+    return out
+
+
+def _explicit_enum(c: Clause, enums: list[str], tool: str | None) -> dict[str, Any] | None:
+    chosen: dict[str, str] = {}
+    for item in enums:
+        key, value = item.split("=", 1)
+        chosen.setdefault(key, value)
+    if "viewMode" in chosen and (c.has("attribute", "mode") or c.has("verb", "set") or c.has("verb", "on")):
+        return {"metric": "viewMode", "operator": "=", "value": chosen["viewMode"]}
+    if "activeTool" in chosen and c.has("attribute", "tool"):
+        return {"metric": "activeTool", "operator": "=", "value": chosen["activeTool"]}
+    if ("penType" in chosen and "laser" not in c.values("entity") and tool != "laser" and \
+            chosen["penType"] != "ink") or ("penType" in chosen and c.has("attribute", "type") and tool != "laser"):
+        return {"metric": "penType", "operator": "=", "value": chosen["penType"]}
+    if "laserType" in chosen and (tool == "laser" or "laser" in c.values("entity")) and \
+            (c.has("attribute", "type") or chosen["laserType"] == "highlighter"):
+        return {"metric": "laserType", "operator": "=", "value": chosen["laserType"]}
+    return None
+
+
+def _attribute(c: Clause, found: list[dict[str, Any]]) -> str | None:
+    attrs = [a for a in c.values("attribute") if a not in ("color", "type", "mode", "tool")]
+    if attrs:
+        return attrs[-1]
+    for q in c.quantities:
+        if q.unit in UNIT_ATTRIBUTE:
+            return UNIT_ATTRIBUTE[q.unit]
+    hinted = [HINTS[w] for w in c.words() if w in HINTS]
+    if hinted:
+        return hinted[-1]
+    if c.has("entity", "playback") and (c.has("verb", "on") or c.has("verb", "off")):
+        return "autoplay"
+    return None
+
+
+def _numeric(c: Clause, attribute: str, tool: str | None, vocab: LightVocabulary) -> list[dict[str, Any]]:
+    if attribute == "autoplay":
+        off = c.has("verb", "off")
+        return [{"metric": "isAutoPlay", "operator": "=", "value": not off}]
+    entity = "playback" if attribute in ("delay", "speed") else tool or vocab.default_tool
+    pref = vocab.pref_for(entity, attribute)
+    if pref is None:
+        return []
+    quantity = c.quantities[-1] if c.quantities else None
+    if quantity is not None:
+        return [_absolute(pref.key, attribute, quantity, c)]
+    direction = _direction(c, attribute)
+    if direction:
+        return [{"metric": pref.key, "operator": direction, "value": pref.step}]
+    if attribute == "speed" and c.has("verb", "normalsize"):
+        return [{"metric": pref.key, "operator": "=", "value": 1}]
+    return [{"metric": pref.key, "operator": "ask", "value": None}]
+
+
+def _absolute(key: str, attribute: str, q: Quantity, c: Clause) -> dict[str, Any]:
+    value: float = q.value
+    if attribute == "delay":
+        value = value * 1000 if q.unit == "s" or (q.unit == "" and value <= 10) else value
+    if attribute == "opacity" and ("transparent" in c.words() or "see" in c.words()) and q.unit == "%":
+        value = 100 - value
+    if attribute == "opacity" and q.multiplier:
+        return {"metric": key, "operator": "=", "value": _num(100 * q.value)}
+    if q.multiplier and attribute != "speed":
+        return {"metric": key, "operator": "multiply", "value": _num(value)}
+    return {"metric": key, "operator": "=", "value": _num(value)}
+
+
+def _direction(c: Clause, attribute: str) -> str | None:
+    words = c.words()
+    if attribute == "delay":
+        if any(w in ("faster", "quicker", "shorter", "less") for w in words):
+            return "decrease"
+        if any(w in ("slower", "longer", "more") for w in words):
+            return "increase"
+    if attribute == "opacity" and any(w in ("transparent", "lighter", "fainter", "weaker", "faded") for w in words):
+        return "decrease"
+    if c.has("dir", "up"):
+        return "increase"
+    if c.has("dir", "down"):
+        return "decrease"
+    return None
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 4)
