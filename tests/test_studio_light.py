@@ -52,7 +52,8 @@ class _Texts(HTMLParser):
 def leaks(html: str) -> list[str]:
     parser = _Texts()
     parser.feed(html)
-    commands = {c.id for c in get_host("board").sorted_commands()}
+    # camelCase ids are code; the two plain words among them (undo, redo) are everyday English
+    commands = {c.id for c in get_host("board").sorted_commands() if not c.id.islower()}
     known = set(codes.all_codes())
     return [text for text in parser.found if PATH.search(text) or CODEISH.search(text)
             or set(re.findall(r"[A-Za-z0-9_.:-]+", text)) & (commands | known)]

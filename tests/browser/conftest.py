@@ -94,9 +94,9 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
     context.close()
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, *, full: bool = False) -> None:
     IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMG / name), full_page=False)
+    page.screenshot(path=str(IMG / name), full_page=full)
 
 
 def axe(browser: Any, server: Server, path: str, cookies: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -149,7 +149,9 @@ def routes(shell: Shell) -> list[BaseRoute]:
     def do_propose(form: FormData) -> None:
         text = text_field(form, "text")
         devices = tuple(d for d in DEVICES if text_field(form, f"device-{d}") == "on")
-        remember(propose(studio, text, devices), text)
+        result = propose(studio, text, devices)
+        # A refused request is not offered back for editing: it may hold the very code that was refused.
+        remember(result, "" if result.get("ok") is False and result.get("recoverable") is False else text)
 
     def do_answer(form: FormData) -> None:
         result = draft().extra.get("result") or {}

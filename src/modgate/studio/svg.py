@@ -70,8 +70,9 @@ def board_svg(width: float, height: float, rects: Sequence[Mapping[str, Any]], *
     for r in rects:
         x, y = round(r["x"] * scale + 1, 1), round(r["y"] * scale + 1, 1)
         w, hh = round(r["w"] * scale, 1), round(r["h"] * scale, 1)
-        parts.append(f'<g class="panel {escape(str(r.get("kind", "panel")))}"><rect x="{x}" y="{y}" width="{w}"'
-                     f' height="{hh}" rx="3"/><text x="{x + 4}" y="{y + min(hh - 4, 14)}">'
-                     f'{escape(str(r["label"]))}</text></g>')
+        label = escape(str(r["label"]))
+        text = f'<text x="{x + 4}" y="{y + min(hh - 4, 14)}">{label}</text>' if w >= 48 else ""  # too small to read
+        parts.append(f'<g class="panel {escape(str(r.get("kind", "panel")))}"><title>{label}</title>'
+                     f'<rect x="{x}" y="{y}" width="{w}" height="{hh}" rx="3"/>{text}</g>')
     parts.append("</svg>")
     return "".join(parts)
