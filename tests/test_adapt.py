@@ -300,3 +300,13 @@ def test_report_aggregates() -> None:
     report = resolve_layout(None, (), locks=LockRequest(touch_target_px=10)).report()
     assert report["allTargetsRecoverableOrBlockedSafe"] is True
     assert all(t["recoverabilityPass"] for t in resolve_layout().report()["targets"])
+
+
+def test_a_sequence_that_does_not_settle_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from modgate.adapt import resolver
+
+    monkeypatch.setattr(resolver, "MAX_PASSES", 0)  # the tablet default needs one repair
+    target = resolve_layout(None, ["tablet"]).targets[0]
+    assert (target.status, target.failure_codes) == ("blocked_safe", ("E_ADAPT_PANEL_COLLISION_UNRESOLVED",))
+    assert target.launcher_reachable and target.layout.data_input.rect is None
+    assert resolve_layout(None, ["web"]).targets[0].status == "normal"  # needs no repair at all

@@ -91,3 +91,11 @@ def test_bad_stored_preferences_are_coded(monkeypatch: pytest.MonkeyPatch) -> No
 def test_real_process_prints_one_object() -> None:
     proc = run_process("layout", "--device", "mobile", "--json")
     assert proc.returncode == 0 and proc.stdout.count('"ok"') == 1 and '"sheet"' in proc.stdout
+
+
+def test_blocked_targets_are_shown_not_failed() -> None:
+    code, out = run_json("layout", "--viewport", "100x150")
+    assert code == 0 and {t["resolutionStatus"] for t in out["targets"].values()} == {"blocked_safe"}
+    assert all(not t["launcherReachable"] and t["launcher"]["visible"] is False for t in out["targets"].values())
+    code, text, _ = run("layout", "--device", "mobile", "--viewport", "100x150")
+    assert code == 0 and "code: E_ADAPT_UNRECOVERABLE_GEOMETRY" in text and "HIDDEN" in text

@@ -299,14 +299,22 @@ STEPS: Final = (
 )
 
 
+def _first_conflict(ctx: Context, layout: Layout) -> tuple[Callable[[Context, Layout, str], Layout], str] | None:
+    for needs, fix in STEPS:
+        panel = needs(ctx, layout)
+        if panel is not None:
+            return fix, panel
+    return None
+
+
 def repair(ctx: Context, layout: Layout) -> tuple[Layout, bool]:
-    """Run the sequence until no conflict is left; (layout, settled)."""
-    for _ in range(MAX_PASSES):
-        for needs, fix in STEPS:
-            panel = needs(ctx, layout)
-            if panel is not None:
-                layout = fix(ctx, layout, panel)
-                break
-        else:
+    """Run the sequence until no conflict is left (at most MAX_PASSES repairs); (layout, settled)."""
+    for passes in range(MAX_PASSES + 1):
+        found = _first_conflict(ctx, layout)
+        if found is None:
             return layout, True
+        if passes == MAX_PASSES:
+            break
+        fix, panel = found
+        layout = fix(ctx, layout, panel)
     return layout, False
