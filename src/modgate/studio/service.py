@@ -80,6 +80,8 @@ class Studio:
         return {"pending": pending, "shown": PENDING_SHOWN, "recent": recent, "total": len(items),
                 "revisions": revisions,
                 "revision": head[0], "auditHead": head[1], "audit": list(reversed(events)),
+                "plainAudit": [e for e in reversed(events) if e["eventType"].startswith("tx.")
+                               and e["data"].get("nextState")],
                 "verify": self.verify_status(head[1]), "blocking": [i for i in items if i["state"] in BLOCKING_STATES]}
 
     def transactions(self) -> list[tuple[str, str]]:
