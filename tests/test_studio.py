@@ -343,7 +343,7 @@ def test_extensions_enable_disable_through_the_installer(client: TestClient, mod
 
 def test_a_bug_while_rendering_is_coded_without_a_traceback(client: TestClient, monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
-    def boom() -> None:
+    def boom(*_: object) -> None:
         raise RuntimeError("secret internals")
 
     post(client, "/mode", {"target": "heavy"})
@@ -357,7 +357,7 @@ def test_a_bug_while_rendering_is_coded_without_a_traceback(client: TestClient, 
 def test_a_store_refusal_while_rendering_is_coded(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     from modgate.errors import StoreError
 
-    def locked() -> None:
+    def locked(*_: object) -> None:
         raise StoreError.make("store-locked", "the database is locked by another modgate process; try again")
 
     monkeypatch.setattr(client.app.shell.studio, "surface", locked)
@@ -372,3 +372,17 @@ def test_package_text_is_escaped_everywhere(client: TestClient) -> None:
     page = post(client, "/heavy/lint", {"package": evil}).text
     page += post(client, "/heavy/import", {"package": evil}).text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_audit_filter_is_kept_across_modes(client: TestClient, modgate_home: Path) -> None:
+    post(client, "/mode", {"target": "heavy"})
+    post(client, "/heavy/import", {"package": broken_package_text()})  # module.import.rejected
+    _light_change(modgate_home)
+    post(client, "/audit/filter", {"filter": "module"})
+    surface = client.get("/fragment/surface").text
+    assert "module.import.rejected" in surface and "tx.preview" not in surface
+    post(client, "/mode", {"target": "light"})
+    post(client, "/mode", {"target": "heavy"})
+    assert client.app.shell.session.audit_filter == "module"
+    post(client, "/audit/filter", {"filter": "nonsense"})
+    assert client.app.shell.session.audit_filter == "all"

@@ -137,6 +137,15 @@ def _verify(shell: Shell) -> Work:
     return work
 
 
+def _audit_filter(shell: Shell) -> Work:
+    def work(form: FormData) -> None:
+        from modgate.studio.service import AUDIT_FILTERS
+
+        chosen = text_field(form, "filter")
+        shell.session.audit_filter = chosen if chosen in AUDIT_FILTERS else "all"
+    return work
+
+
 def _recover(shell: Shell) -> Work:
     def work(form: FormData) -> None:
         done = shell.studio.recover()
@@ -252,6 +261,7 @@ def create_app(home: Path | None = None, *, keys: Secrets | None = None, bind: s
         Route("/mode/confirm", threaded(lambda r: confirm_page(shell, r))),
         Route("/recover", action(shell, _recover(shell)), methods=["POST"]),
         Route("/audit/verify", action(shell, _verify(shell)), methods=["POST"]),
+        Route("/audit/filter", action(shell, _audit_filter(shell)), methods=["POST"]),
         Route("/changes", threaded(lambda r: shell.page("changes.html", section="changes"))),
         Route("/fragment/surface", threaded(lambda r: shell.fragment("surface.html"))),
         Route("/fragment/status", threaded(lambda r: shell.fragment("status.html"))),

@@ -28,6 +28,8 @@ ACTIVE_STATES = frozenset({m.RECEIVED, m.PREVIEWING, m.PREVIEW_READY, m.APPROVAL
 RECENT_LIMIT = 30
 PENDING_SHOWN = 100  # rows of waiting changes in the side surface; /changes lists them all
 AUDIT_LIMIT = 15
+AUDIT_SCAN = 300  # recent events searched for a filtered timeline
+AUDIT_FILTERS = {"all": "", "tx": "tx.", "capability": "capability.", "ext": "ext.", "module": "module."}
 PACKAGE_LIMIT = 1024 * 1024  # bytes of a pasted package: reads are bounded
 
 
@@ -64,13 +66,15 @@ class Studio:
         return int(row[0]), int(row[1])
 
     # -- the shared transaction surface ---------------------------------------------------------
-    def surface(self) -> dict[str, Any]:
+    def surface(self, audit_filter: str = "all") -> dict[str, Any]:
         from modgate.store import audit as audit_log
 
+        prefix = AUDIT_FILTERS.get(audit_filter, "")
         with self.using() as rt:
             items = rt.store.tx.list_tx()
             revisions = rt.store.domain_revisions()
-            events = audit_log.recent(rt.db, AUDIT_LIMIT)
+            events = audit_log.recent(rt.db, AUDIT_LIMIT if not prefix else AUDIT_SCAN)
+            events = [e for e in events if e["eventType"].startswith(prefix)][-AUDIT_LIMIT:]
             head = self.head()
             for item in items:
                 if item["state"] in (m.APPROVAL_PENDING, m.APPROVED):

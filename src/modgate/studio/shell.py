@@ -77,7 +77,7 @@ class Shell:
 
     # -- rendering --------------------------------------------------------------------------------
     def context(self, **extra: Any) -> dict[str, Any]:
-        surface = self.studio.surface()
+        surface = self.studio.surface(self.session.audit_filter)
         return {"mode": self.session.mode, "csrf": self.keys.csrf, "surface": surface,
                 "plain": self.session.mode == "light", "session": self.session,
                 "messages": self.session.take_messages(), **extra}
@@ -87,9 +87,10 @@ class Shell:
         return HTMLResponse(html, status_code=status)
 
     def fragment(self, template: str) -> HTMLResponse:
-        surface = self.studio.surface()
+        surface = self.studio.surface(self.session.audit_filter)
         html = self.env.get_template(template).render(
-            mode=self.session.mode, csrf=self.keys.csrf, surface=surface, plain=self.session.mode == "light")
+            mode=self.session.mode, csrf=self.keys.csrf, surface=surface, plain=self.session.mode == "light",
+            session=self.session)
         return HTMLResponse(html)
 
     # -- requests ---------------------------------------------------------------------------------
