@@ -386,3 +386,10 @@ def test_audit_filter_is_kept_across_modes(client: TestClient, modgate_home: Pat
     assert client.app.shell.session.audit_filter == "module"
     post(client, "/audit/filter", {"filter": "nonsense"})
     assert client.app.shell.session.audit_filter == "all"
+
+
+def test_websockets_are_refused(client: TestClient) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/events", headers=ORIGIN):
+        pass

@@ -96,7 +96,10 @@ class Guard:
         self.shell: Any = None  # the studio shell behind the gate (tests and the server reach it here)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "websocket":  # the studio speaks no websocket: refuse before any route sees it
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":  # lifespan
             await self.app(scope, receive, send)
             return
         refusal = self._refusal(scope)
