@@ -393,3 +393,26 @@ def test_websockets_are_refused(client: TestClient) -> None:
 
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/events", headers=ORIGIN):
         pass
+
+
+def test_event_stream_announces_a_change_made_by_another_process(client: TestClient, app: Any,
+                                                                  modgate_home: Path) -> None:
+    import threading
+
+    seen: list[str] = []
+
+    def change_soon() -> None:
+        import time
+
+        time.sleep(0.6)
+        _light_change(modgate_home)  # another connection, as the CLI or MCP would
+
+    with client.stream("GET", "/events") as response:
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+        threading.Thread(target=change_soon, daemon=True).start()
+        for line in response.iter_lines():
+            seen.append(line)
+            if line == "event: change" or len(seen) > 50:
+                break
+        app.shell.closing = True  # ends the server loop, so the stream closes
+    assert "event: hello" in seen and "event: change" in seen
