@@ -61,6 +61,15 @@ def propose(studio: Studio, text: str, devices: tuple[str, ...]) -> dict[str, An
     return result
 
 
+def dry_run(studio: Studio, intent_id: str | None) -> dict[str, Any] | None:
+    """The request's ``dryrun.report.v1`` (its checks and warnings are plain sentences)."""
+    if not intent_id:
+        return None
+    with studio.using() as rt:
+        found: dict[str, Any] | None = _service(rt).artifacts(intent_id).get("dryrun.report.v1")
+    return found
+
+
 def answer(studio: Studio, intent_id: str, option: int | None, text: str | None) -> dict[str, Any]:
     with studio.using() as rt:
         result: dict[str, Any] = _service(rt).answer(intent_id, option=option, text=text)
@@ -191,9 +200,10 @@ def routes(shell: Shell) -> list[BaseRoute]:
             return shell.page("light.html", section="light", available=False, draft=draft())
         tx_id = draft().tx_id
         tx = studio.show(tx_id) if tx_id else None
+        result = draft().extra.get("result") or {}
         return shell.page("light.html", section="light", available=True, draft=draft(), tx=tx,
-                          result=draft().extra.get("result"), devices=DEVICES,
-                          boards=boards(studio, tx) if tx else [])
+                          result=result or None, devices=DEVICES, boards=boards(studio, tx) if tx else [],
+                          dryrun=dry_run(studio, result.get("intentId")) if tx else None)
 
     return [
         Route("/light", _guarded(shell, page)),
