@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from tests.browser.conftest import Server, shot
+from tests.browser.conftest import Server, axe, shot
 
 from modgate import codes
 from modgate.host import get_host
@@ -52,13 +52,14 @@ def _check_plain(page: Any) -> None:
     assert leaks == [], leaks
 
 
-def test_light_request_through_a_correction_to_approval_and_undo(page: Any, server: Server) -> None:
+def test_light_request_through_a_correction_to_approval_and_undo(browser: Any, page: Any, server: Server) -> None:
     _check_plain(page)
     page.fill("#prompt", "change the pen colour")
     page.click("#propose")
     page.wait_for_selector("#correction")
     _check_plain(page)
     shot(page, "studio-light-correction.png")
+    assert axe(browser, server, "/light", page.context.cookies()) == []  # the chips and the guided answer
     page.locator("#correction .chip").first.click()
     page.wait_for_selector("#light-approve")
     assert page.locator("#cards .card").count() >= 1
@@ -74,7 +75,7 @@ def test_light_request_through_a_correction_to_approval_and_undo(page: Any, serv
     _check_plain(page)
 
 
-def test_light_layout_change_shows_the_board_before_and_after(page: Any, server: Server) -> None:
+def test_light_layout_change_shows_the_board_before_and_after(browser: Any, page: Any, server: Server) -> None:
     page.fill("#prompt", "put the input panel on the left")
     page.check("#device-tablet")
     page.click("#propose")
@@ -86,6 +87,7 @@ def test_light_layout_change_shows_the_board_before_and_after(page: Any, server:
     assert page.locator("#boards svg.board").count() == 2 * page.locator("#boards figure").count()
     _check_plain(page)
     shot(page, "studio-light.png", full=True)
+    assert axe(browser, server, "/light", page.context.cookies()) == []  # boards, cards and buttons too
     page.click("#light-reject")
     page.wait_for_selector("#surface [data-state=REJECTED]")
     _check_plain(page)
