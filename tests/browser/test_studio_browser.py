@@ -38,7 +38,7 @@ def _light_change(server: Server, colour: str = "#112233") -> str:
         rt.close()
 
 
-def test_heavy_import_with_a_lint_error_then_a_fix(page: Any, server: Server) -> None:
+def test_heavy_import_with_a_lint_error_then_a_fix(browser: Any, page: Any, server: Server) -> None:
     _to_heavy(page)
     page.fill("#package", broken_package_text())
     page.click("#lint")
@@ -49,6 +49,7 @@ def test_heavy_import_with_a_lint_error_then_a_fix(page: Any, server: Server) ->
     assert "unknown-command-id" in page.locator("#console li").first.inner_text()
     page.locator("#console").scroll_into_view_if_needed()
     shot(page, "studio-heavy-lint.png")
+    assert axe(browser, server, "/heavy", page.context.cookies()) == []  # console, hints and messages
     page.fill("#package", package_text())
     page.click("#lint")
     assert "No problems found" in page.locator("#console li").first.inner_text()
@@ -62,6 +63,7 @@ def test_heavy_import_with_a_lint_error_then_a_fix(page: Any, server: Server) ->
     page.goto(server.base + "/heavy/graph?module=quiz-tools")
     assert page.locator("svg.graph").count() == 1 and "setTool" in page.locator("#graph-table").inner_text()
     shot(page, "studio-graph.png")
+    assert axe(browser, server, "/heavy/graph?module=quiz-tools", page.context.cookies()) == []
     page.goto(server.base + "/heavy")
     page.locator("#recent [data-tx=tx-1]").get_by_role("button", name="Roll back").click()
     assert page.locator("#recent [data-tx=tx-1]").get_attribute("data-state") == "ROLLED_BACK"
