@@ -416,3 +416,16 @@ def test_event_stream_announces_a_change_made_by_another_process(client: TestCli
                 break
         app.shell.closing = True  # ends the server loop, so the stream closes
     assert "event: hello" in seen and "event: change" in seen
+
+
+def test_hook_runs_show_once_the_hook_runtime_records_them(client: TestClient) -> None:
+    """The hook runtime (another branch) records runs in ext_run_state; the page lists the recent ones."""
+    db = client.app.shell.studio.rt.db
+    db.execute("CREATE TABLE ext_run_state (install_id TEXT NOT NULL, kind TEXT NOT NULL, item_id TEXT NOT NULL,"
+               " claimed_at REAL, last_run_at REAL, last_status TEXT, last_error TEXT, next_run_at REAL,"
+               " PRIMARY KEY (install_id, kind, item_id))")
+    db.execute("INSERT INTO ext_run_state VALUES ('global:acme.notes', 'hook', 'summarise', NULL, 1767225600.0,"
+               " 'failed', 'exit 3', NULL)")
+    post(client, "/mode", {"target": "heavy"})
+    page = client.get("/extensions").text
+    assert "global:acme.notes" in page and "summarise" in page and "2026-01-01 00:00:00" in page and "exit 3" in page
