@@ -10,9 +10,9 @@ from typing import Any
 
 from benchutil import per_call_ns, ratio
 
+from modgate.app import open_runtime
 from modgate.bus import Bus, MemoryBusStore
 from modgate.host import get_host
-from modgate.runtime import open_runtime
 from modgate.state import StateView
 
 

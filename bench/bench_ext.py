@@ -33,11 +33,11 @@ def _write(root: Path, version: str = "1.0.0") -> Path:
 
 
 def run(quick: bool) -> dict[str, Any]:
+    from modgate.app import open_runtime
     from modgate.ext.installer import Installer
     from modgate.ext.manifest import HostRules, validate_package
     from modgate.ext.tree import DirReader
     from modgate.host import get_host
-    from modgate.runtime import open_runtime
 
     with tempfile.TemporaryDirectory() as tmp:
         pkg = _write(Path(tmp) / "pkg")
@@ -52,7 +52,7 @@ def run(quick: bool) -> dict[str, Any]:
         os.environ["MODGATE_HOME"] = str(Path(tmp) / "home")
         rt = open_runtime()
         try:
-            inst = Installer(rt.store, rt.home)
+            inst = Installer(rt.tx, rt.home)
             times = []
             for _ in range(10 if quick else 30):
                 start = time.perf_counter()

@@ -61,9 +61,9 @@ def build_ms(quick: bool) -> float:
 
 
 def fill_home(home: Path, modules: int) -> None:
+    from modgate.app import open_runtime
     from modgate.bus import Commit
     from modgate.modules.registry import register_ops
-    from modgate.runtime import open_runtime
 
     rt = open_runtime(home)
     try:

@@ -34,7 +34,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from modgate.host.board import board_host
 from modgate.modules.package import import_bytes
-from modgate.modules.package_rules import PACKAGE_SCHEMA, load_schema
+from modgate.modules.schemas import PACKAGE_SCHEMA, load_schema
 
 SIZES = {"19k": 19 * 1024, "165k": 165 * 1024, "1m": 1024 * 1024}
 

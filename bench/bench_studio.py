@@ -32,7 +32,7 @@ TX_COUNT = 1000
 
 def _fill(home: Path) -> None:
     from modgate import tx as txapi
-    from modgate.runtime import open_runtime
+    from modgate.app import open_runtime
 
     rt = open_runtime(home)
     try:
@@ -42,7 +42,7 @@ def _fill(home: Path) -> None:
             if i % 10 < 2:
                 txapi.apply(rt, shown["txId"], txapi.approve(rt, shown["txId"])["approvalToken"])
             elif i % 10 == 2:
-                rt.store.tx.reject(shown["txId"], reason="bench")
+                rt.tx.reject(shown["txId"], reason="bench")
     finally:
         rt.close()
 

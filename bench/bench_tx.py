@@ -10,7 +10,7 @@ from typing import Any
 from benchutil import median_ms, ratio
 
 from modgate import tx as txapi
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 from modgate.tx.previews import diff
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ["bus", "cli", "import", "tx", "ext", "graph", "adapt", "light", "studio"]
+SECTIONS = ["bus", "cli", "import", "tx", "ext", "graph", "adapt", "hooks", "light", "studio"]
 
 
 def merge(into: dict[str, Any], part: dict[str, Any]) -> None:

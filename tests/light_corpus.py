@@ -43,9 +43,12 @@ def _metric(part: str) -> dict[str, Any]:
     return {"metric": bits[0], "operator": op, "value": None if op == "ask" else _value(bits[0], bits[2])}
 
 
-def load() -> list[Case]:
+HELDOUT = CORPUS.with_name("heldout.txt")
+
+
+def load(path: Path = CORPUS) -> list[Case]:
     cases = []
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         text, devices, metrics, surface = (p.strip() for p in line.split(" || "))

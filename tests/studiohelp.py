@@ -44,10 +44,10 @@ def post(client: Any, path: str, data: dict[str, str] | None = None, **kw: Any) 
 
 CHILD = """
 import sys
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 rt = open_runtime(sys.argv[1])
 tx_id = sys.argv[2]
-rt.store.tx.apply(tx_id, approval_token=rt.store.tx.latest_token(tx_id))
+rt.tx.apply(tx_id, approval_token=rt.tx.latest_token(tx_id))
 """
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from modgate.adapt import DEVICES, LockRequest, adapt_intent, resolve_layout
 from modgate.jsonsafe import sha256_prefixed
-from modgate.modules.package_rules import load_schema
+from modgate.modules.schemas import load_schema
 
 ADAPTATION = load_schema("responsive.adaptation.v1.schema.json")
 REPORT = load_schema("responsive.adaptation.report.v1.schema.json")

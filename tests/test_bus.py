@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from tests.fakehost import fake_host
 
+from modgate.app import open_runtime
 from modgate.bus import Bus, MemoryBusStore
-from modgate.runtime import open_runtime
 
 
 @pytest.fixture(params=["memory", "sqlite"])

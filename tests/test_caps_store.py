@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from modgate import caps, caps_store
+from modgate.app import Runtime, open_runtime
 from modgate.auditevent import AuditEvent
 from modgate.caps import Grant
 from modgate.errors import ModgateError
-from modgate.runtime import Runtime, open_runtime
 from modgate.store import audit
 
 

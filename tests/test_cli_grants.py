@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from modgate.app import open_runtime
 from modgate.bus import Commit
 from modgate.cli import cli
 from modgate.modules.registry import register_ops
-from modgate.runtime import open_runtime
 from modgate.store import audit
 
 

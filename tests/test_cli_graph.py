@@ -7,9 +7,9 @@ import json
 from tests.clihelp import run, run_json, run_process
 from tests.test_graph import package
 
+from modgate.app import open_runtime
 from modgate.bus import Commit
 from modgate.modules.registry import register_ops
-from modgate.runtime import open_runtime
 from modgate.state import JsonObject, Op
 
 

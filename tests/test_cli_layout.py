@@ -64,7 +64,7 @@ def test_bad_arguments_are_coded(args: list[str], code: str) -> None:
 
 def _fake_runtime(state: dict[str, Any]) -> Any:
     @contextmanager
-    def runtime() -> Iterator[Any]:
+    def runtime(**_: Any) -> Iterator[Any]:
         yield SimpleNamespace(store=SimpleNamespace(state=lambda: state))
     return runtime
 

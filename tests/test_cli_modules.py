@@ -125,23 +125,23 @@ def test_click_of_a_module_that_did_not_request_the_capability(tmp_path: Path) -
 
 def test_grant_revoked_inside_the_transaction_forces_rollback(tmp_path: Path) -> None:
     from modgate import caps_store
-    from modgate.cli import modules as mods
-    from modgate.runtime import open_runtime
+    from modgate.app import open_runtime
+    from modgate.modules import actions
 
     run_json("import", str(_doc_module(tmp_path, ["state.write.tx"])), "--yes")
     run_json("grants", "grant", "col-tools", "state.write.tx", "--persistent")
-    real = mods._capability_check
+    real = actions.check_capability
 
-    def revoke_then_check(rt, module, tx_id):  # type: ignore[no-untyped-def]
+    def revoke_then_check(db, module, tx_id, **kw):  # type: ignore[no-untyped-def]
         if tx_id is not None:
-            caps_store.revoke(rt.db, "col-tools", "state.write.tx")
-        return real(rt, module, tx_id)
+            caps_store.revoke(db, "col-tools", "state.write.tx")
+        return real(db, module, tx_id, **kw)
 
-    mods._capability_check = revoke_then_check  # type: ignore[assignment]
+    actions.check_capability = revoke_then_check  # type: ignore[assignment]
     try:
         code, body = run_json("click", "col-tools:col-tools-pen", "--yes")
     finally:
-        mods._capability_check = real  # type: ignore[assignment]
+        actions.check_capability = real  # type: ignore[assignment]
     assert code == 1 and body["code"] == "capability-not-granted"
     assert body["detail"]["outcome"] == "rolled_back"
     rt = open_runtime()

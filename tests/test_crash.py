@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from modgate.app import open_runtime
 from modgate.host import get_host
-from modgate.runtime import open_runtime
 from modgate.state import Op, apply_ops
 from modgate.store import audit
 
 LOOP = """
 import sys
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 rt = open_runtime(sys.argv[1])
 print("ready", flush=True)
 i = 0

@@ -11,6 +11,7 @@ import pytest
 
 from ext_helpers import write_package
 from modgate import codes
+from modgate.app import open_runtime
 from modgate.ext import moves
 from modgate.ext.errors import ExtError
 from modgate.ext.installer import Installer
@@ -18,7 +19,6 @@ from modgate.ext.manifest import HostRules, validate_package
 from modgate.ext.sources import parse_source
 from modgate.ext.tree import DirReader
 from modgate.host import get_host
-from modgate.runtime import open_runtime
 
 CASES = Path(__file__).parent / "cases" / "ext"
 ALL = sorted(CASES.glob("*.json"))
@@ -95,7 +95,7 @@ def run_flow(case: dict[str, Any], tmp: Path, monkeypatch: pytest.MonkeyPatch) -
         write_package(pkgs / name, files)
     (tmp / "project").mkdir()
     rt = open_runtime()
-    inst = Installer(rt.store, rt.home)
+    inst = Installer(rt.tx, rt.home)
     try:
         with _held() as held:
             for step in case["steps"]:

@@ -15,20 +15,20 @@ from click.testing import CliRunner
 from tests.sharedpaths import REASON, SHARED
 
 from ext_helpers import FIRST_PARTY, SEED_ERA, make_repo, sample_files, write_package
+from modgate.app import open_runtime
 from modgate.cli import cli
 from modgate.errors import ModgateError
 from modgate.ext import records
 from modgate.ext.errors import ExtError
 from modgate.ext.installer import Installer
 from modgate.ext.tree import tree_hash
-from modgate.runtime import open_runtime
 
 
 @pytest.fixture
 def inst(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("MODGATE_HOME", str(tmp_path / "home"))
     rt = open_runtime()
-    yield Installer(rt.store, rt.home)
+    yield Installer(rt.tx, rt.home)
     rt.close()
 
 
@@ -126,9 +126,9 @@ CHILD = """
 import sys
 from pathlib import Path
 from modgate.ext.installer import Installer
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 rt = open_runtime()
-inst = Installer(rt.store, rt.home)
+inst = Installer(rt.tx, rt.home)
 op, source = sys.argv[1], sys.argv[2]
 if op == "install":
     inst.install(source, consent=lambda _: True)
@@ -284,6 +284,6 @@ def test_enable_reads_the_record_under_the_lock(tmp_path: Path, inst: Installer)
     install_id = inst.resolve("acme.sample").id  # resolved, then another process uninstalls it
     inst.uninstall(install_id)
     with pytest.raises(ExtError) as err:
-        inst._set_enabled(install_id, True)
+        inst.settings.set_enabled_by_id(install_id, True)
     assert err.value.code == "mod.not-found"
     assert inst.tx.store.state()["extensions"] == records.mirror(inst.db)

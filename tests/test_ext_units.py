@@ -103,3 +103,36 @@ def test_scaffold_validates(tmp_path: Path) -> None:
     assert pkg.permissions == ("projectRead",) and not pkg.warnings and pkg.manifest.ui_mod_sha256 is None
     with pytest.raises(ExtError):
         init_package(tmp_path / "m", "acme.m", with_hook=False)
+
+
+def test_clone_failure_keeps_the_cause() -> None:
+    from modgate.ext.staging import git_cause
+
+    stderr = ("Cloning into 'x'...\nfatal: repository 'https://example.invalid/a/b/' not found\n"
+              "hint: check the URL\n")
+    assert git_cause(stderr) == "fatal: repository 'https://example.invalid/a/b/' not found"
+    assert git_cause("warning: x\nerror: one\nfatal: two\n") == "error: one / fatal: two"
+    assert git_cause("just a line\n") == "just a line"
+
+
+def test_mod_validate_lists_every_problem(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from modgate.cli import cli
+
+    files = sample_files()
+    files["codex.mod.json"]["id"] = "Bad Id"
+    files["ui.mod.json"]["manifest"]["id"] = "Bad Id"
+    hook = files["ui.mod.json"]["hooks"][0]
+    files["ui.mod.json"]["hooks"] = [{**hook, "timeoutMs": -5}, {**hook}]  # a bad timeout, then a duplicate id
+    files["ui.mod.json"]["automations"] = [{"id": "z", "schedule": "99 * * * *", "handler": {"command": ["true"]}}]
+    root = write_package(tmp_path / "bad", files)
+    result = CliRunner().invoke(cli, ["mod", "validate", str(root), "--json"])
+    body = json.loads(result.stdout)
+    assert result.exit_code == 1 and body["code"] == "package.invalid-id"
+    assert [(p["path"], p["code"]) for p in body["problems"]] == [
+        ("codex.mod.json:id", "package.invalid-id"),
+        ("ui.mod.json:automations[0].schedule", "package.invalid-ui-mod"),
+        ("ui.mod.json:hooks[0].timeoutMs", "package.invalid-ui-mod"),
+        ("ui.mod.json:hooks[1].id", "package.invalid-ui-mod"),
+    ]

@@ -11,13 +11,14 @@ import pytest
 from tests.clihelp import run
 from tests.fakehost import fake_host
 
+from modgate.app import migrations, open_runtime
 from modgate.bus import Bus, MemoryBusStore
 from modgate.errors import StoreError
 from modgate.host import get_host
-from modgate.runtime import open_runtime
 from modgate.store import audit
 from modgate.store.db import Database
-from modgate.store.schema import MIGRATIONS
+
+MIGRATIONS = migrations()
 
 CASES = Path(__file__).parent / "cases"
 

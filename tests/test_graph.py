@@ -23,6 +23,17 @@ from modgate.state import JsonObject, StateView
 FIELDS = ("id", "label", "calls", "mutates", "requiresApproval", "undoCommand", "surface")
 
 
+def verify(host: Any, state: JsonObject, graphs: list[core.ActionGraph] | None = None,
+           module_id: str | None = None) -> JsonObject:
+    """graph.verify with the composition root's parts: every graph source and the bus's dry-run."""
+    from modgate.app import build_graphs_of
+    from modgate.bus import dry_runner
+    from modgate.graph_ext import unverified
+
+    graphs = build_graphs_of(host, state) if graphs is None else graphs
+    return core.verify(host, state, graphs, dry_run=dry_runner(host), unverified=[unverified], module_id=module_id)
+
+
 def package(module_id: str = "teacher-tools") -> JsonObject:
     """A valid HeavyModulePackageV1 with a toolbar (local), a panel (doc) and a bottom-toolbar action."""
     ui = [
@@ -108,7 +119,7 @@ def test_disabled_modules_and_reserved_id_are_left_out(board: Host) -> None:
     assert [g.module_id for g in core.build_graphs(board, state)] == ["host", "teacher-tools"]
     reserved = board_state(package("host"))
     assert [g.module_id for g in core.build_graphs(board, reserved)] == ["host"]
-    report = core.verify(board, reserved)
+    report = verify(board, reserved)
     assert [p["code"] for p in report["problems"]] == ["graph-reserved-module-id"]
 
 
@@ -120,7 +131,7 @@ def test_uncovered_ui_action_and_unknown_command(board: Host) -> None:
     assert [a.id for a in g.actions] == ["use-laser", "break-panel", "next-button"]
     unknown = g.action("next-button")
     assert unknown is not None and unknown.calls == ("noSuchCommand",) and unknown.requires_approval
-    report = core.verify(board, board_state(pkg))
+    report = verify(board, board_state(pkg))
     assert [p["code"] for p in report["problems"]] == ["graph-unknown-command"]
 
 
@@ -200,7 +211,7 @@ def test_reader_accepts_soft_approval_with_approver() -> None:
 def test_fresh_board_verifies_clean(board: Host) -> None:
     state = board_state()
     before = copy.deepcopy(state)
-    report = core.verify(board, state)
+    report = verify(board, state)
     assert report["ok"] is True and report["problems"] == []
     assert report["counts"]["verified"] + report["counts"]["unverified"] == 38
     assert {u["code"] for u in report["unverified"]} <= core.UNVERIFIABLE_CODES
@@ -208,7 +219,7 @@ def test_fresh_board_verifies_clean(board: Host) -> None:
 
 
 def test_module_actions_verify_with_their_binding_payloads(board: Host) -> None:
-    report = core.verify(board, board_state(package()), module_id="teacher-tools")
+    report = verify(board, board_state(package()), module_id="teacher-tools")
     assert report["ok"] and report["counts"] == {"verified": 3, "unverified": 0, "problems": 0}
     observed = {v["actionId"]: v["observed"] for v in report["verified"]}
     assert observed["use-laser"] == ["/local/tool/activeTool"]
@@ -223,7 +234,7 @@ def test_a_graph_that_understates_mutates_is_a_violation(board: Host) -> None:
     assert pen is not None
     shrunk = replace(module, actions=tuple(replace(a, mutates=()) if a.id == "use-laser" else a
                                            for a in module.actions))
-    report = core.verify(board, state, [graphs[0], shrunk])
+    report = verify(board, state, [graphs[0], shrunk])
     assert report["ok"] is False
     [problem] = report["problems"]
     assert problem["code"] == "graph-undeclared-mutation"
@@ -235,7 +246,7 @@ def test_a_graph_missing_an_action_is_reported(board: Host) -> None:
     state = board_state(package())
     graphs = core.build_graphs(board, state)
     trimmed = replace(graphs[1], actions=graphs[1].actions[1:])
-    report = core.verify(board, state, [graphs[0], trimmed])
+    report = verify(board, state, [graphs[0], trimmed])
     assert [p["code"] for p in report["problems"]] == ["graph-missing-action"]
 
 
@@ -249,7 +260,7 @@ def test_observed_writes_come_from_the_state_diff_not_the_handler() -> None:
     sneaky = spec("sneaky", _mutate_in_place, writes=("/local/x",))
     host = replace(host, commands={**host.commands, "sneaky": sneaky})
     state = {**host.initial_state(), "registry": initial_registry()}
-    report = core.verify(host, state)
+    report = verify(host, state)
     problems = {p["actionId"]: p for p in report["problems"]}
     assert set(problems) == {"rogue", "sneaky"}
     assert problems["sneaky"]["undeclared"] == ["/local/hidden"]
@@ -286,7 +297,7 @@ def test_mermaid_and_dot(board: Host) -> None:
 
 def test_graph_core_does_not_import_shells() -> None:
     code = ("import sys, modgate.graph; "
-            "print(sorted(m for m in ('sqlite3', 'modgate.store', 'modgate.runtime', 'mcp', 'click') "
+            "print(sorted(m for m in ('sqlite3', 'modgate.store', 'modgate.app', 'mcp', 'click') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
@@ -348,7 +359,7 @@ def test_graph_case(case: dict[str, Any]) -> None:
         assert code == 1 and found["ok"] is False
     else:
         host, state, graphs = _scenario(case["scenario"])
-        report = core.verify(host, state, graphs)
+        report = verify(host, state, graphs)
         listed = report["problems"] or report["unverified"]
         assert listed, report
         found = next(p for p in listed if p["code"] == case["code"])

@@ -10,9 +10,9 @@ from tests.sharedpaths import REASON, SHARED
 
 from ext_helpers import FIRST_PARTY, sample_files, write_package
 from modgate import graph as core
+from modgate.app import Runtime, open_runtime
 from modgate.ext.installer import Installer
 from modgate.graph_ext import extension_graphs
-from modgate.runtime import Runtime, open_runtime
 
 PROMPT_BOOK = next((p for p in FIRST_PARTY if p.name == "prompt-book"), Path("prompt-book"))
 
@@ -25,7 +25,7 @@ def rt(modgate_home: Path) -> Iterator[Runtime]:
 
 
 def _install(rt: Runtime, source: Path, host: str = "board") -> str:
-    inst = Installer(rt.store, rt.home)
+    inst = Installer(rt.tx, rt.home)
     inst.allow_executable(True)
     return str(inst.install(str(source), host=host, consent=lambda _: True)["mod"]["id"])
 
@@ -34,7 +34,7 @@ def _install(rt: Runtime, source: Path, host: str = "board") -> str:
 @pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_conformance_mod_graph(rt: Runtime) -> None:
     install_id = _install(rt, PROMPT_BOOK, host="codexchat")
-    graph = core.find_graph(core.build_graphs(rt.host, rt.store.state()), install_id)
+    graph = core.find_graph(rt.graphs(), install_id)
     actions = {a.id: a.to_dict() for a in graph.actions}
     assert sorted(actions) == ["hooks.prompt-book-action", "hooks.prompt-book-thread-start",
                                "hooks.prompt-book-turn-refresh"]
@@ -67,21 +67,21 @@ def test_permissions_become_mutates_and_approval(rt: Runtime, tmp_path: Path) ->
 @pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_disabled_mods_have_no_graph_and_verify_lists_handlers_as_unverified(rt: Runtime) -> None:
     install_id = _install(rt, PROMPT_BOOK, host="codexchat")
-    report = core.verify(rt.host, rt.store.state())
+    report = rt.verify_graphs()
     assert report["ok"] and report["counts"]["problems"] == 0
     unverified = [u for u in report["unverified"] if u["moduleId"] == install_id]
     assert len(unverified) == 3 and {u["code"] for u in unverified} == {"graph-extension-handler"}
-    host_only = core.verify(rt.host, rt.store.state(), module_id="host")["unverified"]
+    host_only = rt.verify_graphs("host")["unverified"]
     assert all(u["moduleId"] == "host" for u in host_only)
-    Installer(rt.store, rt.home).disable(install_id)
-    assert install_id not in {g.module_id for g in core.build_graphs(rt.host, rt.store.state())}
+    Installer(rt.tx, rt.home).disable(install_id)
+    assert install_id not in {g.module_id for g in rt.graphs()}
 
 
 @pytest.mark.conformance
 @pytest.mark.skipif(SHARED is None, reason=REASON)
 def test_completeness_for_every_conformance_mod(rt: Runtime) -> None:
     """Every action of every installed first-party mod states the five control fields."""
-    inst = Installer(rt.store, rt.home)
+    inst = Installer(rt.tx, rt.home)
     inst.allow_executable(True)
     for package in FIRST_PARTY:
         inst.install(str(package), host="codexchat", consent=lambda _: True)

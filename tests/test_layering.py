@@ -10,15 +10,19 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src"
 CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "modgate.codes", "modgate.auditevent",
         "modgate.host.model", "modgate.host.board", "modgate.modules.registry", "modgate.modules.manifest",
-        "modgate.modules.package", "modgate.modules.lint", "modgate.modules.migrations", "modgate.graph",
-        "modgate.tx.previews", "modgate.tx.machine", "modgate.caps", "modgate.host.board_light",
+        "modgate.modules.package", "modgate.modules.lint", "modgate.modules.fastpath", "modgate.modules.semver",
+        "modgate.modules.schemas", "modgate.modules.normalize", "modgate.modules.payloads",
+        "modgate.modules.migrations", "modgate.graph",
+        "modgate.tx.previews", "modgate.tx.machine", "modgate.tx.model", "modgate.tx.planners", "modgate.caps",
+        "modgate.roles", "modgate.graph_ext", "modgate.ext.planner",
         "modgate.adapt", "modgate.adapt.geometry", "modgate.adapt.inputs", "modgate.adapt.profiles",
-        "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors",
+        "modgate.adapt.resolver", "modgate.adapt.adaptation", "modgate.adapt.errors", "modgate.ext.cron",
+        "modgate.ext.handlerout", "modgate.host.board_light",
         *(f"modgate.light.{m}" for m in ("vocab", "numbers", "lexicon", "text", "grammar", "parser", "summary",
                                           "words", "intent", "failures", "resolve", "shortcuts", "artifacts",
                                           "pipeline", "correction", "changes", "layout_check")),
         "modgate.studio.modes", "modgate.studio.svg", "modgate.studio.strings"]
-FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.runtime", "modgate.mcp_server", "subprocess")
+FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.app", "modgate.mcp_server", "subprocess")
 
 
 def _file(module: str) -> Path | None:
@@ -58,3 +62,21 @@ def _closure(module: str) -> set[str]:
 def test_core_module_imports_no_shell(module: str) -> None:
     bad = sorted(i for i in _closure(module) if i.startswith(FORBIDDEN))
     assert not bad, f"{module} reaches shell modules: {bad}"
+
+
+def test_storage_never_imports_what_is_built_on_it() -> None:
+    """The store is persistence only: it never reaches the engine, the queue or the root."""
+    above = ("modgate.tx", "modgate.app", "modgate.cli", "modgate.mcp_server", "modgate.ext", "modgate.modules")
+    for module in ("modgate.store.bus_store", "modgate.store.db", "modgate.store.schema", "modgate.store.audit"):
+        bad = sorted(i for i in _closure(module) if i.startswith(above))
+        assert not bad, f"{module} reaches {bad}"
+
+
+def test_only_the_root_builds_the_engine_queue_and_bus() -> None:
+    builders = {"TxEngine(": set(), "TxApprovalQueue(": set(), "SqliteBusStore(": set()}
+    for path in (SRC / "modgate").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for call, found in builders.items():
+            if call in text.replace(f"class {call[:-1]}", ""):
+                found.add(path.relative_to(SRC).as_posix())
+    assert all(found == {"modgate/app.py"} for found in builders.values()), builders

@@ -15,11 +15,11 @@ CASES = sorted((Path(__file__).parent / "cases" / "light").glob("*.json"))
 
 
 def _scenario(name: str, case: dict[str, Any], home: Path) -> dict[str, Any]:
+    from modgate.app import open_runtime
     from modgate.host.board_light import board_light
     from modgate.light.parser import parse
     from modgate.light.pipeline import Context, run_gates
     from modgate.light.service import LightService
-    from modgate.runtime import open_runtime
 
     if name == "no-light-host":
         rt = open_runtime(home, host="codexchat")

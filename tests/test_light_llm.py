@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import pytest
 
+from modgate.app import open_runtime
 from modgate.light.service import LightService
-from modgate.runtime import open_runtime
 
 KEY = "sk-test-never-logged-1234"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from tests.light_corpus import load
+from tests.light_corpus import CORPUS, HELDOUT, load
 
 from modgate.host.board_light import board_light
 from modgate.light.numbers import quantities
@@ -13,6 +13,10 @@ from modgate.light.parser import parse
 VOCAB = board_light()
 CASES = load()
 FLOORS = {"metric": 0.95, "operator": 0.95, "value": 0.95, "devices": 0.98, "surface": 0.95}
+# heldout.txt was written after the parser was tuned on corpus.txt; first run: metric 0.900, operator
+# 0.900, value 0.875, devices 1.000 (40 requests); heldout2.txt (30, written later): 0.833, 0.800, 0.800,
+# 1.000. Their misses were then fixed, so neither is unseen any more.
+HELDOUT_FLOORS = {"metric": 0.9, "operator": 0.9, "value": 0.85, "devices": 0.95, "surface": 0.9}
 
 
 def _parse(text: str, **kw: object) -> dict:
@@ -32,10 +36,14 @@ def test_corpus_size_and_device_classes() -> None:
         assert sum(device in c.devices for c in CASES) >= 15, device
 
 
-def test_precision_per_field(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("path", "floors"), [(CORPUS, FLOORS), (HELDOUT, HELDOUT_FLOORS),
+                                              (HELDOUT.with_name("heldout2.txt"), HELDOUT_FLOORS)],
+                         ids=["corpus", "heldout", "heldout2"])
+def test_precision_per_field(path: object, floors: dict[str, float], capsys: pytest.CaptureFixture[str]) -> None:
+    cases = load(path)  # type: ignore[arg-type]
     hits = dict.fromkeys(FLOORS, 0)
     misses: list[str] = []
-    for case in CASES:
+    for case in cases:
         got = _fields(_parse(case.text))
         want = {"metric": [m["metric"] for m in case.metrics], "operator": [m["operator"] for m in case.metrics],
                 "value": [m["value"] for m in case.metrics], "devices": case.devices,
@@ -46,11 +54,11 @@ def test_precision_per_field(capsys: pytest.CaptureFixture[str]) -> None:
                 hits[field] += 1
             else:
                 misses.append(f"{field}: {case.text!r} got {got[field]!r} want {want[field]!r}")
-    precision = {field: hits[field] / len(CASES) for field in FLOORS}
+    precision = {field: hits[field] / len(cases) for field in FLOORS}
     with capsys.disabled():
-        print("\nlight parser precision over", len(CASES), "requests:",
+        print(f"\nlight parser precision over {len(cases)} requests ({path.name}):",  # type: ignore[attr-defined]
               ", ".join(f"{k} {v:.3f}" for k, v in precision.items()))
-    for field, floor in FLOORS.items():
+    for field, floor in floors.items():
         assert precision[field] >= floor, (field, precision[field], [m for m in misses if m.startswith(field)])
 
 

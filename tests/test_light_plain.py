@@ -7,6 +7,7 @@ Over the whole corpus: no code, JSON, paths, command ids, setting keys or codes 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.light_corpus import load
 
+from modgate.app import Runtime, open_runtime
 from modgate.host.board import board_host
 from modgate.host.board_light import board_light
 from modgate.light.failures import OUTCOMES
 from modgate.light.parser import parse
 from modgate.light.pipeline import Context, run_gates
 from modgate.light.service import LightService
-from modgate.runtime import Runtime, open_runtime
 
 HOST = board_host()
 VOCAB = board_light()
@@ -120,3 +121,59 @@ def test_random_text_gives_documented_code_and_same_bytes(text: str) -> None:
     code, first = _outcome(text)
     assert code in OUTCOMES
     assert _outcome(text)[1] == first
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False,
+                    allow_infinity=False) | st.text(max_size=20),
+                    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
+                    max_leaves=8)
+METRIC_NAMES = st.sampled_from([*(p.key for p in VOCAB.prefs), *(f"layout.{f.key}" for f in VOCAB.layout),
+                                "shortcut.add", "shortcut.remove", "shortcut.rename", "reset", "light.undo",
+                                "light.changes", "denied", "entity.pen", "nonsense"])
+METRIC = st.fixed_dictionaries({"metric": METRIC_NAMES, "operator": st.sampled_from(
+    ["=", "increase", "decrease", "multiply", "ask", "??"]), "value": JSON})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(METRIC, max_size=3), st.lists(st.sampled_from(["web", "tablet", "mobile", "tv"]), max_size=2),
+       st.sampled_from(["", "make it so", "<script>x</script>"]))
+def test_structured_intents_from_agents_get_documented_codes(metrics: list[dict[str, Any]], devices: list[str],
+                                                             text: str) -> None:
+    intent = parse("make my pen red", VOCAB, intent_id="i", created_at="2026-01-01T00:00:00Z")
+    intent["successCriteria"]["metrics"] = metrics
+    intent["constraints"]["deviceTargets"] = devices
+    intent["request"]["normalizedText"] = text
+    found = run_gates(intent, Context(host=HOST, vocab=VOCAB, state=STATE))
+    code = found.failure.code if found.failure else ("approval-pending" if found.changes else "no-change")
+    assert code in OUTCOMES
+    orjson.dumps([found.artifacts, found.changes])  # always plain JSON
+
+
+KEYS = ["schemaVersion", "intentId", "createdAt", "actor", "request", "targets", "constraints", "successCriteria",
+        "safety", "confidence", "notes", "clarifications"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(KEYS), JSON, max_size=6), st.sampled_from(KEYS),
+       st.sampled_from(["request", "targets", "constraints", "successCriteria", "safety"]), JSON)
+def test_malformed_intents_get_documented_codes(patch: dict[str, Any], drop: str, part: str, value: Any) -> None:
+    from modgate.light.service import plain_json
+
+    intent = parse("make my pen red on my tablet", VOCAB, intent_id="i", created_at="2026-01-01T00:00:00Z")
+    intent.update(patch)
+    intent.pop(drop, None)
+    if isinstance(intent.get(part), dict) and intent[part]:
+        intent[part][next(iter(intent[part]))] = value
+    intent["actor"] = {"role": "light_user", "mode": "light", "locale": "en-US"}
+    found = run_gates(plain_json(intent), Context(host=HOST, vocab=VOCAB, state=STATE))
+    code = found.failure.code if found.failure else ("approval-pending" if found.changes else "no-change")
+    assert code in OUTCOMES
+    orjson.dumps([found.artifacts, found.changes])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(JSON | st.dictionaries(st.sampled_from(KEYS), JSON, max_size=6))
+def test_service_takes_any_json_as_an_intent(intent: Any) -> None:
+    with tempfile.TemporaryDirectory() as home, open_runtime(home) as rt:
+        out = LightService(rt).propose_intent(intent)
+        assert out["code"] in OUTCOMES and rt.tx.list_tx(track="light") == []

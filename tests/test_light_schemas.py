@@ -11,8 +11,8 @@ import jsonschema_rs
 import pytest
 from tests.light_corpus import load
 
+from modgate.app import open_runtime
 from modgate.light.service import LightService
-from modgate.runtime import open_runtime
 
 NAMES = ("light.intent.v1", "manifest.draft.v1", "policy.draft.v1", "dryrun.report.v1", "preview.diff.v1",
          "apply.request.v1", "correction.prompt.v1", "escalation.packet.v1")
@@ -46,7 +46,7 @@ def test_every_artifact_of_the_corpus_fits_its_schema(modgate_home: Path) -> Non
         for case in load():
             out = svc.propose(case.text)
             if out["code"] == "approval-pending" and "apply.request.v1" not in seen:
-                rt.store.desk.approve(out["txId"], "host")
+                rt.approvals.approve(out["txId"], "host")
             for name, document in svc.artifacts(out["intentId"]).items():
                 _check(ARTIFACT_SCHEMA.get(name, name), document)
                 seen.add(name)

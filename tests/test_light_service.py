@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from modgate.app import Runtime, open_runtime
 from modgate.light.service import LightService
-from modgate.runtime import Runtime, open_runtime
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def svc(rt: Runtime) -> LightService:
 
 
 def _approve(rt: Runtime, tx_id: str) -> dict:
-    return rt.store.desk.approve(tx_id, "teacher-approver")
+    return rt.approvals.approve(tx_id, "teacher-approver")
 
 
 def test_prefs_domain_seeded_from_host_values(svc: LightService) -> None:
@@ -51,7 +51,7 @@ def test_pen_red_is_a_light_transaction_that_applies_and_rolls_back(rt: Runtime,
     out = svc.propose("make my pen red")
     assert out["code"] == "approval-pending" and out["ok"] is False
     assert [c["path"] for c in out["preview"]["changes"]] == ["/local/tool/penColor", "/prefs/defaults/penColor"]
-    tx = rt.store.tx.show(out["txId"])
+    tx = rt.tx.show(out["txId"])
     assert tx["track"] == "light" and tx["preview"]["schemaVersion"] == "tx-preview/v1"
     assert rt.store.state()["prefs"]["defaults"]["penColor"] == "#FFFFFF"  # nothing before approval
     assert "apply.request.v1" not in svc.artifacts(out["intentId"])
@@ -61,7 +61,7 @@ def test_pen_red_is_a_light_transaction_that_applies_and_rolls_back(rt: Runtime,
     shown = svc.show(out["intentId"])
     assert shown["state"] == "READY_FOR_TRANSACTION" and shown["gatesPassed"][-1] == "G7_TRANSACTION_HANDOFF"
     assert svc.artifacts(out["intentId"])["apply.request.v1"]["txId"] == out["txId"]
-    rt.store.tx.rollback(out["txId"], reason="changed my mind")
+    rt.tx.rollback(out["txId"], reason="changed my mind")
     assert rt.store.state()["prefs"]["defaults"]["penColor"] == "#FFFFFF"
 
 
@@ -73,7 +73,7 @@ def test_already_so_is_no_change(svc: LightService) -> None:
 
 def test_diff_is_sorted_and_deterministic_across_runs(svc: LightService, rt: Runtime) -> None:
     first = svc.propose("use the highlighter")
-    rt.store.tx.reject(first["txId"], approver_id="host", reason="again")
+    rt.tx.reject(first["txId"], approver_id="host", reason="again")
     second = svc.propose("use the highlighter")
     assert first["preview"]["changes"] == second["preview"]["changes"]
     paths = [c["path"] for c in first["preview"]["changes"]]
@@ -111,7 +111,7 @@ def test_correction_loop_then_blocked_with_escalation(rt: Runtime, svc: LightSer
     out = svc.answer(out["intentId"], text="still vague")
     assert out["status"] == "blocked" and out["recoverable"] is False
     assert out["escalation"]["schemaVersion"] == "escalation.packet.v1" and out["correction"] is None
-    assert rt.store.tx.list_tx(track="light") == []
+    assert rt.tx.list_tx(track="light") == []
     assert svc.show(out["intentId"])["retries"] == 3
 
 
@@ -141,7 +141,7 @@ def test_constraint_conflict(svc: LightService) -> None:
 def test_policy_denied_is_not_recoverable(rt: Runtime, svc: LightService, text: str) -> None:
     out = svc.propose(text)
     assert out["code"] == "E_POLICY_DENIED" and out["recoverable"] is False
-    assert out["correction"] is None and rt.store.tx.list_tx(track="light") == []
+    assert out["correction"] is None and rt.tx.list_tx(track="light") == []
 
 
 def test_role_mode_invalid_for_structured_intent(svc: LightService) -> None:
@@ -157,7 +157,7 @@ def test_structured_intent_from_agent_is_recorded(rt: Runtime, svc: LightService
     intent = parse("make the laser green", board_light(), intent_id="x", created_at="2026-01-01T00:00:00Z")
     out = svc.propose_intent(intent)
     assert out["code"] == "approval-pending" and svc.show(out["intentId"])["submittedBy"] == "agent"
-    assert rt.store.tx.show(out["txId"])["requestedBy"] == "agent"
+    assert rt.tx.show(out["txId"])["requestedBy"] == "agent"
 
 
 def test_shortcuts_add_rename_remove_through_the_import_abi(rt: Runtime, svc: LightService) -> None:
@@ -177,7 +177,7 @@ def test_shortcuts_add_rename_remove_through_the_import_abi(rt: Runtime, svc: Li
     assert "chrome-top-toolbar" not in slot_contributions(rt.store.state())
     missing = svc.propose("remove the laser button")
     assert missing["code"] == "E_DRYRUN_CONFLICT"
-    rt.store.tx.rollback(removed["txId"])
+    rt.tx.rollback(removed["txId"])
     assert slot_contributions(rt.store.state())["chrome-top-toolbar"][0]["props"]["label"] == "Rubber"
 
 
@@ -233,3 +233,51 @@ def test_every_offered_option_passes_the_gates(svc: LightService) -> None:
             again = svc.propose(text)
             chosen = svc.answer(again["intentId"], option=option["id"])
             assert chosen["code"] in ("approval-pending",), (text, option["label"], chosen)
+
+
+def test_undo_of_a_new_button_removes_the_module_again(rt: Runtime, svc: LightService) -> None:
+    from modgate.modules.registry import modules
+
+    _approve(rt, svc.propose("add an eraser button")["txId"])
+    undo = svc.propose("undo that")
+    assert undo["code"] == "approval-pending"
+    assert undo["preview"]["changes"] == [{"path": "/registry/modules/light-user", "before": undo["preview"][
+        "changes"][0]["before"], "after": None, "reason": "Your shortcut buttons go back to how they were.",
+        "requiresApproval": True}]
+    _approve(rt, undo["txId"])
+    assert "light-user" not in modules(rt.store.state())
+    pen = svc.propose("make my pen red")
+    _approve(rt, pen["txId"])
+    reasons = [c["reason"] for c in svc.propose("undo that")["preview"]["changes"]]
+    assert reasons == ["Your pen colour changes back to white right away.",
+                       "Your pen colour goes back to white every time."]
+
+
+def test_a_home_of_the_previous_release_gets_prefs_and_the_light_track(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    old = tmp_path / "old-home"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "homes" / "wave1", old,
+                    ignore=shutil.ignore_patterns("README.md"))
+    os.chmod(old / "keys", 0o700)
+    os.chmod(old / "keys" / "approval.key", 0o600)
+    with open_runtime(old) as rt:
+        assert rt.store.state()["prefs"]["defaults"]["penColor"] == "#FFFFFF"  # the host's initial value
+        assert rt.store.state()["local"]["tool"]["penColor"] == "#112233"  # the old home's own value kept
+        out = LightService(rt).propose("make my pen red")
+        assert out["code"] == "approval-pending"
+        assert rt.approvals.approve(out["txId"], "host")["ok"]
+        assert rt.store.state()["local"]["tool"]["penColor"] == "#FF0000"
+
+
+def test_answering_a_malformed_agent_intent(svc: LightService) -> None:
+    intent = {"actor": {"role": "light_user", "mode": "light", "locale": "en-US"},
+              "request": {"rawText": "make the pen blue"}}
+    out = svc.propose_intent(intent)
+    assert out["code"] == "E_INTENT_REQUIRED_FIELD_MISSING" and out["recoverable"]
+    by_text = svc.answer(out["intentId"], text="thicker")
+    assert by_text["code"] == "approval-pending"
+    assert [m["metric"] for m in by_text["intent"]["successCriteria"]["metrics"]] == ["penColor", "penWidth"]
+    other = svc.propose_intent(intent)
+    assert svc.answer(other["intentId"], option=1)["code"] == "approval-pending"

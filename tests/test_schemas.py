@@ -15,7 +15,8 @@ from hypothesis_jsonschema import from_schema
 
 from modgate.host.board import board_host
 from modgate.modules.manifest import iter_manifest_problems
-from modgate.modules.package_rules import MANIFEST_SCHEMA, PACKAGE_SCHEMA, iter_package_problems, load_schema
+from modgate.modules.package_rules import iter_package_problems
+from modgate.modules.schemas import MANIFEST_SCHEMA, PACKAGE_SCHEMA, load_schema
 
 MANIFEST = load_schema(MANIFEST_SCHEMA)
 PACKAGE = load_schema(PACKAGE_SCHEMA)

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from tests.clihelp import run_json
 
+from modgate.app import migrations, open_runtime
 from modgate.errors import StoreError
-from modgate.runtime import open_runtime
 from modgate.store.db import Database, translate
-from modgate.store.schema import MIGRATIONS
+
+MIGRATIONS = migrations()
 
 
 def test_migrations_are_recorded_once(tmp_path: Path) -> None:
@@ -88,7 +89,7 @@ def test_corrupt_database_file_is_coded(modgate_home: Path) -> None:
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
 def test_read_only_database_is_coded(modgate_home: Path) -> None:  # pragma: no cover - non-root only
-    run_json("state")
+    open_runtime().close()  # create the home first: the test is about writers, not a fresh home
     (modgate_home / "modgate.sqlite3").chmod(0o444)
     code, body = run_json("dispatch", "setTool", "--payload", '{"tool": "hand"}')
     assert code == 1 and body["code"] == "store-readonly"
@@ -108,7 +109,7 @@ def test_read_only_connection_is_coded_and_loses_nothing(modgate_home: Path) -> 
 
 
 def test_locked_database_is_coded(modgate_home: Path) -> None:
-    run_json("state")
+    open_runtime().close()  # create the home first: the test is about writers, not a fresh home
     holder = sqlite3.connect(modgate_home / "modgate.sqlite3", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -123,7 +124,7 @@ def test_locked_database_is_coded(modgate_home: Path) -> None:
 
 
 def test_two_writers_serialise_without_losing_updates(modgate_home: Path) -> None:
-    run_json("state")
+    open_runtime().close()  # create the home first: the test is about writers, not a fresh home
     errors: list[BaseException] = []
 
     def worker() -> None:

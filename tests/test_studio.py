@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from tests.studiohelp import BASE, ORIGIN, broken_package_text, hold_applying, package_text, post, signed_in
 
 from modgate import tx as txapi
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 from modgate.studio.app import create_app
 
 PAGES = ["/", "/light", "/heavy", "/heavy/grants", "/heavy/graph", "/extensions", "/tx/tx-1",
@@ -324,7 +324,7 @@ def test_extensions_enable_disable_through_the_installer(client: TestClient, mod
     fixture = Path(__file__).parent / "fixtures" / "mods" / "prompt-kit"
     rt = open_runtime(modgate_home)
     try:
-        inst = Installer(rt.store, rt.home)
+        inst = Installer(rt.tx, rt.home)
         inst.allow_executable(True)
         installed = inst.install(str(fixture), host="codexchat", consent=lambda review: True)
     finally:
@@ -418,14 +418,12 @@ def test_event_stream_announces_a_change_made_by_another_process(client: TestCli
     assert "event: hello" in seen and "event: change" in seen
 
 
-def test_hook_runs_show_once_the_hook_runtime_records_them(client: TestClient) -> None:
-    """The hook runtime (another branch) records runs in ext_run_state; the page lists the recent ones."""
+def test_hook_runs_recorded_by_the_hook_runtime_are_listed(client: TestClient) -> None:
+    from modgate.ext import runstate
+
     db = client.app.shell.studio.rt.db
-    db.execute("CREATE TABLE ext_run_state (install_id TEXT NOT NULL, kind TEXT NOT NULL, item_id TEXT NOT NULL,"
-               " claimed_at REAL, last_run_at REAL, last_status TEXT, last_error TEXT, next_run_at REAL,"
-               " PRIMARY KEY (install_id, kind, item_id))")
-    db.execute("INSERT INTO ext_run_state VALUES ('global:acme.notes', 'hook', 'summarise', NULL, 1767225600.0,"
-               " 'failed', 'exit 3', NULL)")
+    runstate.record(db, runstate.RunState(install_id="global:acme.notes", kind="hook", item_id="summarise",
+                                          last_run_at=1767225600.0, last_status="failed", last_error="exit 3"))
     post(client, "/mode", {"target": "heavy"})
     page = client.get("/extensions").text
     assert "global:acme.notes" in page and "summarise" in page and "2026-01-01 00:00:00" in page and "exit 3" in page

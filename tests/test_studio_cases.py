@@ -18,8 +18,8 @@ from tests.clihelp import run_json
 from tests.studiohelp import BASE, hold_applying, package_text, post, signed_in
 
 from modgate import tx as txapi
+from modgate.app import open_runtime
 from modgate.errors import ModgateError
-from modgate.runtime import open_runtime
 from modgate.studio import modes
 from modgate.studio.app import create_app
 from modgate.studio.server import bind_socket

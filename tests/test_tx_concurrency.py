@@ -6,12 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 from modgate.store import audit
 
 WORKER = """
 import sys
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 rt = open_runtime(sys.argv[1])
 applied = stale = 0
 for i in range(int(sys.argv[3])):

@@ -10,18 +10,18 @@ from pathlib import Path
 import pytest
 
 from modgate import tx as txapi
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 from modgate.store import audit
 from modgate.tx.engine import BOUNDARIES
 
 CHILD = """
 import sys
 from modgate import tx as txapi
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 rt = open_runtime(sys.argv[1])
 tx_id, op = sys.argv[2], sys.argv[3]
 if op == "apply":
-    txapi.apply(rt, tx_id, rt.store.tx.latest_token(tx_id))
+    txapi.apply(rt, tx_id, rt.tx.latest_token(tx_id))
 else:
     txapi.rollback(rt, tx_id, reason="crash test")
 print("finished")
@@ -55,7 +55,7 @@ def test_kill_at_boundary(boundary: str, modgate_home: Path) -> None:
     assert proc.returncode == -9, proc.stderr  # really killed at that boundary
     rt = open_runtime(modgate_home)  # runs recovery
     try:
-        shown = rt.store.tx.show(tx_id)
+        shown = rt.tx.show(tx_id)
         after = _snapshot(modgate_home)
         applied = {"pen": "#000000", "mod": True}
         assert after in (original, applied)  # the state before or the state after, never a mix

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from modgate import tx as txapi
+from modgate.app import Runtime, open_runtime
 from modgate.errors import ModgateError, Problem
-from modgate.runtime import Runtime, open_runtime
 from modgate.store import audit
 
 PEN = [{"op": "replace", "path": "/local/tool/penColor", "value": "#000000"}]
@@ -37,7 +37,7 @@ def test_full_flow_and_rollback(rt: Runtime) -> None:
     assert applied["code"] == "applied" and rt.store.state()["local"]["tool"]["penColor"] == "#000000"
     rolled = txapi.rollback(rt, shown["txId"], reason="test")
     assert rolled["code"] == "rolled-back" and rt.store.state() == before
-    states = [h["nextState"] for h in rt.store.tx.show(shown["txId"])["history"]]
+    states = [h["nextState"] for h in rt.tx.show(shown["txId"])["history"]]
     assert states == ["PREVIEWING", "PREVIEW_READY", "APPROVAL_PENDING", "APPROVED", "APPLYING", "APPLIED",
                       "ROLLBACK_PENDING", "ROLLED_BACK"]
     assert audit.verify(rt.db)["ok"]
@@ -73,7 +73,7 @@ def test_forged_token_is_refused(rt: Runtime) -> None:
 def test_regenerated_preview_invalidates_approval(rt: Runtime) -> None:
     shown = txapi.preview(rt, PEN)
     token = txapi.approve(rt, shown["txId"])["approvalToken"]
-    fresh = rt.store.tx.refresh(shown["txId"])
+    fresh = rt.tx.refresh(shown["txId"])
     assert fresh["attemptNo"] == 2
     with pytest.raises(ModgateError) as info:
         txapi.apply(rt, shown["txId"], token)
@@ -92,7 +92,7 @@ def test_stale_base_is_refused(rt: Runtime) -> None:
     with pytest.raises(ModgateError) as info:
         txapi.apply(rt, shown["txId"], token)
     assert _code(info) == "tx-stale-base"
-    assert rt.store.tx.show(shown["txId"])["state"] == "FAILED_PRE_APPLY"
+    assert rt.tx.show(shown["txId"])["state"] == "FAILED_PRE_APPLY"
     assert rt.store.state()["local"]["tool"]["penColor"] != "#000000"
 
 
@@ -134,26 +134,26 @@ def test_rollback_refuses_to_overwrite_a_later_change(rt: Runtime) -> None:
 def test_only_the_host_approves(rt: Runtime) -> None:
     shown = txapi.preview(rt, PEN)
     with pytest.raises(ModgateError) as info:
-        rt.store.tx.approve(shown["txId"], approver_role="agent")
+        rt.tx.approve(shown["txId"], approver_role="agent")
     assert _code(info) == "tx-approver-not-allowed"
 
 
 def test_expired_approval(rt: Runtime) -> None:
     shown = txapi.preview(rt, PEN)
     token = txapi.approve(rt, shown["txId"], ttl_s=1)["approvalToken"]
-    real = rt.store.tx.clock
-    rt.store.tx.clock = lambda: real() + 10
+    real = rt.tx.clock
+    rt.tx.clock = lambda: real() + 10
     with pytest.raises(ModgateError) as info:
         txapi.apply(rt, shown["txId"], token)
     assert _code(info) == "tx-approval-expired"
-    assert rt.store.tx.show(shown["txId"])["state"] == "FAILED_PRE_APPLY"
+    assert rt.tx.show(shown["txId"])["state"] == "FAILED_PRE_APPLY"
 
 
 def test_invalid_change_creates_nothing(rt: Runtime) -> None:
     with pytest.raises(ModgateError) as info:
         txapi.preview(rt, [{"op": "replace", "path": "/secrets/x", "value": 1}])
     assert _code(info) == "tx-invalid-change"
-    assert rt.store.tx.list_tx() == []
+    assert rt.tx.list_tx() == []
 
 
 def test_capability_failure_inside_apply_rolls_back(rt: Runtime) -> None:
@@ -164,7 +164,7 @@ def test_capability_failure_inside_apply_rolls_back(rt: Runtime) -> None:
         return Problem(code="capability-not-granted", path="capabilities.state.write.tx", message="revoked")
 
     with pytest.raises(ModgateError) as info:
-        rt.store.tx.apply(shown["txId"], approval_token=token, checks=[revoked])
+        rt.tx.apply(shown["txId"], approval_token=token, checks=[revoked])
     assert _code(info) == "capability-not-granted" and info.value.problem.detail["outcome"] == "rolled_back"
     assert rt.store.state()["local"]["tool"]["penColor"] != "#000000"
     assert any(e["eventType"] == "capability.rollback.executed" for e in audit.recent(rt.db, 50))
@@ -182,25 +182,25 @@ def test_failed_rollback_blocks_applies_until_unblocked(rt: Runtime, monkeypatch
         return Problem(code="capability-policy-violation", path="capabilities", message="policy")
 
     with pytest.raises(ModgateError) as info:
-        rt.store.tx.apply(shown["txId"], approval_token=token, checks=[sneaky])
+        rt.tx.apply(shown["txId"], approval_token=token, checks=[sneaky])
     assert info.value.problem.detail["outcome"] == "rollback_failed"
-    assert rt.store.tx.show(shown["txId"])["state"] == "FAILED_TERMINAL"
+    assert rt.tx.show(shown["txId"])["state"] == "FAILED_TERMINAL"
     other = txapi.preview(rt, [{"op": "replace", "path": "/local/tool/penWidth", "value": 7}])
     token2 = txapi.approve(rt, other["txId"])["approvalToken"]
     with pytest.raises(ModgateError) as info:
         txapi.apply(rt, other["txId"], token2)
     assert _code(info) == "tx-blocked"
-    rt.store.tx.unblock()
+    rt.tx.unblock()
     assert txapi.apply(rt, other["txId"], token2)["ok"]
 
 
 def test_queued_command_is_a_transaction(rt: Runtime) -> None:
     out = rt.bus.dispatch("insertBlock", {"block": {"id": "b1", "segments": []}}, role="student")
     tx_id = out["approvalId"]
-    shown = rt.store.tx.show(tx_id)
+    shown = rt.tx.show(tx_id)
     assert shown["track"] == "command" and shown["state"] == "APPROVAL_PENDING"
     assert any(e["path"] == "/doc/stepBlocks" for e in shown["preview"]["entries"])
-    assert [i["id"] for i in rt.store.approvals("pending")] == [tx_id]
+    assert [i["id"] for i in rt.approvals.items("pending")] == [tx_id]
     assert rt.bus.approve(tx_id)["code"] == "executed"
     assert rt.store.state()["doc"]["stepBlocks"][0]["id"] == "b1"
     assert rt.bus.dispatch("undo")["result"]["undone"] is not None  # a tx-applied edit is undoable
@@ -212,52 +212,52 @@ def test_queued_command_with_stale_base_asks_again(rt: Runtime) -> None:
     rt.bus.dispatch("addPage")  # doc moves on as the host keeps working
     out = rt.bus.approve(tx_id)
     assert out["code"] == "tx-stale-base" and out["previewHash"]
-    assert rt.store.tx.show(tx_id)["attemptNo"] == 2
+    assert rt.tx.show(tx_id)["attemptNo"] == 2
     assert rt.bus.approve(tx_id)["code"] == "executed"
 
 
 def test_queued_command_that_cannot_run_is_refused_now(rt: Runtime) -> None:
     out = rt.bus.dispatch("deleteBlock", {"blockId": "missing"}, role="student")
     assert out["code"] == "command-execution-failed"
-    assert rt.store.tx.list_tx() == []
+    assert rt.tx.list_tx() == []
 
 
 def test_recovery_is_a_noop_when_clean(rt: Runtime) -> None:
-    assert rt.store.tx.recover() == []
+    assert rt.tx.recover() == []
 
 
 def test_recovery_waits_while_another_process_holds_the_apply_lease(rt: Runtime) -> None:
     from modgate.tx.engine import lease
 
     tx_id = txapi.approve(rt, txapi.preview(rt, PEN)["txId"])["txId"]
-    tx = rt.store.tx._row(tx_id)
+    tx = rt.tx._row(tx_id)
     with rt.db.atomic() as conn:  # as if a live process had just started applying
-        rt.store.tx._transition(conn, tx, "APPLYING", actor=("host", "host"), stage="apply")
+        rt.tx._transition(conn, tx, "APPLYING", actor=("host", "host"), stage="apply")
     with lease(rt.home) as held:
-        assert held and rt.store.tx.recover() == []
-        assert rt.store.tx.show(tx_id)["state"] == "APPLYING"
-    assert rt.store.tx.recover() == [{"txId": tx_id, "from": "APPLYING", "to": "APPROVED"}]
+        assert held and rt.tx.recover() == []
+        assert rt.tx.show(tx_id)["state"] == "APPLYING"
+    assert rt.tx.recover() == [{"txId": tx_id, "from": "APPLYING", "to": "APPROVED"}]
 
 
 def test_an_approval_of_a_superseded_attempt_cannot_move_the_row(rt: Runtime) -> None:
     tx_id = txapi.approve(rt, txapi.preview(rt, PEN)["txId"])["txId"]
-    stale = rt.store.tx._row(tx_id)  # APPROVED, attempt 1, read by process A
-    rt.store.tx.refresh(tx_id)  # process B: attempt 2 ...
+    stale = rt.tx._row(tx_id)  # APPROVED, attempt 1, read by process A
+    rt.tx.refresh(tx_id)  # process B: attempt 2 ...
     txapi.approve(rt, tx_id)  # ... approved again: the state name matches A's read once more
     with pytest.raises(ModgateError) as err, rt.db.atomic() as conn:
-        rt.store.tx._transition(conn, stale, "APPLYING", actor=("host", "host"), stage="apply")
+        rt.tx._transition(conn, stale, "APPLYING", actor=("host", "host"), stage="apply")
     assert _code(err) == "tx-state-conflict"
-    assert rt.store.tx.show(tx_id)["attemptNo"] == 2
+    assert rt.tx.show(tx_id)["attemptNo"] == 2
 
 
 def test_a_failure_inside_on_commit_is_recorded_not_left_applying(rt: Runtime) -> None:
     tx_id = txapi.approve(rt, txapi.preview(rt, PEN)["txId"])["txId"]
-    token = rt.store.tx.latest_token(tx_id)
+    token = rt.tx.latest_token(tx_id)
     assert token is not None
 
     def broken(conn: Any) -> None:
         raise ModgateError(Problem(code="store-error", path="db", message="disk full"))
 
     with pytest.raises(ModgateError):
-        rt.store.tx.apply(tx_id, approval_token=token, on_commit=broken)
-    assert rt.store.tx.show(tx_id)["state"] == "FAILED_PRE_APPLY"
+        rt.tx.apply(tx_id, approval_token=token, on_commit=broken)
+    assert rt.tx.show(tx_id)["state"] == "FAILED_PRE_APPLY"

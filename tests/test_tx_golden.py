@@ -11,8 +11,8 @@ import pytest
 from tests.clihelp import run
 
 from modgate import tx as txapi
+from modgate.app import Runtime, open_runtime
 from modgate.errors import ModgateError, Problem
-from modgate.runtime import Runtime, open_runtime
 
 CASES = sorted((Path(__file__).parent / "cases" / "tx").glob("*.json"))
 PEN = [{"op": "replace", "path": "/local/tool/penColor", "value": "#000000"}]
@@ -39,7 +39,7 @@ def _blocked(rt: Runtime) -> None:
         return Problem(code="capability-policy-violation", path="capabilities", message="policy")
 
     with pytest.raises(ModgateError):
-        rt.store.tx.apply(tx_id, approval_token=token, checks=[escape])
+        rt.tx.apply(tx_id, approval_token=token, checks=[escape])
     other, token2 = _approved(rt)
     txapi.apply(rt, other, token2)
 
@@ -47,15 +47,15 @@ def _blocked(rt: Runtime) -> None:
 def _expired(rt: Runtime) -> None:
     tx_id = txapi.preview(rt, PEN)["txId"]
     token = txapi.approve(rt, tx_id, ttl_s=1)["approvalToken"]
-    real = rt.store.tx.clock
-    rt.store.tx.clock = lambda: real() + 5
+    real = rt.tx.clock
+    rt.tx.clock = lambda: real() + 5
     txapi.apply(rt, tx_id, token)
 
 
 def _superseded(rt: Runtime) -> str:
     tx_id, _ = _approved(rt)
-    rt.store.tx.refresh(tx_id)
-    history = rt.store.tx.show(tx_id)["history"]
+    rt.tx.refresh(tx_id)
+    history = rt.tx.show(tx_id)["history"]
     return next(h["code"] for h in history if h["code"])
 
 
@@ -74,16 +74,16 @@ def _rejected(rt: Runtime) -> str:
     with mock.patch.object(mods, "_interactive", return_value=True), \
             mock.patch.object(mods.click, "confirm", return_value=False):
         result = mods._decide(rt, shown, False, False)
-    assert rt.store.tx.show(shown["txId"])["state"] == "REJECTED"
+    assert rt.tx.show(shown["txId"])["state"] == "REJECTED"
     return str(result["code"]) if result else ""
 
 
 def _state_conflict(rt: Runtime) -> str:
     tx_id = txapi.preview(rt, PEN)["txId"]
-    stale = rt.store.tx._row(tx_id)  # read, then another process rejects it meanwhile
-    rt.store.tx.reject(tx_id)
+    stale = rt.tx._row(tx_id)  # read, then another process rejects it meanwhile
+    rt.tx.reject(tx_id)
     with rt.db.atomic() as conn:
-        rt.store.tx._transition(conn, stale, "APPROVED", actor=("host", "host"), stage="approval")
+        rt.tx._transition(conn, stale, "APPROVED", actor=("host", "host"), stage="approval")
     return "no conflict"
 
 
@@ -92,18 +92,18 @@ def _managed(rt: Runtime) -> str:
     from modgate.ext.installer import Installer
 
     src = write_package(rt.home / "pkg", sample_files())
-    tx_id = Installer(rt.store, rt.home).install(str(src), consent=lambda _: True)["txId"]
-    assert rt.store.tx.show(tx_id)["track"] == "extension"
+    tx_id = Installer(rt.tx, rt.home).install(str(src), consent=lambda _: True)["txId"]
+    assert rt.tx.show(tx_id)["track"] == "extension"
     txapi.rollback(rt, tx_id)
     return "rolled back"
 
 
 SCENARIOS: dict[str, Callable[[Runtime], Any]] = {
-    "tx-not-found": lambda rt: rt.store.tx.show("tx-404"),
+    "tx-not-found": lambda rt: rt.tx.show("tx-404"),
     "tx-invalid-transition": lambda rt: txapi.approve(rt, _applied(rt)),
-    "tx-unknown-kind": lambda rt: rt.store.tx.preview(track="light", kind="teleport", recipe={}, title="x"),
+    "tx-unknown-kind": lambda rt: rt.tx.preview(track="light", kind="teleport", recipe={}, title="x"),
     "tx-invalid-change": lambda rt: txapi.preview(rt, [{"op": "copy", "path": "/local/x"}]),
-    "tx-approver-not-allowed": lambda rt: rt.store.tx.approve(txapi.preview(rt, PEN)["txId"], approver_role="student"),
+    "tx-approver-not-allowed": lambda rt: rt.tx.approve(txapi.preview(rt, PEN)["txId"], approver_role="student"),
     "tx-preview-mismatch": lambda rt: txapi.approve(rt, txapi.preview(rt, PEN)["txId"], preview_hash="sha256:00"),
     "tx-token-invalid": lambda rt: txapi.apply(rt, _approved(rt)[0], "not-a-token"),
     "tx-token-mismatch": lambda rt: txapi.apply(rt, _approved(rt)[0], _approved(rt)[1]),

@@ -18,9 +18,9 @@ _EXPORTS = {
     "MemoryBusStore": "modgate.bus",
     "ModgateError": "modgate.errors",
     "Problem": "modgate.errors",
-    "Runtime": "modgate.runtime",
+    "Runtime": "modgate.app",
     "get_host": "modgate.host",
-    "open_runtime": "modgate.runtime",
+    "open_runtime": "modgate.app",
 }
 
 __all__ = [
@@ -37,11 +37,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from modgate.app import Runtime, open_runtime
     from modgate.bus import Bus, MemoryBusStore
     from modgate.errors import ModgateError, Problem
     from modgate.host import get_host
     from modgate.host.model import CommandSpec, Host
-    from modgate.runtime import Runtime, open_runtime
 
 
 def __getattr__(name: str) -> Any:

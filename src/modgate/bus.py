@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import modgate.roles as roles
 from modgate.auditevent import AuditEvent
 from modgate.errors import HandlerError, ModgateError, PayloadError
 from modgate.host.model import CommandSpec, Host
@@ -28,9 +29,9 @@ from modgate.state import JsonObject, Op, StateView, apply_ops, inverse_ops, pat
 # Correlation ids are unique per process (pid + counter): cheaper than random bytes per dispatch.
 _COUNTER = itertools.count(1)
 _PROCESS_TAG = f"{os.getpid():x}-"
-ROLES = ("host", "student", "agent", "light_user")  # light_user: the light track (modgate.light)
 _PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload"})
-APPROVAL_ROLES = ("student", "agent", "light_user")
+# Called after a commit, outside any SQLite transaction: (event, {commandId, role, revision, txId?}).
+AfterCommit = Callable[[str, dict[str, str]], None]
 DEFAULT_TTL_MS = 60_000
 MAX_TTL_MS = 24 * 3600 * 1000
 Envelope = dict[str, Any]
@@ -68,37 +69,53 @@ class WriteSession(Protocol):
 
 
 class BusStore(Protocol):
+    """Persistence the bus needs: a write session, audit records and the idempotency cache."""
+
     def write(self) -> AbstractContextManager[WriteSession]: ...
     def record(self, events: list[AuditEvent]) -> None: ...
     def idempotent_result(self, key: str, now: float) -> Envelope | None: ...
+
+
+class ApprovalQueue(Protocol):
+    """Where queued dispatches wait for a host (the SQLite one is :mod:`modgate.tx.approvals`)."""
+
     def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str: ...
-    def approval(self, approval_id: str) -> JsonObject | None: ...
-    def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None: ...
+    def item(self, approval_id: str) -> JsonObject | None: ...
+    def items(self, status: str | None) -> list[JsonObject]: ...
+    def approve(self, approval_id: str, approver: str) -> Envelope: ...
+    def reject(self, approval_id: str, approver: str, reason: str) -> Envelope: ...
 
 
 @dataclass(slots=True)
 class _Validators:
     by_id: dict[str, Callable[[Any], bool]]
-    explain: dict[str, Callable[[Any], str | None]]
+    explain: dict[str, Callable[[Any], tuple[str, str] | None]]  # (message, path)
 
 
 def _compile(host: Host) -> _Validators:
     import jsonschema_rs
 
     by_id: dict[str, Callable[[Any], bool]] = {}
-    explain: dict[str, Callable[[Any], str | None]] = {}
+    explain: dict[str, Callable[[Any], tuple[str, str] | None]] = {}
     for spec in host.commands.values():
         validator = jsonschema_rs.validator_for(spec.payload_schema)
         by_id[spec.id] = validator.is_valid
 
-        def _first_error(payload: Any, v: Any = validator) -> str | None:
+        def _first_error(payload: Any, v: Any = validator) -> tuple[str, str] | None:
             for err in v.iter_errors(payload):
-                where = "/".join(str(p) for p in err.instance_path)
-                return f"{err.message} (at payload/{where})" if where else str(err.message)
+                return str(err.message), _dotted(err.instance_path)
             return None
 
         explain[spec.id] = _first_error
     return _Validators(by_id, explain)
+
+
+def _dotted(instance_path: Any) -> str:
+    """``payload.block.segments[0]``: the DESIGN's dotted paths, rooted at ``payload``."""
+    out = "payload"
+    for part in instance_path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
 
 
 def _fail(code: str, command_id: str, message: str, **extra: Any) -> Envelope:
@@ -115,14 +132,41 @@ class Bus:
         host: Host,
         store: BusStore,
         *,
+        approvals: ApprovalQueue | None = None,
         clock: Callable[[], float] = time.time,
         queue_enabled: bool = True,
     ) -> None:
+        """``approvals``: the queue gated dispatches wait in; with a :class:`MemoryBusStore` and none
+        given, an in-memory queue. ``queue_enabled=False`` refuses gated dispatches instead."""
         self.host = host
         self.store = store
         self.clock = clock
-        self.queue_enabled = queue_enabled
+        self.approvals: ApprovalQueue | None = approvals
+        if approvals is None and queue_enabled and isinstance(store, MemoryBusStore):
+            self.approvals = _MemoryQueue(self, store)
         self._validators = _compile(host)
+        self.after_commit: list[AfterCommit] = []
+
+    def _notify(self, event: str, envelope: Envelope, role: str) -> None:
+        if not self.after_commit:
+            return
+        revision = envelope.get("revision")
+        if revision is None:  # a queued command committed no state: report the current revision
+            current = getattr(self.store, "revision", "")
+            revision = current() if callable(current) else current
+        info = {"commandId": str(envelope.get("commandId", "")), "role": role, "revision": str(revision)}
+        if envelope.get("txId"):
+            info["txId"] = str(envelope["txId"])
+        for listener in list(self.after_commit):
+            listener(event, info)
+
+    def on_store(self, store: BusStore) -> Bus:
+        """The same bus (validators compiled once) over another store, with no approval queue."""
+        clone = Bus.__new__(Bus)
+        clone.host, clone.store, clone.clock, clone.approvals = self.host, store, self.clock, None
+        clone._validators = self._validators
+        clone.after_commit = []  # a dry run commits nothing anyone should hear about
+        return clone
 
     # -- the pipeline -------------------------------------------------------------------------
     def dispatch(
@@ -136,8 +180,11 @@ class Bus:
         meta: Mapping[str, Any] | None = None,
     ) -> Envelope:
         now = self.clock()
-        if role not in ROLES:
-            return _fail("invalid-role", command_id, f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        known = roles.canonical(role)
+        if known is None or not roles.may_dispatch(known):
+            allowed = ", ".join(roles.DISPATCH_CHOICES)
+            return _fail("invalid-role", command_id, f"role must be one of {allowed}, not {role!r}")
+        role = known
         cache_key = f"{command_id}:{role}:{idempotency_key}" if idempotency_key else None
         if cache_key is not None:
             cached = self.store.idempotent_result(cache_key, now)
@@ -153,7 +200,7 @@ class Bus:
         checked = self._validate(spec, payload)
         if isinstance(checked, dict) and checked.get("ok") is False:
             return self._refuse(events, checked, cache_key, now, ttl_ms)
-        if role in APPROVAL_ROLES and spec.requires_approval:
+        if spec.requires_approval and roles.queues_gated(role):
             return self._queue(spec, checked, role, idempotency_key, meta, events, correlation)
         envelope = self._execute(spec, checked, role, events, correlation, cache_key, now, ttl_ms)
         if idempotency_key:
@@ -167,9 +214,11 @@ class Bus:
             return _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
                          auditTag=spec.audit_tag, path=exc.problem.path or "payload")
         if not self._validators.by_id[spec.id](value):
-            reason = self._validators.explain[spec.id](value) or "does not match the schema"
+            # Quote what the caller sent (normalisation may have changed it, e.g. upper-cased a colour).
+            explain = self._validators.explain[spec.id]
+            reason, where = explain(payload) or explain(value) or ("does not match the schema", "payload")
             return _fail("invalid-payload", spec.id, f"payload validation failed: {reason}",
-                         auditTag=spec.audit_tag, path="payload")
+                         auditTag=spec.audit_tag, path=where)
         if spec.check is not None:
             try:
                 spec.check(value, None)
@@ -198,7 +247,7 @@ class Bus:
 
     def _queue(self, spec: CommandSpec, payload: Any, role: str, idempotency_key: str | None,
                meta: Mapping[str, Any] | None, events: list[AuditEvent], correlation: str) -> Envelope:
-        if not self.queue_enabled:
+        if self.approvals is None:
             return _fail("approval-policy-missing", spec.id,
                          "approval required but no approval queue is configured", auditTag=spec.audit_tag)
         events.append(AuditEvent(event_type="dispatch-queued-for-approval", correlation_id=correlation,
@@ -207,7 +256,8 @@ class Bus:
                 "mutationScope": spec.mutation_scope, "auditTag": spec.audit_tag, "meta": dict(meta or {}),
                 "correlationId": correlation}
         try:
-            approval_id = self.store.enqueue(item, events)
+            approval_id = self.approvals.enqueue(item, events)
+            self._notify("command.queued", {"commandId": spec.id, "txId": approval_id}, role)
         except ModgateError as exc:
             if exc.code in _PLAN_FAILURES:  # the dry-run behind the preview refused: say why now
                 return _fail(exc.code, spec.id, exc.message, auditTag=spec.audit_tag, path=exc.problem.path or None)
@@ -218,55 +268,21 @@ class Bus:
                      auditTag=spec.audit_tag, approvalId=approval_id)
 
     # -- approvals ----------------------------------------------------------------------------
-    def approve(self, approval_id: str, *, approver: str = "host") -> Envelope:
-        """Run a queued command now, as the role that asked, on the host's authority.
+    def approve(self, approval_id: str, *, approver: str = roles.HOST) -> Envelope:
+        """Run a queued command now, as the role that asked, on the host's authority."""
+        if self.approvals is None:
+            return _fail("approval-policy-missing", "", "no approval queue is configured", approvalId=approval_id)
+        asked_by = str((self.approvals.item(approval_id) or {}).get("role", roles.HOST))
+        result = self.approvals.approve(approval_id, approver)
+        if result.get("ok") and result.get("commandId"):
+            self._notify("command.executed", result, asked_by)
+            self._notify("state.changed", result, asked_by)
+        return result
 
-        With a transaction desk (the SQLite store) this approves and applies the item's preview.
-        """
-        desk = getattr(self.store, "desk", None)
-        if desk is not None:
-            result: Envelope = desk.approve(approval_id, approver)
-            return result
-        item = self._pending(approval_id)
-        if "ok" in item:
-            return item
-        spec = self.host.commands[item["commandId"]]
-        now = self.clock()
-        events = [AuditEvent(event_type="dispatch-approved", correlation_id=item["correlationId"],
-                             command_id=spec.id, role=item["role"],
-                             data={"approvalId": approval_id, "approver": approver})]
-        envelope = self._execute(spec, item["payload"], item["role"], events, item["correlationId"], None, now,
-                                 DEFAULT_TTL_MS, decision=(approval_id, approver))
-        envelope["approvalId"] = approval_id
-        return envelope
-
-    def reject(self, approval_id: str, *, approver: str = "host", reason: str = "") -> Envelope:
-        desk = getattr(self.store, "desk", None)
-        if desk is not None:
-            result: Envelope = desk.reject(approval_id, approver, reason)
-            return result
-        item = self._pending(approval_id)
-        if "ok" in item:
-            return item
-        envelope = {"ok": True, "code": "rejected", "commandId": item["commandId"], "approvalId": approval_id}
-        events = [AuditEvent(event_type="dispatch-rejected", correlation_id=item["correlationId"],
-                             command_id=item["commandId"], role=item["role"],
-                             data={"approvalId": approval_id, "approver": approver, "reason": reason})]
-        try:
-            self.store.decide((approval_id, "rejected", approver, envelope), events)
-        except _NotPending:
-            return _fail("approval-not-pending", item["commandId"], f"approval {approval_id} was already decided",
-                         approvalId=approval_id)
-        return envelope
-
-    def _pending(self, approval_id: str) -> JsonObject:
-        item = self.store.approval(approval_id)
-        if item is None:
-            return _fail("approval-not-found", "", f"no approval item {approval_id!r}", approvalId=approval_id)
-        if item["status"] != "pending":
-            return _fail("approval-not-pending", item["commandId"],
-                         f"approval {approval_id} is already {item['status']}", approvalId=approval_id)
-        return item
+    def reject(self, approval_id: str, *, approver: str = roles.HOST, reason: str = "") -> Envelope:
+        if self.approvals is None:
+            return _fail("approval-policy-missing", "", "no approval queue is configured", approvalId=approval_id)
+        return self.approvals.reject(approval_id, approver, reason)
 
     # -- execution ------------------------------------------------------------------------------
     def _execute(self, spec: CommandSpec, payload: Any, role: str, events: list[AuditEvent],
@@ -288,7 +304,10 @@ class Bus:
                 envelope["revision"] = session.commit(Commit(ops=ops, journal=journal, events=events,
                                                              idempotency=idem, journal_status=statuses,
                                                              decision=decided))
-                return envelope
+            self._notify("command.executed", envelope, role)  # after the with: committed
+            if ops:
+                self._notify("state.changed", envelope, role)
+            return envelope
         except _NotPending:
             return _fail("approval-not-pending", spec.id, "the approval item was decided by someone else",
                          approvalId=decision[0] if decision else None)
@@ -296,8 +315,9 @@ class Bus:
             events.append(AuditEvent(event_type="dispatch-execution-failed", correlation_id=correlation,
                                      command_id=spec.id, role=role,
                                      data={"code": abort.envelope["code"], "error": abort.envelope["error"]}))
-            if decision is not None:
-                self.store.decide((decision[0], "failed", decision[1], abort.envelope), events)
+            if decision is not None:  # only the in-memory queue decides inside a dispatch
+                assert isinstance(self.approvals, _MemoryQueue)
+                self.approvals.store.decide((decision[0], "failed", decision[1], abort.envelope), events)
             else:
                 self.store.record(events)
             if cache_key is not None:
@@ -369,6 +389,58 @@ def _executed_event(journal: JournalEntry | None) -> str:
     if journal is not None and journal.kind == "redo":
         return "dispatch-redone"
     return "dispatch-executed"
+
+
+# -- in-memory approval queue ----------------------------------------------------------------------
+class _MemoryQueue:
+    """The approval queue of a :class:`MemoryBusStore`: items in a dict, approval runs the command."""
+
+    def __init__(self, bus: Bus, store: MemoryBusStore) -> None:
+        self.bus = bus
+        self.store = store
+
+    def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
+        return self.store.enqueue(item, events)
+
+    def item(self, approval_id: str) -> JsonObject | None:
+        return self.store.approval(approval_id)
+
+    def items(self, status: str | None) -> list[JsonObject]:
+        return [dict(i) for i in self.store.queue.values() if status is None or i["status"] == status]
+
+    def approve(self, approval_id: str, approver: str) -> Envelope:
+        item = self._pending(approval_id)
+        if "ok" in item:
+            return item
+        bus = self.bus
+        spec = bus.host.commands[item["commandId"]]
+        events = [AuditEvent(event_type="dispatch-approved", correlation_id=item["correlationId"],
+                             command_id=spec.id, role=item["role"],
+                             data={"approvalId": approval_id, "approver": approver})]
+        envelope = bus._execute(spec, item["payload"], item["role"], events, item["correlationId"], None,
+                                bus.clock(), DEFAULT_TTL_MS, decision=(approval_id, approver))
+        envelope["approvalId"] = approval_id
+        return envelope
+
+    def reject(self, approval_id: str, approver: str, reason: str) -> Envelope:
+        item = self._pending(approval_id)
+        if "ok" in item:
+            return item
+        envelope = {"ok": True, "code": "rejected", "commandId": item["commandId"], "approvalId": approval_id}
+        events = [AuditEvent(event_type="dispatch-rejected", correlation_id=item["correlationId"],
+                             command_id=item["commandId"], role=item["role"],
+                             data={"approvalId": approval_id, "approver": approver, "reason": reason})]
+        self.store.decide((approval_id, "rejected", approver, envelope), events)
+        return envelope
+
+    def _pending(self, approval_id: str) -> JsonObject:
+        item = self.store.approval(approval_id)
+        if item is None:
+            return _fail("approval-not-found", "", f"no approval item {approval_id!r}", approvalId=approval_id)
+        if item["status"] != "pending":
+            return _fail("approval-not-pending", item["commandId"],
+                         f"approval {approval_id} is already {item['status']}", approvalId=approval_id)
+        return item
 
 
 # -- in-memory store ------------------------------------------------------------------------------
@@ -462,3 +534,19 @@ class _MemorySession:
             key, envelope, expires = commit.idempotency
             store._idem[key] = (dict(envelope), expires)
         return store.revision
+
+
+DryRun = Callable[[str, Any, JsonObject], "tuple[Envelope, JsonObject]"]
+
+
+def dry_runner(host: Host) -> DryRun:
+    """``run(command_id, payload, state) -> (envelope, state after)``: a host dispatch on a private
+    in-memory copy of ``state``. Nothing is stored and gated commands are refused, never queued."""
+    bus = Bus(host, MemoryBusStore({}), queue_enabled=False)
+
+    def run(command_id: str, payload: Any, state: JsonObject) -> tuple[Envelope, JsonObject]:
+        store = MemoryBusStore(state)
+        envelope = bus.on_store(store).dispatch(command_id, payload, role=roles.HOST)
+        return envelope, store.state
+
+    return run

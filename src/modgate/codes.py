@@ -145,6 +145,8 @@ CLI = {
     "internal-error": "A bug in modgate: an unexpected exception, reported without a traceback.",
     "file-not-found": "A file named on the command line does not exist or cannot be read.",
     "file-exists": "The file a command would create already exists.",
+    "file-system-error": "The operating system refused to read or write a file or folder the user named"
+    " (permission, not a folder, read-only, ...); the message says which and why.",
     "lint-problems": "`modgate lint` found problems in the package.",
     "module-not-found": "No imported module has that id.",
     "contribution-not-found": "No slot contribution has that id.",
@@ -289,6 +291,21 @@ ADAPT = {
     "E_ADAPT_INTENT_INVALID": "The intent.normalized.v1 document lacks or mistypes a field task 252 reads.",
 }
 
+# --- extension runtime (issue 14): hooks, events, modsBar, permissions, automations, sandbox -------
+# `sandbox-unavailable` is also a run status; the others are refusals of a command's input.
+RUNTIME = {
+    "sandbox-unavailable": "bubblewrap is missing (or not Linux) and MODGATE_SANDBOX=off is not set: handlers do"
+                           " not run.",
+    "hook.state-folder-invalid": "The mod's .codexchat/state is a link or a file, not a folder.",
+    "event.unknown": "`events emit` names an event outside the codexchat profile's nine.",
+    "event.invalid-payload": "--payload is not a JSON object of strings.",
+    "modsbar.action-not-found": "The modsBar on show has no action with that id.",
+    "modsbar.input-required": "A promptThenEmitEvent action needs --input.",
+    "modsbar.unsupported-action": "A native.action: modgate runs no native app actions.",
+    "permission.unknown-key": "Not one of projectRead, projectWrite, network, runtimeControl, runWhenAppClosed.",
+    "automation.invalid-time": "--now is not an ISO-8601 time with a timezone.",
+}
+
 # --- the studio (task 257, modgate.studio) ---------------------------------------------------------
 STUDIO = {
     "studio-token-required": ("A studio request came without the session cookie "
@@ -335,6 +352,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "graph": GRAPH,
     "light": LIGHT,
     "adapt": ADAPT,
+    "ext-runtime": RUNTIME,
     "studio": STUDIO,
 }
 

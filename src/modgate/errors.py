@@ -9,8 +9,14 @@ Exception tree::
     ModgateError                 carries one Problem
     ├── JsonLoadError            strict JSON loading (modgate.jsonsafe)
     ├── StoreError               SQLite failures, translated once in modgate.store
+    ├── FileSystemError          an OS error reading or writing a user's file (file_system_error)
     ├── PayloadError             a command payload failed a semantic check
-    └── HandlerError             a command handler refused to run (precondition)
+    ├── HandlerError             a command handler refused to run (precondition)
+    ├── TxError                  a refusal of the transaction protocol (modgate.tx.model)
+    ├── ExtError                 an extension package, source or install problem (modgate.ext.errors)
+    └── AdaptError               a responsive adaptation input or geometry problem (modgate.adapt.errors)
+
+A test keeps this drawing equal to the real subclasses of :class:`ModgateError`.
 
 This module imports nothing of ours, so every other module may import it.
 """
@@ -64,6 +70,18 @@ class JsonLoadError(ModgateError):
 
 class StoreError(ModgateError):
     """The state store failed (locked, read-only, corrupt, ...)."""
+
+
+class FileSystemError(ModgateError):
+    """The operating system refused to read or write a file or folder the user named."""
+
+
+def file_system_error(exc: OSError, path: str = "", action: str = "use") -> FileSystemError:
+    """The one translation of a foreign ``OSError`` into a coded error (``file-system-error``)."""
+    where = path or str(exc.filename or "")
+    reason = exc.strerror or type(exc).__name__
+    return FileSystemError(Problem(code="file-system-error", path=where,
+                                   message=f"cannot {action} {where}: {reason}", detail={"errno": exc.errno}))
 
 
 class PayloadError(ModgateError):

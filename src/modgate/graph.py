@@ -9,23 +9,25 @@ Graphs are derived, never hand-written:
   ``requiresApproval`` = ``{"reason", "level": "hard"}`` for approval-gated commands (the bus
   enforces it: a hard gate), ``undoCommand`` from the catalog, ``surface`` from the ui entry's
   slot and type plus ``commandPalette``;
-* each enabled extension mod has one action per hook and automation (:mod:`modgate.graph_ext`).
+* other sources add theirs (the composition root adds each enabled extension mod's hooks and
+  automations from :mod:`modgate.graph_ext`).
 
 :func:`read_graph` parses a graph with the seed's defaults and branches on
 ``actionGraphVersion``; :func:`verify` dry-runs every action on a copy of the state and
 compares the writes it *observes* (a diff of the state before and after) with ``mutates``.
 Renderers: :func:`to_mermaid`, :func:`to_dot`.
 
-Pure core: no I/O, no clock. The dry-run uses the bus over an in-memory store.
+Pure core: no I/O, no clock. :func:`verify`'s dry-run function is injected (the composition
+root passes :func:`modgate.bus.dry_runner`, a bus over an in-memory copy).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
@@ -33,8 +35,10 @@ from modgate.errors import ModgateError, Problem
 from modgate.host.model import CommandSpec, Host
 from modgate.state import JsonObject, escape_token, path_within
 
-if TYPE_CHECKING:
-    from modgate.bus import Bus
+# (commandId, payload, state) -> (dispatch envelope, state after): see modgate.bus.dry_runner.
+DryRunFn = Callable[[str, Any, JsonObject], "tuple[JsonObject, JsonObject]"]
+# (state, moduleId or None) -> report entries of actions that are never dry-run.
+Unverified = Callable[[JsonObject, "str | None"], "list[JsonObject]"]
 
 ACTION_GRAPH_VERSION = "1.0"
 HOST_MODULE_ID = "host"
@@ -198,12 +202,15 @@ def _enabled_modules(state: JsonObject) -> list[JsonObject]:
     return [e for e in sorted_modules(state) if e.get("enabled", True) and e["moduleId"] != HOST_MODULE_ID]
 
 
-def build_graphs(host: Host, state: JsonObject) -> list[ActionGraph]:
-    """The host's graph and every enabled heavy module's and extension mod's, sorted by moduleId."""
-    from modgate.graph_ext import extension_graphs
+GraphSource = Callable[[JsonObject], "list[ActionGraph]"]
 
-    graphs = [host_graph(host), *(module_graph(host, e) for e in _enabled_modules(state)),
-              *extension_graphs(state)]
+
+def build_graphs(host: Host, state: JsonObject, sources: Sequence[GraphSource] = ()) -> list[ActionGraph]:
+    """The host's graph, every enabled heavy module's, and those of ``sources`` (the composition
+    root adds extension mods'), sorted by moduleId."""
+    graphs = [host_graph(host), *(module_graph(host, e) for e in _enabled_modules(state))]
+    for source in sources:
+        graphs.extend(source(state))
     return sorted(graphs, key=lambda g: g.module_id)
 
 
@@ -363,25 +370,23 @@ def _action_path(run: DryRun) -> str:
     return f"modules[{run.module_id}].actions[{run.action_id}]"
 
 
-def _check_one(bus: Bus, state: JsonObject, run: DryRun, action: Action) -> tuple[str, JsonObject]:
+def _check_one(host: Host, dry_run: DryRunFn, state: JsonObject, run: DryRun, action: Action
+               ) -> tuple[str, JsonObject]:
     """("verified" | "unverified" | "problem", detail)."""
-    from modgate.bus import MemoryBusStore
-
-    spec = bus.host.command(run.command_id)
+    spec = host.command(run.command_id)
     if spec is None:
         return "problem", {**_entry(run), "code": "graph-unknown-command", "path": f"{_action_path(run)}.calls[0]",
                            "message": f"action calls {run.command_id!r}, which the host does not offer"}
     if spec.external_effects:
         return "unverified", {**_entry(run), "code": "graph-external-effects",
                               "message": "the command has external effects and is never dry-run"}
-    store = bus.store = MemoryBusStore(_copy(state))
-    envelope = bus.dispatch(run.command_id, _copy({"p": run.payload})["p"], role="host")
+    envelope, after = dry_run(run.command_id, _copy({"p": run.payload})["p"], _copy(state))
     if envelope.get("code") == "undeclared-write":
         observed = [envelope.get("path", "")]
     elif not envelope.get("ok"):
         return "unverified", {**_entry(run), "code": envelope.get("code"), "message": envelope.get("message")}
     else:
-        observed = observed_writes(state, store.state)
+        observed = observed_writes(state, after)
     undeclared = [p for p in observed if not path_within(p, action.mutates)]
     if undeclared:
         return "problem", {**_entry(run), "code": "graph-undeclared-mutation", "path": f"{_action_path(run)}.mutates",
@@ -390,16 +395,14 @@ def _check_one(bus: Bus, state: JsonObject, run: DryRun, action: Action) -> tupl
     return "verified", {**_entry(run), "observed": observed}
 
 
-def verify(host: Host, state: JsonObject, graphs: Iterable[ActionGraph] | None = None,
-           module_id: str | None = None) -> JsonObject:
-    """Dry-run every action (as the host role, on copies of ``state``) and compare observed writes
-    with the graph's ``mutates``. ``ok`` is False when any problem is found."""
-    from modgate.bus import Bus, MemoryBusStore
-    from modgate.graph_ext import unverified as unverified_extension_actions
-
-    by_module = {g.module_id: g for g in (graphs if graphs is not None else build_graphs(host, state))}
+def verify(host: Host, state: JsonObject, graphs: Iterable[ActionGraph], *, dry_run: DryRunFn,
+           unverified: Sequence[Unverified] = (), module_id: str | None = None) -> JsonObject:
+    """Dry-run every action (``dry_run``: a host dispatch on a copy of ``state``, e.g.
+    :func:`modgate.bus.dry_runner`) and compare observed writes with the graph's ``mutates``.
+    ``unverified`` lists actions that are never run (extension handlers). ``ok`` is False when
+    any problem is found. Pure: the dry-run function is the only effect, and it is injected."""
+    by_module = {g.module_id: g for g in graphs}
     base = _copy(state)
-    bus = Bus(host, MemoryBusStore(base), queue_enabled=False)
     report: JsonObject = {"verified": [], "unverified": [], "problems": []}
     if module_id is None:
         report["problems"].extend(reserved_module_problems(state))
@@ -412,9 +415,10 @@ def verify(host: Host, state: JsonObject, graphs: Iterable[ActionGraph] | None =
             report["problems"].append({**_entry(run), "code": "graph-missing-action", "path": _action_path(run),
                                        "message": "the module offers this action but the graph does not list it"})
             continue
-        kind, detail = _check_one(bus, base, run, action)
+        kind, detail = _check_one(host, dry_run, base, run, action)
         report[{"verified": "verified", "unverified": "unverified", "problem": "problems"}[kind]].append(detail)
-    report["unverified"].extend(unverified_extension_actions(state, module_id))
+    for source in unverified:
+        report["unverified"].extend(source(state, module_id))
     report["ok"] = not report["problems"]
     report["counts"] = {k: len(report[k]) for k in ("verified", "unverified", "problems")}
     return report

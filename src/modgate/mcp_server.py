@@ -37,13 +37,16 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from modgate import graph as core
+from modgate.app import build_graphs_of
+from modgate.errors import ModgateError
 from modgate.host.model import CommandSpec
+from modgate.modules.actions import run_module_action
 from modgate.state import JsonObject
 
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
 
-    from modgate.runtime import Runtime
+    from modgate.app import Runtime
 
 SERVER_NAME = "modgate"
 GRAPH_URI = "modgate://graph"
@@ -136,7 +139,7 @@ class Gateway:
 
     # -- graph ------------------------------------------------------------------------------------
     def graphs(self) -> list[core.ActionGraph]:
-        return core.build_graphs(self.rt.host, self.rt.store.state())
+        return self.rt.graphs()
 
     def tools(self) -> tuple[list[ToolInfo], dict[str, ToolInfo]]:
         revision, state = self.rt.store.load()
@@ -147,7 +150,7 @@ class Gateway:
 
     def _derive(self, state: JsonObject) -> list[ToolInfo]:
         host = self.rt.host
-        graphs = {g.module_id: g for g in core.build_graphs(host, state)}
+        graphs = {g.module_id: g for g in build_graphs_of(host, state)}
         out: list[ToolInfo] = []
         for run in core.dry_runs(host, state):
             action = graphs[run.module_id].action(run.action_id)
@@ -182,9 +185,15 @@ class Gateway:
                           "arguments", arguments=sorted(arguments))
         else:
             payload = run.payload
-        envelope = self.rt.bus.dispatch(run.command_id, payload, role="agent",
-                                        meta={"via": "mcp", "tool": name})
-        return self._answer(envelope)
+        meta = {"via": "mcp", "tool": name}
+        if run.module_id == core.HOST_MODULE_ID:
+            return self._answer(self.rt.bus.dispatch(run.command_id, payload, role="agent", meta=meta))
+        try:  # a module's action: the same use case as the CLI's click, capability check included
+            outcome = run_module_action(self.rt, module_id=run.module_id, command_id=run.command_id,
+                                        payload=payload, role="agent", title=name, meta=meta)
+        except ModgateError as exc:
+            return _error(exc.code, exc.message, exc.problem.path or "", commandId=run.command_id)
+        return self._answer(outcome.envelope or {})
 
     def _light(self, arguments: JsonObject) -> JsonObject:
         from modgate.light.service import LightService
@@ -239,7 +248,7 @@ class Gateway:
             found = next((g for g in self.graphs() if g.module_id == module_id), None)
             return _dumps(found.to_dict()) if found else None
         if uri.startswith(APPROVAL_URI_PREFIX):
-            item = self.rt.store.approval(uri[len(APPROVAL_URI_PREFIX):])
+            item = self.rt.approvals.item(uri[len(APPROVAL_URI_PREFIX):])
             if item is None:
                 return None
             keys = ("id", "status", "commandId", "role", "payload", "createdAt", "decidedAt", "decidedBy", "result")

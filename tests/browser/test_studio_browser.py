@@ -12,7 +12,7 @@ from tests.browser.conftest import Server, axe, shot
 from tests.studiohelp import broken_package_text, hold_applying, package_text
 
 from modgate import tx as txapi
-from modgate.runtime import open_runtime
+from modgate.app import open_runtime
 
 pytestmark = pytest.mark.browser
 

@@ -8,16 +8,18 @@ from typing import Any
 
 import click
 
-from modgate.cli.output import emit
+from modgate.app import Runtime, open_runtime
+from modgate.cli.output import emit, plain
 from modgate.errors import JsonLoadError, ModgateError, Problem
-from modgate.runtime import Runtime, open_runtime
+from modgate.roles import DISPATCH_CHOICES
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 
 
 @contextmanager
-def runtime() -> Iterator[Runtime]:
-    rt = open_runtime()
+def runtime(*, read_only: bool = False) -> Iterator[Runtime]:
+    """The runtime for one command; ``read_only`` for commands that only read (see open_runtime)."""
+    rt = open_runtime(read_only=read_only)
     try:
         yield rt
     finally:
@@ -56,8 +58,8 @@ def commands(as_json: bool) -> None:
 @click.command()
 @click.argument("command_id")
 @click.option("--payload", default=None, help="The payload as a JSON object (default: none).")
-@click.option("--role", type=click.Choice(["host", "student", "agent"]), default="host", show_default=True,
-              help="Who dispatches: host runs directly; student/agent queue approval-gated commands.")
+@click.option("--role", type=click.Choice(DISPATCH_CHOICES), default="host", show_default=True,
+              help="Who dispatches (owner = host): host runs at once; other roles queue approval-gated commands.")
 @click.option("--idempotency-key", default=None, help="Repeat-safe key: the same key replays the first result.")
 @json_option
 def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: str | None, as_json: bool) -> None:
@@ -72,7 +74,7 @@ def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: s
     def human(r: dict[str, Any]) -> None:
         click.echo(f"executed {r['commandId']} (revision {r.get('revision')})")
         if r.get("result") is not None:
-            click.echo(f"result: {r['result']}")
+            click.echo(f"result: {plain(r['result'])}")
 
     emit(result, as_json, human)
 
@@ -82,7 +84,7 @@ def dispatch(command_id: str, payload: str | None, role: str, idempotency_key: s
 @json_option
 def state(domain: str | None, as_json: bool) -> None:
     """Show the state domains (or one DOMAIN: doc, sync, local) and their revisions."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         revision, current = rt.store.load()
         revisions = rt.store.domain_revisions()
     if domain is not None and domain not in current:
@@ -110,8 +112,8 @@ def approvals() -> None:
 @json_option
 def approvals_list(show_all: bool, as_json: bool) -> None:
     """List pending approval items (all items with --all)."""
-    with runtime() as rt:
-        items = rt.store.approvals(None if show_all else "pending")
+    with runtime(read_only=True) as rt:
+        items = rt.approvals.items(None if show_all else "pending")
 
     def human(r: dict[str, Any]) -> None:
         if not r["approvals"]:
@@ -128,7 +130,7 @@ def _decide(approval_id: str, approve: bool, as_json: bool) -> None:
 
     def human(r: dict[str, Any]) -> None:
         verb = "approved and executed" if approve else "rejected"
-        click.echo(f"{approval_id}: {verb} {r['commandId']}")
+        click.echo(f"{approval_id}: {verb} {r.get('commandId') or r.get('title') or r.get('code')}")
 
     emit(result, as_json, human)
 
@@ -158,7 +160,7 @@ def audit(limit: int, verify: bool, as_json: bool) -> None:
     """Show recent audit events; --verify recomputes the hash chain."""
     from modgate.store import audit as audit_log
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         events = audit_log.recent(rt.db, limit)
         check = audit_log.verify(rt.db) if verify else None
     result: dict[str, Any] = {"ok": True, "events": events}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from modgate.runtime import Runtime, open_runtime
+from modgate.app import Runtime, open_runtime
 
 Step = Callable[[Runtime, Callable[[str], None]], None]
 
@@ -68,15 +68,15 @@ def _heavy_module(rt: Runtime, say: Callable[[str], None]) -> None:
     outcome = validate_package(new_module_package("geo-tools"), rt.host)
     say(f"  validate geo-tools: {'valid' if outcome.ok else outcome.envelope['code']}")
     assert outcome.package is not None
-    shown = rt.store.tx.preview(track="heavy", kind="import", title="import geo-tools",
+    shown = rt.tx.preview(track="heavy", kind="import", title="import geo-tools",
                                 recipe={"package": outcome.package})
     entry = shown["preview"]["entries"][0]
     say(f"  preview {shown['txId']}: {entry['op']} {entry['path']} ({shown['previewHash'][:23]}…)")
-    token = rt.store.tx.approve(shown["txId"], preview_hash=shown["previewHash"])["approvalToken"]
-    rt.store.tx.apply(shown["txId"], approval_token=token)
+    token = rt.tx.approve(shown["txId"], preview_hash=shown["previewHash"])["approvalToken"]
+    rt.tx.apply(shown["txId"], approval_token=token)
     ids = [c["contributionId"] for items in slot_contributions(rt.store.state()).values() for c in items]
     say(f"  approved and applied; slot contributions: {', '.join(ids)}")
-    rt.store.tx.rollback(shown["txId"], reason="demo")
+    rt.tx.rollback(shown["txId"], reason="demo")
     say(f"  rolled back from the commit log: {len(slot_contributions(rt.store.state()))} contributions left")
 
 
@@ -102,7 +102,8 @@ STEPS: list[tuple[str, Step]] = [
 
 @click.command()
 @click.option("--keep", is_flag=True, help="Keep the temporary MODGATE_HOME and print its path.")
-@click.option("--pause", type=float, default=0.0, help="Seconds to pause between steps.")
+@click.option("--pause", type=click.FloatRange(min=0, max=60), default=0.0, show_default=True,
+              help="Seconds to pause between steps (0-60).")
 def demo(keep: bool, pause: float) -> None:
     """A scripted walk-through in a temporary MODGATE_HOME."""
     home = Path(tempfile.mkdtemp(prefix="modgate-demo-"))

@@ -42,7 +42,7 @@ def grants_list(module_id: str | None, as_json: bool) -> None:
     """List stored grants with their status (active, expired, revoked)."""
     from modgate import caps_store
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         rows = caps_store.list_grants(rt.db, module_id)
 
     def human(r: dict[str, Any]) -> None:

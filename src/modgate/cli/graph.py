@@ -56,12 +56,11 @@ def graph(module_id: str | None, as_json: bool, as_mermaid: bool, as_dot: bool, 
 
     if sum((as_json, as_mermaid, as_dot)) > 1:
         raise click.UsageError("choose at most one of --json, --mermaid, --dot")
-    with runtime() as rt:
-        state = rt.store.state()
-        graphs = core.build_graphs(rt.host, state)
+    with runtime(read_only=True) as rt:
+        graphs = rt.graphs()
         if module_id is not None:
             graphs = [core.find_graph(graphs, module_id)]
-        report = core.verify(rt.host, state, graphs, module_id=module_id) if do_verify else None
+        report = rt.verify_graphs(module_id) if do_verify else None
     if as_mermaid or as_dot:
         sys.stdout.write(core.to_mermaid(graphs) if as_mermaid else core.to_dot(graphs))
         if report is not None:

@@ -53,7 +53,7 @@ def layout(devices: tuple[str, ...], viewport: str | None, as_json: bool) -> Non
     """
     from modgate import adapt
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         state = rt.store.state()
     adaptation = adapt.resolve_stored(state, devices, viewport)
     result = adaptation.layout_view()

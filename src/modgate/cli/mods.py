@@ -56,13 +56,13 @@ class _Progress:
 
 @contextmanager
 def installer() -> Iterator[Installer]:
+    from modgate.app import open_runtime
     from modgate.ext.installer import Installer
-    from modgate.runtime import open_runtime
 
     rt = open_runtime()
     progress = _Progress() if _tty() else None
     try:
-        yield Installer(rt.store, rt.home, say=progress.say if progress else None,
+        yield Installer(rt.tx, rt.home, say=progress.say if progress else None,
                         progress=progress.step if progress else None)
     finally:
         if progress is not None:
@@ -122,9 +122,23 @@ def init(directory: Path, mod_id: str | None, with_hook: bool, as_json: bool) ->
 @json_option
 def validate(directory: Path, host: str, as_json: bool) -> None:
     """Validate the package in DIRECTORY (both manifests, paths, links, limits) without installing."""
+    from modgate.ext.errors import ExtError
+
     with installer() as inst:
-        pkg = inst.validate_dir(directory, host)
+        try:
+            pkg = inst.validate_dir(directory, host)
+        except ExtError as exc:  # every problem, sorted by path then code (the first is the error's own)
+            _emit_problems(exc, as_json)
     emit({"ok": True, "path": str(directory), **pkg.summary()}, as_json, _print_summary)
+
+
+def _emit_problems(exc: Any, as_json: bool) -> None:
+    problems = exc.problem.detail.get("problems") or [exc.problem.to_dict()]
+    if as_json:
+        emit({"ok": False, **exc.problem.to_dict(), "problems": problems}, True)
+    for p in problems:
+        click.echo(f"{p['path']}: {p['code']}: {p['message']}", err=True)
+    raise SystemExit(1)
 
 
 def _print_summary(r: dict[str, Any]) -> None:
@@ -249,3 +263,41 @@ def allow_executable(revoke: bool, as_json: bool) -> None:
         result = inst.allow_executable(not revoke)
     emit(result, as_json, lambda r: click.echo("executable mods " + ("allowed" if r["allowExecutable"] else
                                                                      "locked") + f" ({r['txId']})"))
+
+
+@mod.command()
+@click.argument("ident", metavar="ID")
+@click.option("--grant", "grant", default=None, metavar="KEY", help="Grant permission KEY.")
+@click.option("--deny", "deny", default=None, metavar="KEY", help="Deny permission KEY (runs needing it are skipped).")
+@click.option("--reset", is_flag=True, help="Forget every decision: the next run asks again.")
+@json_option
+def permissions(ident: str, grant: str | None, deny: str | None, reset: bool, as_json: bool) -> None:
+    """Show or change ID's permission decisions (projectRead, projectWrite, network, runtimeControl,
+    runWhenAppClosed): granted, denied or undecided."""
+    from modgate.ext.permissions import change, show
+
+    with installer() as inst:
+        if sum((grant is not None, deny is not None, reset)) > 1:
+            raise click.UsageError("use one of --grant, --deny, --reset")
+        if grant or deny or reset:
+            change(inst, ident, grant=grant, deny=deny, reset=reset)
+        result = show(inst, ident)
+
+    def human(r: dict[str, Any]) -> None:
+        for key, status in r["permissions"].items():
+            click.echo(f"{key:<18} {status}")
+
+    emit(result, as_json, human)
+
+
+@mod.command()
+@click.argument("ident", metavar="ID")
+@json_option
+def logs(ident: str, as_json: bool) -> None:
+    """Print ID's runtime.log (hook and automation runs; secrets redacted)."""
+    from modgate.ext import runlog
+
+    with installer() as inst:
+        rec = inst.resolve(ident)
+        lines = runlog.read(inst.home, rec.id)
+    emit({"ok": True, "lines": lines}, as_json, lambda r: click.echo("\n".join(r["lines"])))

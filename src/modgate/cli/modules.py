@@ -13,10 +13,11 @@ from typing import Any
 
 import click
 
+from modgate.app import Runtime
 from modgate.cli.core import json_option, runtime
 from modgate.cli.output import emit
 from modgate.errors import ModgateError, Problem
-from modgate.runtime import Runtime
+from modgate.roles import DISPATCH_CHOICES
 
 
 def _read(path: str) -> bytes:
@@ -31,8 +32,7 @@ def _interactive(as_json: bool) -> bool:
     return not as_json and sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _decide(rt: Runtime, shown: dict[str, Any], yes: bool, as_json: bool,
-            checks: list[Any] | None = None) -> dict[str, Any] | None:
+def _decide(rt: Runtime, shown: dict[str, Any], yes: bool, as_json: bool) -> dict[str, Any] | None:
     """Approve and apply with consent; None when the transaction must wait for approval."""
     if not yes and _interactive(as_json):
         from modgate.cli.tx import render_preview
@@ -41,14 +41,13 @@ def _decide(rt: Runtime, shown: dict[str, Any], yes: bool, as_json: bool,
         render_preview(shown["preview"])
         yes = click.confirm("Apply this change?", default=False)
         if not yes:
-            rt.store.tx.reject(shown["txId"], reason="declined at the terminal")
+            rt.tx.reject(shown["txId"], reason="declined at the terminal")
             return {"ok": False, "code": "tx-rejected", "txId": shown["txId"], "message": "declined; nothing changed"}
     if not yes:
         return None
-    engine = rt.store.tx
+    engine = rt.tx
     approval = engine.approve(shown["txId"], preview_hash=shown["previewHash"], approver_id="local-host")
-    return engine.apply(shown["txId"], approval_token=approval["approvalToken"], requested_by="local-host",
-                        checks=checks)
+    return engine.apply(shown["txId"], approval_token=approval["approvalToken"], requested_by="local-host")
 
 
 def _pending(shown: dict[str, Any], what: str) -> dict[str, Any]:
@@ -73,7 +72,7 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
 
     data = _read(file)
     with runtime() as rt:
-        outcome, shown = propose_import(rt.store, rt.host, data, allow_downgrade=allow_downgrade)
+        outcome, shown = propose_import(rt, data, allow_downgrade=allow_downgrade)
         if shown is None or outcome.package is None:
             emit(outcome.envelope, as_json)
         applied = _decide(rt, shown, yes, as_json)
@@ -122,7 +121,7 @@ def modules(ctx: click.Context, as_json: bool) -> None:
         return
     from modgate.modules.registry import sorted_modules
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         entries = sorted_modules(rt.store.state())
     items = [{k: e[k] for k in ("moduleId", "moduleVersion", "displayName", "enabled")} |
              {"uiEntries": len(e["package"]["pluginManifest"]["ui"]),
@@ -142,7 +141,7 @@ def modules(ctx: click.Context, as_json: bool) -> None:
 @json_option
 def modules_show(module_id: str, as_json: bool) -> None:
     """Show MODULE_ID's registry entry and its package."""
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         entry = _module(rt, module_id)
     emit({"ok": True, "module": entry}, as_json, lambda r: click.echo(
         __import__("orjson").dumps(r["module"], option=__import__("orjson").OPT_INDENT_2).decode()))
@@ -166,7 +165,7 @@ def remove(module_id: str, yes: bool, as_json: bool) -> None:
     """Remove MODULE_ID (a transaction: previewed, approved, undoable with `modgate tx rollback`)."""
     with runtime() as rt:
         _module(rt, module_id)
-        shown = rt.store.tx.preview(track="heavy", kind="remove", title=f"remove {module_id}",
+        shown = rt.tx.preview(track="heavy", kind="remove", title=f"remove {module_id}",
                                     recipe={"moduleId": module_id})
         applied = _decide(rt, shown, yes, as_json)
     if applied is None:
@@ -214,7 +213,7 @@ def slots(as_json: bool) -> None:
     """The slot contributions of all enabled modules (`<pluginId>:<entryId>`)."""
     from modgate.modules.registry import slot_contributions
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:
         by_slot = slot_contributions(rt.store.state())
         slot_names = list(rt.host.ui_slots)
 
@@ -227,36 +226,10 @@ def slots(as_json: bool) -> None:
     emit({"ok": True, "slots": by_slot}, as_json, human)
 
 
-def _capability_check(rt: Runtime, module: dict[str, Any], tx_id: str | None) -> Problem | None:
-    """``state.write.tx`` for a module writing shared (doc/sync) state: task 254's evaluation order.
-
-    Run before the preview (a refusal there is a no-op) and again inside the apply's SQLite
-    transaction, where a refusal (say, a grant revoked meanwhile) forces the rollback.
-    """
-    import secrets
-    import time
-
-    from modgate import caps, caps_store
-
-    now = time.time()
-    package = module["package"]
-    decision = caps.evaluate_all(
-        module_id=module["moduleId"], module_version=module["moduleVersion"], capability_ids=["state.write.tx"],
-        requested=package.get("capabilitiesRequested", []), grants=caps_store.active_grants(rt.db, module["moduleId"]),
-        session_id=caps_store.current_session(), now=now,
-        execution=caps.Execution(stage="transaction", transaction_id=tx_id or "preview"))
-    if decision.allowed or decision.failed is None:
-        return None
-    if tx_id is None:  # the in-transaction refusal is audited by the engine as a forced rollback
-        caps_store.record(rt.db, [caps.rejection_event(decision.failed, event_id=f"cap-{secrets.token_hex(6)}",
-                                                       now=now)], correlation_id=module["moduleId"])
-    return decision.failed.problem()
-
-
 @click.command()
 @click.argument("contribution_id")
-@click.option("--role", type=click.Choice(["host", "student", "agent"]), default="host", show_default=True,
-              help="Who clicks: approval-gated commands are queued for a student or an agent.")
+@click.option("--role", type=click.Choice(DISPATCH_CHOICES), default="host", show_default=True,
+              help="Who clicks (owner = host): approval-gated commands are queued for every other role.")
 @click.option("--yes", is_flag=True, help="Approve a host's click that writes shared state (a transaction).")
 @json_option
 def click_(contribution_id: str, role: str, yes: bool, as_json: bool) -> None:
@@ -265,34 +238,19 @@ def click_(contribution_id: str, role: str, yes: bool, as_json: bool) -> None:
     A host's click whose command writes shared state (doc or sync scope) runs as a transaction that
     needs the module's `state.write.tx` capability grant (`modgate grants grant MODULE state.write.tx`).
     """
-    from modgate.modules.registry import modules as registered
-    from modgate.modules.registry import slot_contributions
+    from modgate.modules.actions import run_contribution
 
     with runtime() as rt:
-        found = [c for items in slot_contributions(rt.store.state()).values() for c in items
-                 if c["contributionId"] == contribution_id]
-        if not found:
-            raise ModgateError(Problem(code="contribution-not-found", path="CONTRIBUTION_ID",
-                                       message=f"no contribution {contribution_id!r}; see `modgate slots`"))
-        contribution = found[0]
-        spec = rt.host.commands.get(contribution["commandId"])
-        if role == "host" and spec is not None and spec.mutation_scope in ("doc", "sync"):
-            module = registered(rt.store.state())[contribution["moduleId"]]
-            refused = _capability_check(rt, module, None)
-            if refused is not None:
-                raise ModgateError(refused)
-            payload = spec.normalize(contribution["payload"]) if spec.normalize else contribution["payload"]
-            shown = rt.store.tx.preview(track="heavy", kind="command", title=f"click {contribution_id}", recipe={
-                "commandId": spec.id, "payload": payload, "role": "host"})
-            applied = _decide(rt, shown, yes, as_json,
-                              checks=[lambda _state: _capability_check(rt, module, shown["txId"])])
+        outcome = run_contribution(rt, contribution_id, role=role)
+        shown = outcome.pending
+        if shown is not None:  # a host writing shared state: a transaction, the grant re-checked at apply
+            applied = _decide(rt, shown, yes, as_json)
             if applied is None:
                 emit(_pending(shown, f"click of {contribution_id}"), as_json)
             plan = applied.get("plan", {})
             emit({"ok": applied.get("ok", False), "code": "executed" if applied.get("ok") else applied["code"],
-                  "commandId": spec.id, "result": plan.get("result"), "txId": shown["txId"],
+                  "commandId": plan.get("commandId"), "result": plan.get("result"), "txId": shown["txId"],
                   "message": applied.get("message", "")}, as_json,
-                 lambda r: click.echo(f"{contribution_id} → {spec.id}: executed as {shown['txId']}"))
-        result = rt.bus.dispatch(contribution["commandId"], contribution["payload"], role=role,
-                                 meta={"contributionId": contribution_id, "moduleId": contribution["moduleId"]})
+                 lambda r: click.echo(f"{contribution_id} → {r['commandId']}: executed as {shown['txId']}"))
+        result = outcome.envelope or {}
     emit(result, as_json, lambda r: click.echo(f"{contribution_id} → {r['commandId']}: executed"))

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import click
 import orjson
 
-from modgate.errors import ModgateError
+from modgate.errors import ModgateError, file_system_error
 
 WAITING_CODES = frozenset({"approval-required", "approval-pending"})
 
@@ -48,6 +48,11 @@ def human_failure(result: dict[str, Any]) -> None:
         click.echo(line, err=True)
 
 
+def plain(value: Any) -> str:
+    """A value as a person reads it in human output: JSON, not Python's repr."""
+    return value if isinstance(value, str) else orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
 def failure(exc: ModgateError) -> dict[str, Any]:
     out: dict[str, Any] = {"ok": False, **exc.problem.to_dict()}
     return out
@@ -61,6 +66,8 @@ def guarded(body: Callable[[], Any], as_json: bool) -> Any:
         emit(failure(exc), as_json)
     except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
         raise
+    except OSError as exc:  # a file or folder the user named: coded, never internal-error
+        emit(failure(file_system_error(exc)), as_json)
     except Exception as exc:
         if os.environ.get("MODGATE_DEBUG"):
             raise

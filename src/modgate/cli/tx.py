@@ -10,6 +10,9 @@ import click
 from modgate.cli.core import json_option, runtime
 from modgate.cli.output import emit
 from modgate.errors import ModgateError, Problem
+from modgate.tx.machine import STATES
+
+TRACKS = ("command", "heavy", "light", "extension")
 
 
 @click.group()
@@ -23,13 +26,14 @@ def _summary_line(item: dict[str, Any]) -> str:
 
 
 @tx.command("list")
-@click.option("--state", default=None, help="Only transactions in this state (e.g. APPROVAL_PENDING).")
-@click.option("--track", default=None, help="Only this track: command, heavy, light or extension.")
+@click.option("--state", default=None, type=click.Choice(STATES, case_sensitive=False),
+              help="Only transactions in this state (e.g. APPROVAL_PENDING).")
+@click.option("--track", default=None, type=click.Choice(TRACKS), help="Only this track.")
 @json_option
 def tx_list(state: str | None, track: str | None, as_json: bool) -> None:
     """List transactions, oldest first."""
-    with runtime() as rt:
-        items = rt.store.tx.list_tx(state=state, track=track)
+    with runtime(read_only=True) as rt:
+        items = rt.tx.list_tx(state=state, track=track)
 
     def human(r: dict[str, Any]) -> None:
         if not r["transactions"]:
@@ -61,8 +65,8 @@ def render_preview(preview: dict[str, Any]) -> None:
 @json_option
 def tx_show(tx_id: str, as_json: bool) -> None:
     """Show TX_ID: its preview (tx-preview/v1) and its state history."""
-    with runtime() as rt:
-        shown = rt.store.tx.show(tx_id)
+    with runtime(read_only=True) as rt:
+        shown = rt.tx.show(tx_id)
 
     def human(r: dict[str, Any]) -> None:
         t = r["transaction"]
@@ -86,7 +90,7 @@ def tx_show(tx_id: str, as_json: bool) -> None:
 def tx_approve(tx_id: str, preview_hash: str | None, ttl: int, as_json: bool) -> None:
     """Approve TX_ID's current preview as the host (prints the approval token)."""
     with runtime() as rt:
-        result = rt.store.tx.approve(tx_id, preview_hash=preview_hash, ttl_s=ttl)
+        result = rt.tx.approve(tx_id, preview_hash=preview_hash, ttl_s=ttl)
     emit(result, as_json, lambda r: click.echo(f"approved {tx_id} (preview {r['previewHash']}); expires "
                                                f"{r['expiresAt']}. Apply with: modgate tx apply {tx_id}"))
 
@@ -98,7 +102,7 @@ def tx_approve(tx_id: str, preview_hash: str | None, ttl: int, as_json: bool) ->
 def tx_reject(tx_id: str, reason: str, as_json: bool) -> None:
     """Reject TX_ID: it will never be applied."""
     with runtime() as rt:
-        result = rt.store.tx.reject(tx_id, reason=reason)
+        result = rt.tx.reject(tx_id, reason=reason)
     emit(result, as_json, lambda r: click.echo(f"rejected {tx_id}"))
 
 
@@ -111,7 +115,7 @@ def tx_reject(tx_id: str, reason: str, as_json: bool) -> None:
 def tx_apply(tx_id: str, token: str | None, idempotency_key: str | None, as_json: bool) -> None:
     """Apply TX_ID's approved preview atomically."""
     with runtime() as rt:
-        engine = rt.store.tx
+        engine = rt.tx
         token = token or engine.latest_token(tx_id)
         if token is None:
             raise ModgateError(Problem(code="tx-not-approved", path="txId",
@@ -130,7 +134,7 @@ def tx_apply(tx_id: str, token: str | None, idempotency_key: str | None, as_json
 def tx_rollback(tx_id: str, reason: str, idempotency_key: str | None, as_json: bool) -> None:
     """Roll back an APPLIED TX_ID from the inverse ops recorded when it was applied."""
     with runtime() as rt:
-        result = rt.store.tx.rollback(tx_id, reason=reason, idempotency_key=idempotency_key or _fresh_key())
+        result = rt.tx.rollback(tx_id, reason=reason, idempotency_key=idempotency_key or _fresh_key())
     emit(result, as_json, lambda r: click.echo(f"rolled back {tx_id} ({r['commitId']})"))
 
 
@@ -140,7 +144,7 @@ def tx_rollback(tx_id: str, reason: str, idempotency_key: str | None, as_json: b
 def tx_refresh(tx_id: str, as_json: bool) -> None:
     """Make a new attempt with a fresh preview (after a stale base or a failed apply)."""
     with runtime() as rt:
-        shown = rt.store.tx.refresh(tx_id)
+        shown = rt.tx.refresh(tx_id)
     emit({"ok": True, "code": "previewed", "transaction": shown}, as_json,
          lambda r: render_preview(r["transaction"]["preview"]))
 
@@ -150,7 +154,7 @@ def tx_refresh(tx_id: str, as_json: bool) -> None:
 def tx_unblock(as_json: bool) -> None:
     """Operator: allow applies again after a failed rollback blocked them (check the state first)."""
     with runtime() as rt:
-        result = rt.store.tx.unblock()
+        result = rt.tx.unblock()
     emit(result, as_json, lambda r: click.echo("applies unblocked"))
 
 

@@ -21,7 +21,8 @@ from typing import Any, NoReturn, Protocol
 from modgate import jsonsafe
 from modgate.errors import JsonLoadError
 from modgate.ext.errors import fail
-from modgate.ext.uimod import PERMISSION_KEYS, UIMod, decode_ui_mod, is_safe_relative
+from modgate.ext.uimod import EVENTS as UNIVERSAL_EVENTS
+from modgate.ext.uimod import PERMISSION_KEYS, UIMod, decode_ui_mod, invalid, is_safe_relative
 from modgate.host.model import Host
 
 MANIFEST_FILE = "codex.mod.json"
@@ -51,6 +52,9 @@ class HostRules:
     app_id: str
     platform_ids: tuple[str, ...]
     platform_label: str
+    # Events a hook may name: the host's own plus the CodexChat profile's nine, which every host
+    # accepts (`modgate events emit` feeds them anywhere; CodexChat packages install unchanged).
+    events: tuple[str, ...] = ()
 
     @classmethod
     def for_host(cls, host: Host) -> HostRules:
@@ -58,7 +62,8 @@ class HostRules:
         if "macos" in ids:
             ids.add("darwin")  # the two names CodexChat accepts for the same OS
         label = "macOS" if host.app_id == "codexchat" else ", ".join(sorted(ids - {"*"})) or "this host"
-        return cls(app_id=host.app_id, platform_ids=tuple(sorted(ids)), platform_label=label)
+        events = tuple(dict.fromkeys((*host.event_names, *UNIVERSAL_EVENTS)))
+        return cls(app_id=host.app_id, platform_ids=tuple(sorted(ids)), platform_label=label, events=events)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -246,6 +251,7 @@ def validate_package(reader: PackageReader, *, package_path: str, rules: HostRul
     check_identity(manifest, ui, trusted)
     check_permissions(manifest, ui)
     check_compatibility(manifest, rules)
+    check_events(ui, rules)
     ui_sha = sha256_bytes(ui_raw)
     check_integrity(manifest, ui_sha)
     return Package(manifest=manifest, ui=ui, ui_sha256=ui_sha, warnings=handler_warnings(ui, reader))
@@ -283,7 +289,16 @@ def _unsupported_ui_schema(version: Any) -> None:
     fail("package.unsupported-ui-schema", message, "ui.mod.json:schemaVersion")
 
 
-def check_identity(manifest: PackageManifest, ui: UIMod, first_party: bool) -> None:
+def check_events(ui: UIMod, rules: HostRules) -> None:
+    """Every hook names an event the install host declares (CodexChat's list on ``codexchat``)."""
+    for index, hook in enumerate(ui.hooks):
+        if rules.events and hook.event not in rules.events:
+            invalid(f"hooks[{index}].event", f"unknown event {hook.event!r} for host {rules.app_id} "
+                    f"(known: {', '.join(rules.events)})")
+
+
+def check_identity(manifest: PackageManifest, ui: UIMod | None, first_party: bool) -> None:
+    """Schema, id, namespace and version of codex.mod.json; then, with ``ui``, that both agree."""
     if manifest.schema_version != 1:
         fail("package.unsupported-schema", f"Unsupported mod package schemaVersion: {manifest.schema_version}",
              f"{MANIFEST_FILE}:schemaVersion")
@@ -295,6 +310,8 @@ def check_identity(manifest: PackageManifest, ui: UIMod, first_party: bool) -> N
     if not VERSION_PATTERN.match(manifest.version):
         fail("package.invalid-version", f"Invalid mod package version: {manifest.version}",
              f"{MANIFEST_FILE}:version")
+    if ui is None:
+        return
     for field, ours, theirs in (("id", manifest.id, ui.id), ("name", manifest.name, ui.name),
                                 ("version", manifest.version, ui.version)):
         if ours != theirs:

@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 
+from modgate.ext.planner import EXTENSIONS_DOMAIN
 from modgate.state import escape_token
 from modgate.store.db import Database
 
 # The state domain mirroring these tables, so every install change is a previewable transaction.
-EXTENSIONS_DOMAIN = "extensions"
 
 
 def migrate_ext_actions(conn: sqlite3.Connection) -> None:
@@ -161,6 +161,9 @@ def put(conn: sqlite3.Connection, rec: InstallRecord) -> None:
 def delete(conn: sqlite3.Connection, install_id: str) -> None:
     conn.execute("DELETE FROM ext_installs WHERE id = ?", (install_id,))
     conn.execute("DELETE FROM ext_permissions WHERE install_id = ?", (install_id,))
+    # Runtime state of the install (hook/automation state, modsBar output) goes with it.
+    conn.execute("DELETE FROM ext_run_state WHERE install_id = ?", (install_id,))
+    conn.execute("DELETE FROM ext_mods_bar WHERE install_id = ?", (install_id,))
 
 
 def set_enabled(conn: sqlite3.Connection, install_id: str, enabled: bool, now: float) -> None:
@@ -241,3 +244,22 @@ ALLOW_EXECUTABLE_PATH = f"/{EXTENSIONS_DOMAIN}/allowExecutable"
 def mirror(db: Database) -> dict[str, Any]:
     installs = {rec.id: mirror_entry(rec, granted(db, rec.id)) for rec in all_records(db)}
     return {"installs": installs, "allowExecutable": allow_executable(db)}
+
+
+def decisions(db: Database, install_id: str) -> dict[str, tuple[str, float]]:
+    """Stored permission decisions of an install: key -> (granted|denied, decided at)."""
+    rows = db.query("SELECT permission_key, status, granted_at FROM ext_permissions WHERE install_id = ?",
+                    (install_id,))
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def decide(conn: sqlite3.Connection, install_id: str, mod_id: str, key: str | None, status: str | None,
+           now: float) -> None:
+    """Store one decision; ``status`` None forgets ``key`` (or every decision when ``key`` is None)."""
+    if status is None:
+        if key is None:
+            conn.execute("DELETE FROM ext_permissions WHERE install_id = ?", (install_id,))
+        else:
+            conn.execute("DELETE FROM ext_permissions WHERE install_id = ? AND permission_key = ?", (install_id, key))
+        return
+    conn.execute("INSERT OR REPLACE INTO ext_permissions VALUES (?,?,?,?,?)", (install_id, mod_id, key, status, now))

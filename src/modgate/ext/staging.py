@@ -107,19 +107,26 @@ def _clone(source: Source, ref: str | None, dest: Path) -> None:
     base = ["clone", "--depth", "1", "--quiet", "--no-tags", "-c", "core.symlinks=true"]
     attempts = [[*base, "--branch", ref, "--", url, str(dest)]] if ref else []
     attempts.append([*base, "--", url, str(dest)])  # CodexChat falls back to the default branch
-    error = ""
+    errors: list[str] = []
     for args in attempts:
         shutil.rmtree(dest, ignore_errors=True)
         try:
             done = _git(args)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            error = str(exc)
+            errors.append(str(exc))
             continue
         if done.returncode == 0:
             return
-        error = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
-    fail("install.clone-failed", f"Failed to clone mod source: {source.display}: {error.replace(url, source.display)}",
-         "SOURCE")
+        errors.append(git_cause(done.stderr) or f"git exited with {done.returncode}")
+    causes = "; then ".join(dict.fromkeys(e.replace(url, source.display) for e in errors))
+    fail("install.clone-failed", f"Failed to clone mod source: {source.display}: {causes}", "SOURCE")
+
+
+def git_cause(stderr: str, limit: int = 600) -> str:
+    """The cause git reports (its ``fatal:``/``error:`` lines), not just its last line (often a hint)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    causes = [line for line in lines if line.startswith(("fatal:", "error:"))] or lines[-1:]
+    return " / ".join(causes)[:limit]
 
 
 def package_root(base: Path, subpath: str | None) -> Path:

@@ -8,6 +8,7 @@ instead of silently turning the whole list empty. Pure: no I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -24,6 +25,7 @@ HOOK_TIMEOUT_MS = 8000
 AUTOMATION_TIMEOUT_MS = 60000
 MAX_TIMEOUT_MS = 3_600_000
 FILE = "ui.mod.json"
+_EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
 
 THEME_NUMBERS = {
     "typography": ("titleSize", "bodySize", "captionSize"),
@@ -228,39 +230,42 @@ def _unique_id(obj: Mapping[str, Any], path: str, seen: set[str]) -> str:
 
 
 def _hooks(value: Any) -> tuple[Hook, ...]:
-    out: list[Hook] = []
     seen: set[str] = set()
-    for index, item in enumerate(_list(value, "hooks")):
-        path = f"hooks[{index}]"
-        obj = _object(item, path)
-        _only(obj, ("id", "event", "handler", "permissions", "timeoutMs", "debounceMs"), path)
-        ident = _unique_id(obj, path, seen)
-        event = _req_string(obj, "event", path)
-        if event not in EVENTS:
-            invalid(f"{path}.event", f"unknown event {event!r} (known: {', '.join(EVENTS)})")
-        out.append(Hook(id=ident, event=event, handler=_handler(obj.get("handler"), f"{path}.handler"),
-                        permissions=_permissions(obj.get("permissions", {}), f"{path}.permissions"),
-                        timeout_ms=_int(obj, "timeoutMs", path, HOOK_TIMEOUT_MS, 1),
-                        debounce_ms=_int(obj, "debounceMs", path, 0, 0)))
-    return tuple(out)
+    return tuple(hook(item, f"hooks[{index}]", seen) for index, item in enumerate(_list(value, "hooks")))
+
+
+def hook(item: Any, path: str, seen: set[str]) -> Hook:
+    """One ``hooks[i]`` entry (``seen``: the ids so far, for the duplicate check)."""
+    obj = _object(item, path)
+    _only(obj, ("id", "event", "handler", "permissions", "timeoutMs", "debounceMs"), path)
+    ident = _unique_id(obj, path, seen)
+    event = _req_string(obj, "event", path)
+    if not _EVENT_NAME.match(event):  # which events exist is the install host's to say (manifest.py)
+        invalid(f"{path}.event", f"not an event name: {event!r}")
+    return Hook(id=ident, event=event, handler=_handler(obj.get("handler"), f"{path}.handler"),
+                permissions=_permissions(obj.get("permissions", {}), f"{path}.permissions"),
+                timeout_ms=_int(obj, "timeoutMs", path, HOOK_TIMEOUT_MS, 1),
+                debounce_ms=_int(obj, "debounceMs", path, 0, 0))
 
 
 def _automations(value: Any) -> tuple[Automation, ...]:
-    out: list[Automation] = []
     seen: set[str] = set()
-    for index, item in enumerate(_list(value, "automations")):
-        path = f"automations[{index}]"
-        obj = _object(item, path)
-        _only(obj, ("id", "schedule", "handler", "permissions", "timeoutMs"), path)
-        ident = _unique_id(obj, path, seen)
-        schedule = _req_string(obj, "schedule", path)
-        error = cron_error(schedule)
-        if error is not None:
-            invalid(f"{path}.schedule", f"invalid cron schedule {schedule!r}: {error}")
-        out.append(Automation(id=ident, schedule=schedule, handler=_handler(obj.get("handler"), f"{path}.handler"),
-                              permissions=_permissions(obj.get("permissions", {}), f"{path}.permissions"),
-                              timeout_ms=_int(obj, "timeoutMs", path, AUTOMATION_TIMEOUT_MS, 1)))
-    return tuple(out)
+    return tuple(automation(item, f"automations[{index}]", seen)
+                 for index, item in enumerate(_list(value, "automations")))
+
+
+def automation(item: Any, path: str, seen: set[str]) -> Automation:
+    """One ``automations[i]`` entry."""
+    obj = _object(item, path)
+    _only(obj, ("id", "schedule", "handler", "permissions", "timeoutMs"), path)
+    ident = _unique_id(obj, path, seen)
+    schedule = _req_string(obj, "schedule", path)
+    error = cron_error(schedule)
+    if error is not None:
+        invalid(f"{path}.schedule", f"invalid cron schedule {schedule!r}: {error}")
+    return Automation(id=ident, schedule=schedule, handler=_handler(obj.get("handler"), f"{path}.handler"),
+                      permissions=_permissions(obj.get("permissions", {}), f"{path}.permissions"),
+                      timeout_ms=_int(obj, "timeoutMs", path, AUTOMATION_TIMEOUT_MS, 1))
 
 
 def _handler(value: Any, path: str) -> Handler:

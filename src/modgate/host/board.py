@@ -34,7 +34,7 @@ from modgate.state import JsonObject
 APP_ID = "board"
 APP_VERSION = "10.4.0"
 UI_SLOTS = ("chrome-top-toolbar", "left-panel", "toolbar-inline", "toolbar-bottom")
-EVENT_NAMES = ("command.executed", "command.queued", "module.imported", "state.changed")
+EVENT_NAMES = ("command.executed", "command.queued", "module.imported", "state.changed", "tx.applied", "tx.rolled_back")
 # ``prefs``: the light user's preferences (light-track.md §1); homes made before it get it seeded.
 STATE_DOMAINS = ("doc", "sync", "local", "prefs")
 JOURNAL_ACTIONS: Mapping[str, Literal["undo", "redo"]] = {"undo": "undo", "redo": "redo"}

@@ -115,7 +115,7 @@ ATTRIBUTES = {
     "width": ("width", "thickness", "thick", "thin", "size", "wide", "narrow", "stroke", "line", "lines",
               "thicker", "thinner", "bigger", "smaller", "wider", "fatter", "skinnier", "larger", "broad"),
     "opacity": ("opacity", "transparency", "transparent", "see through", "see-through", "opaque", "faded",
-                "fainter", "lighter", "darker", "strength"),
+                "strength"),
     "type": ("type", "kind", "style", "nib"),
     "delay": ("delay", "pause", "wait", "gap", "interval", "time between", "seconds between"),
     "speed": ("speed", "fast", "faster", "slow", "slower", "quicker", "quick", "pace", "tempo", "rate"),

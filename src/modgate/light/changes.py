@@ -21,7 +21,9 @@ def changed_list(vocab: LightVocabulary, state: JsonObject) -> list[str]:
             if now is not MISSING and not same(now, values[field.key]):
                 out.append(f"on {devices_words([device])} the {field.label} is {layout_value_words(field.key, now)}")
     for ui in buttons(current_package(state, vocab)).values():
-        out.append(f"you added a “{ui['props']['label']}” button in {slot_words(vocab, ui['slot'])}")
+        label = ui["props"]["label"]
+        article = "an" if label[:1].lower() in "aeiou" else "a"
+        out.append(f"you added {article} “{label}” button in {slot_words(vocab, ui['slot'])}")
     return out
 
 
@@ -30,3 +32,21 @@ def changed_summary(vocab: LightVocabulary, state: JsonObject) -> str:
     if not items:
         return "You have not changed anything yet: everything is as it started."
     return "Here is what you have changed: " + "; ".join(items) + "."
+
+
+def undo_reason(vocab: LightVocabulary, pointer: str, value: object) -> str:
+    """A plain reason for one change of "undo that"."""
+    for pref in vocab.prefs:
+        if pointer == pref.pointer:
+            return f"Your {pref.label} goes back to {value_words(pref, value)} every time."
+        if pointer == pref.current_path:
+            return f"Your {pref.label} changes back to {value_words(pref, value)} right away."
+    parts = pointer.split("/")
+    if pointer.startswith("/prefs/layout/") and len(parts) == 5:
+        field = vocab.layout_field(parts[4])
+        if field is not None:
+            return (f"On {devices_words([parts[3]])}, the {field.label} goes back to"
+                    f" {layout_value_words(field.key, value)}.")
+    if pointer.startswith("/registry/"):
+        return "Your shortcut buttons go back to how they were."
+    return "Back to how it was before your last change."

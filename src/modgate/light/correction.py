@@ -145,14 +145,17 @@ def escalation(intent_id: str, failure: Failure, history: list[JsonObject], gate
 def apply_option(vocab: LightVocabulary, intent: JsonObject, failure: JsonObject, change: JsonObject) -> JsonObject:
     """The intent with the metric at fault replaced by ``change`` (re-run from INTENT_NORMALIZED)."""
     out = copy.deepcopy(intent)
-    metrics = [m for m in out["successCriteria"].get("metrics", []) if m["metric"] != failure["metric"]
-               and m["operator"] != "ask"] if failure["metric"] else []
+    kept = out["successCriteria"].get("metrics") if failure["metric"] else []
+    metrics = [m for m in kept if isinstance(m, dict) and m.get("metric") != failure["metric"]
+               and m.get("operator") != "ask"] if isinstance(kept, list) else []
     metrics.append(change)
     if failure["code"] == f.E_INTENT_CONSTRAINT_CONFLICT:
         out["constraints"]["mustNot"] = []
     out["successCriteria"]["metrics"] = metrics
     out["successCriteria"]["checks"] = success_checks(vocab, metrics)
     out["request"]["goalSummary"] = goal_summary(vocab, metrics)
+    if not out["request"]["normalizedText"].strip():  # the chosen option is the whole request
+        out["request"]["normalizedText"] = out["request"]["goalSummary"]
     out["targets"]["surface"] = surface_of(vocab, metrics)
     out["confidence"] = max(float(out.get("confidence", 0)), 0.9)
     out.pop("clarifications", None)

@@ -14,10 +14,13 @@ from typing import Any
 from modgate.light.lexicon import css_colors
 from modgate.light.numbers import Quantity
 from modgate.light.text import BREAKERS, Item
-from modgate.light.vocab import LightVocabulary
+from modgate.light.vocab import LightVocabulary, ShortcutAction
 
 HINTS = {"thicker": "width", "thinner": "width", "wider": "width", "fatter": "width", "skinnier": "width",
          "narrower": "width", "finer": "width", "bolder": "width", "heavier": "width", "bigger": "width",
+         "big": "width", "large": "width", "small": "width", "tiny": "width", "thick": "width", "thin": "width",
+         "wide": "width", "narrow": "width", "fast": "speed", "slow": "speed", "long": "delay", "short": "delay",
+         "faint": "opacity", "huge": "width", "giant": "width", "enormous": "width", "massive": "width",
          "smaller": "width", "larger": "width", "broader": "width", "tinier": "width", "faster": "speed",
          "slower": "speed", "quicker": "speed", "longer": "delay", "shorter": "delay", "darker": "opacity",
          "lighter": "opacity", "fainter": "opacity", "stronger": "opacity", "weaker": "opacity"}
@@ -147,7 +150,8 @@ def _shortcut(live: list[Clause], r: Reading, vocab: LightVocabulary, label: str
     verb = next((v for v in ("rename", "remove", "add") if v in words), "add")
     if verb == "add" and "hide" in words:
         verb = "remove"
-    action = next((a for c in live for a in c.values("action")), None)
+    action = next((a for c in live for a in c.values("action")), None) or next(
+        (found.name for c in live for e in c.values("entity") if (found := _entity_action(e, vocab))), None)
     slot = next((s for c in live for s in c.values("slot")), None)
     r.understood += 1
     if action is None:
@@ -162,6 +166,11 @@ def _shortcut(live: list[Clause], r: Reading, vocab: LightVocabulary, label: str
                       "value": value})
     r.entities.add(_action_entity(action, vocab))
     r.must.add(f"change {vocab.shortcut_module_id}")
+
+
+def _entity_action(entity: str, vocab: LightVocabulary) -> ShortcutAction | None:
+    """The button an entity stands for ("the laser pointer" → the laser button)."""
+    return vocab.action(entity) or vocab.action(entity.split("_")[0])
 
 
 def _action_entity(action: str, vocab: LightVocabulary) -> str:
@@ -219,8 +228,8 @@ def _layout(clause: Clause, entities: list[str], r: Reading) -> None:
 
 
 def _edge(clause: Clause) -> str | None:
-    return next((w for it in clause.items if ("edge", "") in it.meanings for w in it.words if w in
-                 ("top", "bottom", "left", "right")), None)
+    """An edge word anywhere in the clause ("left side" is also a slot phrase)."""
+    return next((w for w in clause.words() if w in ("top", "bottom", "left", "right")), None)
 
 
 def _canvas(c: Clause) -> list[tuple[str, Any]]:
@@ -302,11 +311,31 @@ def _pref_metrics(c: Clause, tool: str | None, vocab: LightVocabulary) -> list[d
         out.append({"metric": "laserColor" if tool == "laser" else "penColor", "operator": "ask", "value": None})
     if colors:
         key = "laserColor" if tool == "laser" else "penColor"
-        out.append({"metric": key, "operator": "=", "value": css_colors().get(colors[-1], colors[-1]).upper()})
-    attribute = _attribute(c, out)
+        name = _shade(c, colors[-1])
+        out.append({"metric": key, "operator": "=", "value": css_colors().get(name, name).upper()})
+    attribute = None if _shaded(c) and not c.values("attribute") else _attribute(c, out)
     if attribute:
         out.extend(_numeric(c, attribute, tool, vocab))
     return out
+
+
+SHADES = {"darker": "dark", "dark": "dark", "lighter": "light", "light": "light", "paler": "pale", "pale": "pale",
+          "deeper": "deep", "deep": "deep"}
+
+
+def _shade(c: Clause, color: str) -> str:
+    """"a darker blue" → darkblue, when that CSS colour exists."""
+    for a, b in zip(c.items, c.items[1:], strict=False):
+        if b.start == a.end and ("color", color) in b.meanings and a.words[-1] in SHADES:
+            shaded = SHADES[a.words[-1]] + color
+            if shaded in css_colors():
+                return shaded
+    return color
+
+
+def _shaded(c: Clause) -> bool:
+    return any(b.start == a.end and a.words[-1] in SHADES and any(m[0] == "color" for m in b.meanings)
+               for a, b in zip(c.items, c.items[1:], strict=False))
 
 
 def _explicit_enum(c: Clause, enums: list[str], tool: str | None) -> dict[str, Any] | None:
@@ -318,8 +347,9 @@ def _explicit_enum(c: Clause, enums: list[str], tool: str | None) -> dict[str, A
         return {"metric": "viewMode", "operator": "=", "value": chosen["viewMode"]}
     if "activeTool" in chosen and c.has("attribute", "tool"):
         return {"metric": "activeTool", "operator": "=", "value": chosen["activeTool"]}
-    if ("penType" in chosen and "laser" not in c.values("entity") and tool != "laser" and \
-            chosen["penType"] != "ink") or ("penType" in chosen and c.has("attribute", "type") and tool != "laser"):
+    said_type = chosen.get("penType") != "ink" or c.has("attribute", "type") or any(
+        ("enum", "penType=ink") in it.meanings and it.words != ("ink",) for it in c.items)
+    if "penType" in chosen and "laser" not in c.values("entity") and tool != "laser" and said_type:
         return {"metric": "penType", "operator": "=", "value": chosen["penType"]}
     if "laserType" in chosen and (tool == "laser" or "laser" in c.values("entity")) and \
             (c.has("attribute", "type") or chosen["laserType"] == "highlighter"):
@@ -334,7 +364,7 @@ def _attribute(c: Clause, found: list[dict[str, Any]]) -> str | None:
     for q in c.quantities:
         if q.unit in UNIT_ATTRIBUTE:
             return UNIT_ATTRIBUTE[q.unit]
-    hinted = [HINTS[w] for w in c.words() if w in HINTS]
+    hinted = [HINTS[w] for it in c.items if any(m[0] == "dir" for m in it.meanings) for w in it.words if w in HINTS]
     if hinted:
         return hinted[-1]
     if c.has("entity", "playback") and (c.has("verb", "on") or c.has("verb", "off")):
@@ -354,11 +384,19 @@ def _numeric(c: Clause, attribute: str, tool: str | None, vocab: LightVocabulary
     if quantity is not None:
         return [_absolute(pref.key, attribute, quantity, c)]
     direction = _direction(c, attribute)
+    if direction and _complaint(c):  # "too small" asks for bigger
+        direction = "decrease" if direction == "increase" else "increase"
     if direction:
         return [{"metric": pref.key, "operator": direction, "value": pref.step}]
     if attribute == "speed" and c.has("verb", "normalsize"):
         return [{"metric": pref.key, "operator": "=", "value": 1}]
     return [{"metric": pref.key, "operator": "ask", "value": None}]
+
+
+def _complaint(c: Clause) -> bool:
+    """"too" right before a direction word ("the eraser is too small")."""
+    return any(("mod", "too") in a.meanings and b.start == a.end and any(m[0] == "dir" for m in b.meanings)
+               for a, b in zip(c.items, c.items[1:], strict=False))
 
 
 def _absolute(key: str, attribute: str, q: Quantity, c: Clause) -> dict[str, Any]:

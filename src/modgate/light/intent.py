@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import orjson
+
 from modgate.light import failures as f
 from modgate.light.failures import Failure
 from modgate.light.parser import BASE_LOCKS, LAYOUT_LOCKS, SCHEMA
@@ -55,13 +57,17 @@ def _canonical(entity: str, vocab: LightVocabulary) -> str:
 
 
 def _strings(values: Any) -> list[str]:
-    return sorted({sanitize(v) for v in values if isinstance(v, str) and sanitize(v)}) if isinstance(
-        values, list) else []
+    if not isinstance(values, list):
+        return []
+    return sorted({clean for v in values if isinstance(v, str) and (clean := sanitize(v))})
 
 
 def normalize(intent: dict[str, Any], vocab: LightVocabulary) -> dict[str, Any]:
     """The four normalisation rules; returns a new intent (the input is not touched)."""
-    out = copy.deepcopy(intent)
+    try:  # a JSON round trip is the fast deep copy; anything not JSON falls back to deepcopy
+        out: dict[str, Any] = orjson.loads(orjson.dumps(intent))
+    except (TypeError, orjson.JSONEncodeError):
+        out = copy.deepcopy(intent)
     request, targets, constraints = out.get("request"), out.get("targets"), out.get("constraints")
     if isinstance(request, dict):
         for key in ("normalizedText", "goalSummary"):
@@ -74,7 +80,7 @@ def normalize(intent: dict[str, Any], vocab: LightVocabulary) -> dict[str, Any]:
             if isinstance(constraints.get(key), list):
                 constraints[key] = _strings(constraints[key])
         locks = set(_strings(constraints.get("policyLocks", [])) or []) | set(BASE_LOCKS)
-        metrics = (out.get("successCriteria") or {}).get("metrics") or []
+        metrics = _list(_obj(out.get("successCriteria")).get("metrics"))
         if any(isinstance(m, dict) and str(m.get("metric", "")).startswith("layout.") for m in metrics):
             locks |= set(LAYOUT_LOCKS)
         constraints["policyLocks"] = sorted(locks)
@@ -91,13 +97,19 @@ def check_role(intent: dict[str, Any]) -> Failure | None:
     return None
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _visible_text(intent: dict[str, Any]) -> list[str]:
-    request = intent.get("request") or {}
-    crit = intent.get("successCriteria") or {}
-    cons = intent.get("constraints") or {}
+    request, crit, cons = (_obj(intent.get(k)) for k in ("request", "successCriteria", "constraints"))
     texts = [request.get("rawText"), request.get("normalizedText"), request.get("goalSummary"),
-             *crit.get("checks", []), *cons.get("must", []), *cons.get("mustNot", []),
-             *(intent.get("clarifications") or [])]
+             *_list(crit.get("checks")), *_list(cons.get("must")), *_list(cons.get("mustNot")),
+             *_list(intent.get("clarifications"))]
     return [t for t in texts if isinstance(t, str)]
 
 
@@ -140,6 +152,10 @@ def _enums(intent: dict[str, Any]) -> str | None:
         return "constraints.deviceTargets"
     if not 0 <= intent["confidence"] <= 1:
         return "confidence"
+    for optional in ("notes", "clarifications"):
+        if optional in intent and not (isinstance(intent[optional], list)
+                                       and all(isinstance(n, str) for n in intent[optional])):
+            return optional
     metrics = intent["successCriteria"].get("metrics", [])
     if not isinstance(metrics, list) or any(not isinstance(m, dict) or not isinstance(m.get("metric"), str)
                                             or not isinstance(m.get("operator"), str) for m in metrics):

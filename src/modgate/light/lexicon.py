@@ -30,14 +30,15 @@ Meaning = tuple[str, str]
 
 VERBS: Mapping[str, tuple[str, ...]] = {
     "add": ("add", "put", "create", "give me", "i want", "place", "insert", "new"),
-    "remove": ("remove", "delete", "take away", "get rid of", "take off", "drop", "lose"),
+    "remove": ("remove", "delete", "take away", "get rid of", "take off", "drop", "lose", "away"),
     "rename": ("rename", "relabel", "call it", "call", "change the name", "change the label", "name it"),
     "reset": ("reset", "restore", "back to default", "back to normal", "default settings", "factory",
               "original settings", "as it was at the start", "back to how it was"),
     "undo": ("undo", "undo that", "take that back", "revert", "go back", "cancel that change", "reverse that",
              "undo my last change", "put it back"),
     "list": ("what have i changed", "what did i change", "show my changes", "list my changes", "my changes",
-             "what i changed", "what is different", "what have i set"),
+             "what i changed", "what is different", "what have i set", "what i have changed", "what i've changed",
+             "changes i made", "changes i have made", "what i have set", "what's different"),
     "change": ("change", "touch", "alter", "modify", "mess with", "edit", "adjust", "tweak"),
     "keep": ("keep", "leave", "preserve", "stay"),
     "set": ("set", "make", "use", "switch", "turn", "want", "prefer", "like", "should be", "go"),
@@ -57,9 +58,11 @@ VERBS: Mapping[str, tuple[str, ...]] = {
 }
 NEGATIONS = ("don't", "dont", "do not", "never", "not", "without", "no", "avoid", "doesn't", "does not",
              "shouldn't", "should not", "mustn't", "must not", "nothing")
-UP = ("thicker", "bigger", "larger", "wider", "fatter", "more", "increase", "raise", "higher", "longer", "heavier",
+UP = ("big", "large", "thick", "fast", "long", "wide", "huge", "giant", "enormous", "massive",
+      "thicker", "bigger", "larger", "wider", "fatter", "more", "increase", "raise", "higher", "longer", "heavier",
       "bolder", "stronger", "darker", "faster", "quicker", "up", "grow", "boost", "broader", "extra", "greater")
-DOWN = ("thinner", "smaller", "narrower", "less", "decrease", "lower", "shorter", "lighter", "fainter", "skinnier",
+DOWN = ("thin", "slow", "short", "narrow", "faint",
+        "thinner", "smaller", "narrower", "less", "decrease", "lower", "shorter", "lighter", "fainter", "skinnier",
         "finer", "slower", "down", "reduce", "shrink", "weaker", "tinier", "softer", "calmer", "tiny", "small")
 EDGES = ("top", "bottom", "left", "right")
 DENY: Mapping[str, tuple[str, ...]] = {
@@ -105,8 +108,9 @@ class Lexicon:
     longest: int
 
 
+@cache
 def css_colors() -> dict[str, str]:
-    """The 148 CSS named colours → ``#RRGGBB`` upper-case."""
+    """The 148 CSS named colours → ``#RRGGBB`` upper-case (built once; treat as read-only)."""
     names = {name: webcolors.name_to_hex(name, spec="css3").upper() for name in webcolors.names("css3")}
     return {**names, **EXTRA_COLORS}
 
@@ -154,6 +158,7 @@ def lexicon_for(vocab: LightVocabulary) -> Lexicon:
     _add(table, UP, ("dir", "up"))
     _add(table, DOWN, ("dir", "down"))
     _add(table, EDGES, ("edge", ""))
+    _add(table, ["too"], ("mod", "too"))  # "too small" is a complaint: the grammar inverts it
     for what, words in DENY.items():
         _add(table, words, ("deny", what))
     phrases = {k: tuple(v) for k, v in table.items()}

@@ -83,6 +83,12 @@ def quantities(tokens: Sequence[str], locale_words: Mapping[str, int] | None = N
     i = 0
     while i < len(tokens):
         t = tokens[i]
+        if t in ("half", "quarter") and i + 2 < len(tokens) and tokens[i + 1] in ("a", "an") and \
+                tokens[i + 2] in UNITS:  # "half a second"
+            value = 0.5 if t == "half" else 0.25
+            out.append(Quantity(value=value, unit=UNITS[tokens[i + 2]], multiplier=False, start=i, end=i + 3))
+            i += 3
+            continue
         if t in MULTIPLIERS:
             out.append(Quantity(value=MULTIPLIERS[t], unit="x", multiplier=True, start=i, end=i + 1))
             i += 1

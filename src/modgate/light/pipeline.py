@@ -23,7 +23,7 @@ from modgate.light.resolve import Change
 from modgate.light.summary import metric_sentence
 from modgate.light.vocab import LightVocabulary
 from modgate.light.words import devices_words
-from modgate.state import JsonObject, Op, apply_ops
+from modgate.state import MISSING, JsonObject, Op, apply_ops, get_path
 
 LOW_CONFIDENCE = 0.5
 SPECIAL = ("light.undo", "light.changes")
@@ -164,10 +164,12 @@ def _g4(run: GateRun, ctx: Context) -> Failure | None:
                                                                 f.E_POLICY_DENIED else "conflict",
                                                                 _checks(changes, False), [], [found.message])
             return found
-        if found and found[-1].pointer.startswith("/registry/"):
-            package = found[-1].value["package"]
+        for change in found:
+            if change.pointer.startswith("/registry/"):  # None when an undo removes the module again
+                package = change.value.get("package") if isinstance(change.value, dict) else None
         changes.extend(found)
-        work = apply_ops(work, [Op("add", c.pointer, c.value) for c in found])
+        work = apply_ops(work, [Op("remove", c.pointer) if c.value is None else Op("add", c.pointer, c.value)
+                                for c in found if c.value is not None or get_path(work, c.pointer) is not MISSING])
     pointers = sorted({c.pointer for c in changes})
     manifest = run.artifacts["manifest.draft.v1"]
     manifest["shortcutsPackage"] = package

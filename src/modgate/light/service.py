@@ -21,8 +21,9 @@ from modgate.errors import ModgateError
 from modgate.light import correction, records
 from modgate.light import failures as f
 from modgate.light.artifacts import apply_request
-from modgate.light.changes import changed_summary
+from modgate.light.changes import changed_summary, undo_reason
 from modgate.light.failures import Failure
+from modgate.light.intent import check_schema, missing_fields
 from modgate.light.parser import parse
 from modgate.light.pipeline import Context, GateRun, run_gates
 from modgate.light.resolve import Change
@@ -31,7 +32,7 @@ from modgate.light.vocab import LightVocabulary
 from modgate.state import Op
 
 if TYPE_CHECKING:
-    from modgate.runtime import Runtime
+    from modgate.app import Runtime
 
 Envelope = dict[str, Any]
 ARTIFACT_NAMES = ("intent.normalized.v1", "manifest.draft.v1", "policy.draft.v1", "dryrun.report.v1",
@@ -57,6 +58,22 @@ def plain_json(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [plain_json(v, depth + 1) for v in value[:200]]
     return None
+
+
+def _field(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def metric_names(intent: Any) -> set[str]:
+    """The metric names of an intent of any shape (for the lookups done before the gates run)."""
+    metrics = _field(_field(intent, "successCriteria"), "metrics")
+    found = (_field(m, "metric") for m in metrics) if isinstance(metrics, list) else ()
+    return {m for m in found if isinstance(m, str)}
+
+
+def _device_targets(intent: Any) -> list[str]:
+    devices = _field(_field(intent, "constraints"), "deviceTargets")
+    return [d for d in devices if d in DEVICES] if isinstance(devices, list) else []
 
 
 def iso(ts: float) -> str:
@@ -117,18 +134,7 @@ class LightService:
         if (option is None) == (text is None):
             raise _refuse("light-invalid-request", "answer with exactly one of --option N or --text TEXT", "answer")
         record["retries"] += 1
-        if option is not None:
-            choices = record["correction"]["options"]
-            if not 1 <= option <= len(choices):
-                raise _refuse("light-invalid-request", f"option must be 1..{len(choices)}", "option")
-            intent = self._with_option(record, choices[option - 1]["change"])
-            record["history"].append({"answer": {"option": option}, "failed": record["failure"]["code"]})
-        else:
-            base = record["intent"]["request"]["normalizedText"]
-            intent = self._parse(f"{base} {sanitize_raw(str(text))}", record["parser"], intent_id=intent_id,
-                                 created_at=record["createdAt"], locale=record["locale"],
-                                 devices=tuple(record["devices"]))
-            record["history"].append({"answer": {"text": text}, "failed": record["failure"]["code"]})
+        intent = self._answered(record, option, text)
         return self._run(record, intent)
 
     def show(self, intent_id: str) -> Envelope:
@@ -163,8 +169,7 @@ class LightService:
 
     def _run(self, record: dict[str, Any], intent: dict[str, Any]) -> Envelope:
         state = self.rt.store.state()
-        metrics = ((intent.get("successCriteria") or {}).get("metrics") or []) if isinstance(intent, dict) else []
-        names = {m.get("metric") for m in metrics if isinstance(m, dict)}
+        names = metric_names(intent)
         ctx = Context(host=self.rt.host, vocab=self.vocab, state=state,
                       undo=self._undo_changes() if "light.undo" in names else None)
         run = run_gates(intent, ctx)
@@ -188,10 +193,11 @@ class LightService:
             record["status"] = "blocked"
             record["escalation"] = correction.escalation(record["intentId"], failure, record["history"], run.gates)
         elif failure.recoverable:
-            devices = run.intent.get("constraints", {}).get("deviceTargets", []) if isinstance(run.intent, dict) \
-                else []
+            devices = _device_targets(run.intent)
+            base = self._base(record, run.intent)
+
             def valid(change: dict[str, Any]) -> bool:  # an option must itself pass every gate
-                trial = correction.apply_option(self.vocab, run.intent, failure.to_dict(), change)
+                trial = correction.apply_option(self.vocab, base, failure.to_dict(), change)
                 outcome = run_gates(trial, ctx)
                 return outcome.failure is None and bool(outcome.changes)
 
@@ -216,7 +222,7 @@ class LightService:
 
     def _pending(self, record: dict[str, Any], run: GateRun) -> Envelope:
         actor = "agent" if record["submittedBy"] == "agent" else "light_user"
-        shown = self.rt.store.tx.preview(track="light", kind="light", recipe={"set": run.changes,
+        shown = self.rt.tx.preview(track="light", kind="light", recipe={"set": run.changes,
                                          "intentId": record["intentId"]}, title=run.summary[:160],
                                          requested_by=actor, requested_role="light_user")
         record.update({"status": "approval-pending", "code": f.APPROVAL_PENDING, "state": "APPROVAL_PENDING",
@@ -233,25 +239,49 @@ class LightService:
                                                "submittedBy": record["submittedBy"], "txId": record.get("txId"),
                                                "state": record["state"], "retries": record["retries"]})])
 
-    def _with_option(self, record: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
-        return correction.apply_option(self.vocab, record["intent"], record["failure"], change)
+    def _answered(self, record: dict[str, Any], option: int | None, text: str | None) -> dict[str, Any]:
+        """The intent re-run from INTENT_NORMALIZED: the chosen option applied, or the answer's words added."""
+        parser = record["parser"] if record["parser"] in ("offline", "llm") else "offline"
+        base = self._base(record, record["intent"])
+        if option is not None:
+            choices = record["correction"]["options"]
+            if not 1 <= option <= len(choices):
+                raise _refuse("light-invalid-request", f"option must be 1..{len(choices)}", "option")
+            record["history"].append({"answer": {"option": option}, "failed": record["failure"]["code"]})
+            return correction.apply_option(self.vocab, base, record["failure"], choices[option - 1]["change"])
+        record["history"].append({"answer": {"text": sanitize_raw(str(text))}, "failed": record["failure"]["code"]})
+        words = base["request"]["normalizedText"]
+        return self._parse(f"{words} {sanitize_raw(str(text))}", parser, **self._ids(record))
+
+    @staticmethod
+    def _ids(record: dict[str, Any]) -> dict[str, Any]:
+        return {"intent_id": record["intentId"], "created_at": record["createdAt"], "locale": record["locale"],
+                "devices": tuple(record["devices"])}
+
+    def _base(self, record: dict[str, Any], intent: Any) -> dict[str, Any]:
+        """The intent corrections build on; a malformed submitted one starts again from its words."""
+        if isinstance(intent, dict) and not missing_fields(intent):
+            problem = check_schema(intent, self.vocab)
+            if problem is None or problem.code == f.E_INTENT_CONSTRAINT_CONFLICT:
+                return intent
+        return parse(record["text"], self.vocab, **self._ids(record))
 
     def _undo_changes(self) -> list[Change]:
-        applied = self.rt.store.tx.list_tx(track="light", state="APPLIED")
+        applied = self.rt.tx.list_tx(track="light", state="APPLIED")
         if not applied:
             return []
         rows = self.rt.db.query("SELECT inverse FROM tx_commits WHERE tx_id=? AND operation='apply'",
                                 (applied[-1]["txId"],))
         ops = [Op.from_dict(d) for d in orjson.loads(rows[0][0])] if rows else []
         return [Change(pointer=op.path, value=None if op.op == "remove" else op.value,
-                       reason="Back to how it was before your last change.") for op in ops]
+                       reason=undo_reason(self.vocab, op.path, op.value)) for op in ops]
 
     def _refreshed(self, record: dict[str, Any]) -> dict[str, Any]:
         """G6/G7 from the transaction record: approval recorded → apply.request.v1, READY_FOR_TRANSACTION."""
         tx_id = record.get("txId")
         if not tx_id:
             return record
-        tx = self.rt.store.tx.show(tx_id)
+        tx = self.rt.tx.show(tx_id)
         record["txState"] = tx["state"]
         approval = next((h for h in tx["history"] if h["nextState"] == "APPROVED"), None)
         if approval is not None:

@@ -24,6 +24,10 @@ from modgate.state import JsonObject
 GATE = "G4_DRY_RUN_REQUIRED"
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def entry_id(action: ShortcutAction) -> str:
     return f"light-{action.name}"
 
@@ -58,7 +62,11 @@ def edit(host: Host, vocab: LightVocabulary, state: JsonObject, metric: dict[str
          ) -> tuple[JsonObject, str] | Failure | None:
     """The new package and a plain reason; None when nothing would change."""
     verb = metric["metric"].split(".", 1)[1]
-    value = metric.get("value") or {}
+    given = metric.get("value")
+    value: dict[str, Any] = given if isinstance(given, dict) else {}
+    if not value.get("action"):
+        return Failure(code=f.E_INTENT_REQUIRED_FIELD_MISSING, gate=GATE, metric=metric["metric"],
+                       message="Which button would you like? Pick one of these.")
     action = vocab.action(str(value.get("action")))
     if action is None or host.command(action.command) is None:
         return Failure(code=f.E_POLICY_DENIED, gate=GATE, metric=metric["metric"],
@@ -98,8 +106,8 @@ def _add(host: Host, vocab: LightVocabulary, package: JsonObject, action: Shortc
     others = [b for b in package["commandBindings"] if b["uiEntryId"] != eid]
     package["commandBindings"] = sorted([*others, binding], key=lambda b: b["bindingId"])
     where = slot_words(vocab, slot)
-    return f"{shortcut_words(vocab, action.name, 'a').capitalize()} appears in {where}." if existing is None \
-        else f"{shortcut_words(vocab, action.name).capitalize()} moves to {where}."
+    return f"{_cap(shortcut_words(vocab, action.name, 'a'))} appears in {where}." if existing is None \
+        else f"{_cap(shortcut_words(vocab, action.name))} moves to {where}."
 
 
 def _remove(host: Host, vocab: LightVocabulary, package: JsonObject, action: ShortcutAction, value: Any
@@ -112,7 +120,7 @@ def _remove(host: Host, vocab: LightVocabulary, package: JsonObject, action: Sho
                        detail={"entryId": eid, "present": have})
     package["pluginManifest"]["ui"] = [u for u in package["pluginManifest"]["ui"] if u["id"] != eid]
     package["commandBindings"] = [b for b in package["commandBindings"] if b["uiEntryId"] != eid]
-    return f"{shortcut_words(vocab, action.name).capitalize()} is removed from your shortcuts."
+    return f"{_cap(shortcut_words(vocab, action.name))} is removed from your shortcuts."
 
 
 def _rename(host: Host, vocab: LightVocabulary, package: JsonObject, action: ShortcutAction, value: Any
@@ -131,7 +139,7 @@ def _rename(host: Host, vocab: LightVocabulary, package: JsonObject, action: Sho
     if found["props"].get("label") == label:
         return None
     found["props"] = {**found["props"], "label": label}
-    return f"{shortcut_words(vocab, action.name).capitalize()} will say “{label}”."
+    return f"{_cap(shortcut_words(vocab, action.name))} will say “{label}”."
 
 
 _EDITS = {"add": _add, "remove": _remove, "rename": _rename}

@@ -17,6 +17,7 @@ def _words(text: str) -> list[str]:
 MAX_CHARS = 500
 CODE_MARKERS = ("<script", "function(", "function (", "=>", "```", "<?php", "javascript:", "eval(", "import os",
                 "exec(", "</", "/>", "onclick=", "onerror=", "$(", "${", "rm -rf")
+_CODE_MARKERS = tuple(m.replace(" ", "") for m in CODE_MARKERS)
 _TOKEN = re.compile(r"#[0-9a-f]{6}\b|#[0-9a-f]{3}\b|\d+(?:\.\d+)?|[^\W\d_]+(?:'[^\W\d_]+)?|%|[,.;!?]")
 BREAKERS = frozenset({",", ".", ";", "!", "?", "but", "and", "also", "then", "while", "though", "however"})
 SCRIPTS = (("HANGUL", "Korean"), ("HIRAGANA", "Japanese"), ("KATAKANA", "Japanese"), ("CJK", "Chinese"),
@@ -45,6 +46,8 @@ LOCALE_LANGUAGE = {"fr": "French", "es": "Spanish", "de": "German", "it": "Itali
 
 def sanitize(text: str) -> str:
     """Validation/normalisation rule 1: NFKC, no control or format characters, single spaces, trimmed."""
+    if text.isascii() and text.isprintable():  # the common case: nothing to normalise but spaces
+        return " ".join(text[: MAX_CHARS * 4].split())
     bounded = "".join(c for c in text[: MAX_CHARS * 4] if unicodedata.category(c) != "Cs")  # lone surrogates
     norm = unicodedata.normalize("NFKC", bounded).replace("’", "'").replace("‘", "'")
     kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Zs") else c for c in norm)
@@ -54,11 +57,13 @@ def sanitize(text: str) -> str:
 def code_like(text: str) -> bool:
     """Validation rule 6: executable or code-like content."""
     lowered = text.lower().replace(" ", "")
-    return any(marker.replace(" ", "") in lowered for marker in CODE_MARKERS)
+    return any(marker in lowered for marker in _CODE_MARKERS)
 
 
 def script_language(text: str) -> str | None:
     """The language a non-Latin script suggests (the first such letter decides)."""
+    if text.isascii():
+        return None
     for char in text:
         if char.isalpha() and ord(char) > 0x24F:
             name = unicodedata.name(char, "")
@@ -69,9 +74,13 @@ def script_language(text: str) -> str | None:
     return None
 
 
+ENGLISH = frozenset(_words("the a an is are my me make please i want to of and on in it be can could would you "
+                           "should change set use put more less with at for this that"))
+
+
 def latin_language(words: list[str]) -> str | None:
-    """A non-English Latin-script language, when at least two of its common words appear."""
-    best, hits = None, 1
+    """A non-English Latin-script language: at least two of its common words, more than English ones."""
+    best, hits = None, max(1, sum(1 for w in words if w in ENGLISH))
     for language, stop in STOPWORDS.items():
         count = sum(1 for w in words if w in stop)
         if count > hits:
@@ -123,6 +132,8 @@ def match(tokens: list[str], lex: Lexicon) -> list[Item]:
 def sanitize_raw(text: str) -> str:
     """``rawText`` as stored for audit: NUL and other control characters dropped, bounded length."""
     bounded = text[: MAX_CHARS * 4]
+    if bounded.isascii() and bounded.isprintable():
+        return bounded
     return "".join(c for c in bounded if c in "\t\n" or unicodedata.category(c) not in ("Cc", "Cs"))
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from modgate.errors import JsonLoadError, Problem
 from modgate.host.model import Host
 from modgate.jsonsafe import canonical_bytes, loads
+from modgate.modules import fastpath, normalize
 from modgate.modules import package_rules as rules
 from modgate.modules.migrations import (
     DEFAULT_MANIFEST_ADAPTERS,
@@ -200,7 +201,7 @@ def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool
     document = prepared.document
     # The schema fast path only for untouched strict-loaded data: a migration may build tuples etc.
     owned = from_json and document is value
-    first = rules.first_problem(document, host, from_json=owned)
+    first = fastpath.first_problem(document, host, from_json=owned)
     if first is not None:
         return _fail(first, prepared.migrated_from)
     capability = capability_problem(document)
@@ -209,7 +210,7 @@ def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool
     downgrade = rules.downgrade_problem(document["moduleVersion"], registered_version, options.allow_downgrade)
     if downgrade is not None:
         return _fail(downgrade, prepared.migrated_from)
-    package = rules.normalize_package(document, copy=not owned)
+    package = normalize.normalize_package(document, copy=not owned)
     return ImportOutcome(
         envelope=success_envelope(package, replaced=registered_version is not None),
         package=package,

@@ -6,7 +6,7 @@ generator; later checks that need an earlier value to be well-formed skip silent
 so lint never reports one mistake twice and the first problem is always the fail-fast answer.
 
 ``structural=False`` skips the checks the published JSON Schema already decides; it is only used
-after the compiled schema accepted the document (the fast path in :func:`first_problem`).
+after the compiled schema accepted the document (the fast path in :mod:`modgate.modules.fastpath`).
 
 Codes beyond the seed's 23 (all documented in docs/errors.md, listed in modgate.codes.IMPORT):
 
@@ -26,33 +26,24 @@ Codes beyond the seed's 23 (all documented in docs/errors.md, listed in modgate.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from operator import itemgetter
 from typing import Any
 
-import jsonschema_rs
-import orjson
-
-from modgate.errors import ModgateError, Problem
+from modgate.errors import Problem
 from modgate.host.model import CommandSpec, Host
 from modgate.jsonsafety import check_json_safe
 from modgate.modules.manifest import (
-    deep_copy,
     is_nonempty_string,
     iter_manifest_problems,
     json_limits_problem,
-    normalize_manifest,
     unknown_keys,
 )
+from modgate.modules.payloads import payload_problem
+from modgate.modules.semver import is_semver, semver_lt
 
 ROOT = "package"
-PACKAGE_SCHEMA = "heavy-module-package.v1.schema.json"
-MANIFEST_SCHEMA = "plugin-manifest.v1.schema.json"
 PACKAGE_KEYS = frozenset(
     {
         "packageAbiVersion",
@@ -74,13 +65,7 @@ BINDING_KEYS = frozenset({"bindingId", "uiEntryId", "commandId", "payload", "con
 MUTATION_SCOPES = ("doc", "sync", "local")
 
 MODULE_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
-_NUM = r"(?:0|[1-9][0-9]*)"
-_PRE = r"(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)"
-# SemVer 2.0.0 with explicit ASCII classes (``\d`` would accept non-ASCII digits); used with
-# fullmatch, so a trailing newline is refused (``$`` would let it through).
-SEMVER = re.compile(
-    rf"({_NUM})\.({_NUM})\.({_NUM})(?:-({_PRE}(?:\.{_PRE})*))?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?"
-)
+
 
 
 def problem(code: str, path: str, message: str, **detail: Any) -> Problem:
@@ -90,30 +75,6 @@ def problem(code: str, path: str, message: str, **detail: Any) -> Problem:
 def is_int(value: Any, wanted: int) -> bool:
     """``type(x) is int`` so that ``true`` is not 1 and ``1.0`` is not the integer literal 1."""
     return type(value) is int and value == wanted
-
-
-# --- SemVer --------------------------------------------------------------------------------------
-
-
-def is_semver(value: Any) -> bool:
-    return isinstance(value, str) and SEMVER.fullmatch(value) is not None
-
-
-def semver_key(version: str) -> tuple[Any, ...]:
-    """A sort key giving SemVer 2.0.0 precedence (build metadata ignored)."""
-    match = SEMVER.fullmatch(version)
-    if match is None:
-        raise ValueError(f"not a SemVer version: {version!r}")
-    major, minor, patch, pre = match.groups()
-    if pre is None:
-        return (int(major), int(minor), int(patch), 1, ())
-    # Numeric identifiers sort before alphanumeric ones, and numerically among themselves.
-    ids = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
-    return (int(major), int(minor), int(patch), 0, ids)
-
-
-def semver_lt(a: str, b: str) -> bool:
-    return semver_key(a) < semver_key(b)
 
 
 def abi_version_problem(version: Any) -> Problem:
@@ -196,7 +157,7 @@ def _compatibility(doc: dict[str, Any], run: _Run) -> Iterator[Problem]:
     low_ok = yield from _bound(compat, "minAppVersion", nullable=False, structural=run.structural)
     high_ok = yield from _bound(compat, "maxAppVersionExclusive", nullable=True, structural=run.structural)
     if low_ok and high_ok:
-        yield from _app_range(compat, run.host.app_version, path)
+        yield from app_range_problems(compat, run.host.app_version, path)
 
 
 def _contract_version(compat: dict[str, Any], key: str, code: str) -> Iterator[Problem]:
@@ -220,7 +181,7 @@ def _bound(compat: dict[str, Any], key: str, *, nullable: bool, structural: bool
     return False
 
 
-def _app_range(compat: dict[str, Any], app_version: str, path: str) -> Iterator[Problem]:
+def app_range_problems(compat: dict[str, Any], app_version: str, path: str) -> Iterator[Problem]:
     low, high = compat.get("minAppVersion"), compat.get("maxAppVersionExclusive")
     detail = {"appVersion": app_version, "minAppVersion": low, "maxAppVersionExclusive": high}
     if low is not None and high is not None and not semver_lt(low, high):
@@ -442,39 +403,6 @@ def _extensions(doc: dict[str, Any], run: _Run) -> Iterator[Problem]:
             yield problem("invalid-extension-value", found.path, found.message, jsonCode=found.code, **found.detail)
 
 
-# --- the bound command's payload, checked as the bus will check it at the first click ---------------
-
-_VALIDATORS: dict[int, tuple[Any, Any]] = {}
-
-
-def _payload_validator(command: CommandSpec) -> Any:
-    # Keyed by the schema object's id; the cached tuple keeps the schema alive, and the identity
-    # check guards against a recycled id.
-    schema = command.payload_schema
-    cached = _VALIDATORS.get(id(schema))
-    if cached is None or cached[0] is not schema:
-        cached = (schema, jsonschema_rs.validator_for(schema))
-        _VALIDATORS[id(schema)] = cached
-    return cached[1]
-
-
-def payload_problem(command: CommandSpec, payload: Any) -> str | None:
-    """Why ``payload`` would be refused by the bus (normalize, schema, check), or None."""
-    try:
-        value = command.normalize(payload) if command.normalize is not None else payload
-        error = next(iter(_payload_validator(command).iter_errors(value)), None)
-        if error is not None:
-            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path)
-            return f"{error.message} (at payload{where})"
-        if command.check is not None:
-            command.check(value, None)
-    except ModgateError as exc:
-        return exc.message
-    except Exception as exc:  # a host normalizer/check must not turn bad input into a traceback
-        return f"the command's payload check failed ({type(exc).__name__})"
-    return None
-
-
 # --- after the stages ------------------------------------------------------------------------------
 
 
@@ -488,192 +416,3 @@ def downgrade_problem(version: str, registered: str | None, allow_downgrade: boo
         moduleVersion=version,
         registeredVersion=registered,
     )
-
-
-def first_problem(doc: Any, host: Host, *, from_json: bool = False) -> Problem | None:
-    """The fail-fast answer. ``from_json`` (strict-loaded data) enables the schema fast paths.
-
-    Tier 1: the published schema with "surely small" payload/context/extension values accepts the
-    document and :func:`fast_checks.all_clear` finds nothing: no problem. Tier 2: the published
-    schema accepts it: only the cross-checks run (in order). Tier 3: the ordered Python rules.
-    """
-    if from_json:
-        if _is_valid(small_values_validator(), doc) and all_clear(doc, host):
-            return None
-        if _is_valid(package_validator(), doc):
-            return next(iter_package_problems(doc, host, structural=False), None)
-    return next(iter_package_problems(doc, host), None)
-
-
-def load_schema(name: str) -> dict[str, Any]:
-    """A published schema (``modgate/schemas/<name>``): a fresh copy, so callers may change it."""
-    schema: dict[str, Any] = json.loads(_schema_text(name))
-    return schema
-
-
-@cache
-def _schema_text(name: str) -> str:
-    return resources.files("modgate").joinpath("schemas", name).read_text(encoding="utf-8")
-
-
-@cache
-def package_validator() -> Any:
-    return jsonschema_rs.validator_for(load_schema(PACKAGE_SCHEMA))
-
-
-@cache
-def small_values_validator() -> Any:
-    """The published schema with payload/context/extension values narrowed to "surely small".
-
-    Containers at most two levels deep with at most 6 members each, strings and keys at most 24
-    characters: at most 43 containers, and even with every character escaped as \\uXXXX (6 UTF-16
-    units) and 25-character numbers, JSON.stringify stays under 12,500 units - so the 512-node and
-    16,384-unit limits cannot fire and need no counting.
-    """
-    schema = load_schema(PACKAGE_SCHEMA)
-    defs = schema["$defs"]
-    forbidden = defs["jsonSafe0"]["propertyNames"]
-    for depth in range(3):
-        small: dict[str, Any] = {"maxLength": 24, "propertyNames": {"maxLength": 24, **forbidden}}
-        if depth < 2:
-            child = {"$ref": f"#/$defs/small{depth + 1}"}
-            small |= {"maxProperties": 6, "maxItems": 6, "additionalProperties": child, "items": child}
-        else:
-            small |= {"maxProperties": 0, "maxItems": 0}
-        defs[f"small{depth}"] = small
-    defs["jsonSafe0"] = {"$ref": "#/$defs/small0"}
-    return jsonschema_rs.validator_for(schema)
-
-
-def _is_valid(validator: Any, doc: Any) -> bool:
-    try:
-        return bool(validator.is_valid(doc))
-    except (ValueError, OverflowError):  # a value jsonschema-rs cannot convert: let Python decide
-        return False
-
-
-# --- the normalized copy ----------------------------------------------------------------------------
-
-
-def normalize_package(doc: dict[str, Any], *, copy: bool = True) -> dict[str, Any]:
-    """A valid package with a fixed key order and defaults for the optional collections.
-
-    ``copy=False`` (for a document the importer parsed itself, so nobody else holds it) shares
-    the manifest entries and bindings instead of deep-copying them: on 165 KiB that copy alone
-    costs more than parsing.
-    """
-    if not copy:
-        return _normalize_shallow(doc)
-    out: dict[str, Any] = {
-        "packageAbiVersion": 1,
-        "moduleId": doc["moduleId"],
-        "moduleVersion": doc["moduleVersion"],
-        "displayName": doc["displayName"],
-    }
-    if "description" in doc:
-        out["description"] = doc["description"]
-    out["compatibility"] = _normalize_compat(doc["compatibility"])
-    out["pluginManifest"] = normalize_manifest(doc["pluginManifest"])
-    out["commandBindings"] = [_normalize_binding(b) for b in doc["commandBindings"]]
-    out["capabilitiesRequested"] = list(doc.get("capabilitiesRequested", []))
-    out["extensions"] = {k: deep_copy(doc["extensions"][k]) for k in sorted(doc.get("extensions", {}))}
-    return out
-
-
-def _normalize_shallow(doc: dict[str, Any]) -> dict[str, Any]:
-    keys = ("packageAbiVersion", "moduleId", "moduleVersion", "displayName", "description")
-    out = {k: doc[k] for k in keys if k in doc}
-    out["packageAbiVersion"] = 1
-    out["compatibility"] = _normalize_compat(doc["compatibility"])
-    out["pluginManifest"] = {**doc["pluginManifest"], "manifestVersion": 1}  # 1.0 -> 1
-    out["commandBindings"] = doc["commandBindings"]
-    out["capabilitiesRequested"] = doc.get("capabilitiesRequested", [])
-    out["extensions"] = doc.get("extensions", {})
-    return out
-
-
-def _normalize_compat(compat: dict[str, Any]) -> dict[str, Any]:
-    out = {"pluginManifestVersion": 1, "commandBusContractVersion": 1}
-    return out | {k: compat[k] for k in ("minAppVersion", "maxAppVersionExclusive") if k in compat}
-
-
-def _normalize_binding(binding: dict[str, Any]) -> dict[str, Any]:
-    keys = ("bindingId", "uiEntryId", "commandId", "payload", "context", "expectedMutationScope")
-    return {k: deep_copy(binding[k]) for k in keys if k in binding}
-
-
-# --- tier 1: one tight pass over a document the small-values schema accepted -------------------------
-
-
-def all_clear(doc: dict[str, Any], host: Host) -> bool:
-    """True only when no rule can fire; False means "look closer" (never "there is a problem").
-
-    An optimisation of the ordered cross-checks for the common, valid case: it must never be more
-    lenient than :func:`iter_package_problems` (tests/property check both agree on every input).
-    """
-    compat = doc["compatibility"]
-    if not (type(doc["packageAbiVersion"]) is int and type(compat["pluginManifestVersion"]) is int):
-        return False
-    if type(compat["commandBusContractVersion"]) is not int:
-        return False
-    if next(_app_range(compat, host.app_version, ""), None) is not None:
-        return False
-    manifest = doc["pluginManifest"]
-    if manifest["pluginId"] != doc["moduleId"]:
-        return False
-    actions = _ui_actions(manifest["ui"], host.commands)
-    return actions is not None and _bindings_clear(doc["commandBindings"], actions, host)
-
-
-def _ui_actions(ui: list[dict[str, Any]], commands: Mapping[str, CommandSpec]) -> dict[str, str] | None:
-    """entry id -> action commandId (entries with an action), or None when something is off."""
-    ids: set[str] = set()
-    actions: dict[str, str] = {}
-    for entry in ui:
-        entry_id = entry["id"]
-        if entry_id in ids:
-            return None
-        ids.add(entry_id)
-        action = entry.get("action")
-        if action is not None:
-            if action["commandId"] not in commands:
-                return None
-            actions[entry_id] = action["commandId"]
-    # Entries without an action cannot be bound (command-id-mismatch): all bindings use `actions`.
-    return actions
-
-
-def _bindings_clear(bindings: list[dict[str, Any]], actions: dict[str, str], host: Host) -> bool:
-    # Whole-list set arithmetic instead of a per-binding loop: this runs on every valid import.
-    binding_ids = list(map(_BINDING_ID, bindings))
-    entry_ids = list(map(_UI_ENTRY_ID, bindings))
-    entry_set = set(entry_ids)
-    # Unique binding ids; each ui action bound exactly once (no unknown, duplicate or missing entry).
-    if len(set(binding_ids)) != len(binding_ids) or len(entry_set) != len(entry_ids) or entry_set != actions.keys():
-        return False
-    command_ids = list(map(_COMMAND_ID, bindings))
-    if [actions[e] for e in entry_ids] != command_ids:
-        return False
-    uses = {(b["commandId"], b.get("expectedMutationScope"), orjson.dumps(b.get("payload"))) for b in bindings}
-    commands = host.commands
-    return all(_use_ok(commands[c], scope, payload) for c, scope, payload in uses)
-
-
-_BINDING_ID = itemgetter("bindingId")
-_UI_ENTRY_ID = itemgetter("uiEntryId")
-_COMMAND_ID = itemgetter("commandId")
-_PAYLOAD_OK: dict[tuple[int, bytes], tuple[CommandSpec, bool]] = {}
-
-
-def _use_ok(command: CommandSpec, scope: str | None, payload: bytes) -> bool:
-    if scope is not None and scope != command.mutation_scope:
-        return False
-    # Packages repeat the same few payloads; memoise per command object and serialised payload.
-    key = (id(command), payload)
-    cached = _PAYLOAD_OK.get(key)
-    if cached is None or cached[0] is not command:
-        if len(_PAYLOAD_OK) > 4096:
-            _PAYLOAD_OK.clear()
-        cached = (command, payload_problem(command, orjson.loads(payload)) is None)
-        _PAYLOAD_OK[key] = cached
-    return cached[1]

@@ -16,8 +16,7 @@ from modgate.modules.package import ImportOutcome, import_bytes
 from modgate.modules.registry import modules
 
 if TYPE_CHECKING:
-    from modgate.host.model import Host
-    from modgate.store.bus_store import SqliteBusStore
+    from modgate.app import Runtime
 
 
 def registered_version(data: bytes, current: dict[str, Any]) -> str | None:
@@ -30,18 +29,18 @@ def registered_version(data: bytes, current: dict[str, Any]) -> str | None:
     return str(entry["moduleVersion"]) if entry else None
 
 
-def propose_import(store: SqliteBusStore, host: Host, data: bytes, *, allow_downgrade: bool = False
+def propose_import(rt: Runtime, data: bytes, *, allow_downgrade: bool = False
                    ) -> tuple[ImportOutcome, dict[str, Any] | None]:
     """Validate ``data``; a valid package becomes a previewed transaction (returned second)."""
-    current = modules(store.state())
-    outcome = import_bytes(data, host, allow_downgrade=allow_downgrade,
+    current = modules(rt.store.state())
+    outcome = import_bytes(data, rt.host, allow_downgrade=allow_downgrade,
                            registered_version=registered_version(data, current))
     if not outcome.ok or outcome.package is None:
-        store.record([AuditEvent(event_type="module.import.rejected", correlation_id="import", role="host",
+        rt.store.record([AuditEvent(event_type="module.import.rejected", correlation_id="import", role="host",
                                  data={k: outcome.envelope.get(k) for k in ("code", "path")})])
         return outcome, None
     package = outcome.package
-    shown = store.tx.preview(track="heavy", kind="import", title=f"import {package['moduleId']}"
+    shown = rt.tx.preview(track="heavy", kind="import", title=f"import {package['moduleId']}"
                              f" {package['moduleVersion']}", recipe={"package": package,
                                                                      "allowDowngrade": allow_downgrade})
     return outcome, shown

@@ -8,15 +8,13 @@ state is cached per global revision; a revision bumped by another process forces
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import orjson
 
 from modgate.bus import Commit, Envelope, JournalEntry
-from modgate.host.model import Host
-from modgate.modules.registry import REGISTRY_DOMAIN, initial_registry
 from modgate.state import JsonObject, Op, apply_ops, domains_of
 from modgate.store import audit
 from modgate.store.audit import AuditEvent
@@ -32,50 +30,32 @@ def _ops_from(text: str) -> list[Op]:
 
 
 class SqliteBusStore:
-    def __init__(self, db: Database, host: Host, clock: Callable[[], float] = time.time) -> None:
+    """Persistence only: it builds nothing above itself (the composition root is :mod:`modgate.app`).
+
+    ``domains`` maps every state domain to a function giving its initial document for a home that
+    does not have it yet (a new home, or an older home opened after an area added a domain).
+    """
+
+    def __init__(self, db: Database, domains: Mapping[str, Callable[[], JsonObject]],
+                 clock: Callable[[], float] = time.time) -> None:
         self.db = db
-        self.host = host
         self.clock = clock
         self._cache: tuple[int, JsonObject] | None = None
         # (db epoch, audit head) and the epoch in which _cache was last confirmed.
         self._head: tuple[int, tuple[int, str]] | None = None
         self._cache_epoch = -1
-        self._ensure_state()
-        from modgate.tx.desk import TxDesk
-        from modgate.tx.engine import TxEngine
-        from modgate.tx.planners import (
-            command_planner,
-            extension_planner,
-            import_planner,
-            light_planner,
-            ops_planner,
-            remove_planner,
-        )
+        self._ensure_state(domains)
 
-        self.tx = TxEngine(self, db.path.parent, {
-            "command": command_planner(host, self._journal_lookup),
-            "import": import_planner(host),
-            "remove": remove_planner(),
-            "ops": ops_planner((*host.state_domains, REGISTRY_DOMAIN)),
-            "extension": extension_planner(),
-            "light": light_planner(host),  # the light track (modgate.light)
-        }, clock)
-        self.desk = TxDesk(self.tx)
-
-    def _ensure_state(self) -> None:
-        from modgate.ext.records import EXTENSIONS_DOMAIN, mirror
-
-        domains = (*self.host.state_domains, REGISTRY_DOMAIN, EXTENSIONS_DOMAIN)
+    def _ensure_state(self, domains: Mapping[str, Callable[[], JsonObject]]) -> None:
         have = {row[0] for row in self.db.query("SELECT domain FROM state_domains")}
-        if have.issuperset(domains):
+        missing = sorted(set(domains) - have)
+        if not missing:
             return
-        # The extensions domain mirrors the install records (seeded from them in an older home).
-        initial = {**self.host.initial_state(), REGISTRY_DOMAIN: initial_registry(), EXTENSIONS_DOMAIN: mirror(self.db)}
         with self.db.atomic() as conn:
-            for domain in domains:
+            for domain in missing:
                 conn.execute(
                     "INSERT OR IGNORE INTO state_domains(domain, doc, revision) VALUES (?,?,0)",
-                    (domain, orjson.dumps(initial.get(domain, {})).decode()),
+                    (domain, orjson.dumps(domains[domain]()).decode()),
                 )
 
     # -- reads --------------------------------------------------------------------------------
@@ -134,19 +114,7 @@ class SqliteBusStore:
             return result
         return None
 
-    def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
-        return self.desk.enqueue(item, events)
-
-    def approval(self, approval_id: str) -> JsonObject | None:
-        return self.desk.item(approval_id)
-
-    def approvals(self, status: str | None = None) -> list[JsonObject]:
-        return self.desk.items(status)
-
-    def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None:
-        raise NotImplementedError("the SQLite store decides through its transaction desk")
-
-    def _journal_lookup(self, action: str, scope: str) -> tuple[int, list[Op]] | None:
+    def journal_lookup(self, action: str, scope: str) -> tuple[int, list[Op]] | None:
         return find_edit(self.db.conn, scope, undo=action == "undo")
 
     # -- journal ----------------------------------------------------------------------------------
@@ -186,6 +154,8 @@ class _SqliteSession:
         return find_edit(self._conn, scope, undo=False)
 
     def commit(self, commit: Commit) -> int:
+        if commit.decision is not None:  # SQLite approvals are transactions (modgate.tx.approvals)
+            raise TypeError("the SQLite store decides approvals through the transaction engine")
         conn, now = self._conn, self._store.clock()
         revision = self.revision
         if commit.ops:

@@ -50,23 +50,48 @@ def translating(path: Path | str = "") -> Iterator[None]:
 class Database:
     """A connection with sqlite-utils-style ``atomic()`` blocks and named migrations."""
 
-    def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000, read_only: bool = False) -> None:
+        """``read_only``: never create or change anything. A missing database is read as a new,
+        empty one (in memory); an existing one is opened read-only, so a read-only file works."""
         self.path = path
+        self.read_only = read_only
         self._depth = 0
         # Bumped at every top-level BEGIN: data read while the same epoch is open cannot have
         # been changed by another process (we hold the write lock), so callers may cache it.
         self.epoch = 0
         with translating(path):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(
-                str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
-            )
+            self.conn = self._connect(path, busy_timeout_ms / 1000)
             self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()
-            if mode is None:
-                raise sqlite3.DatabaseError("file is not a database")
-            self.conn.execute("PRAGMA synchronous=FULL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
+            if read_only:
+                return
+            self._connect_writable()
+
+    @property
+    def in_memory(self) -> bool:
+        return self.read_only and not self.path.exists()
+
+    def _connect(self, path: Path, timeout: float) -> sqlite3.Connection:
+        if not self.read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=timeout)
+        if not path.exists():
+            return sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=timeout)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:  # WAL needs a writable folder for its -shm: read a snapshot
+            conn.close()
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None,
+                                   check_same_thread=False)
+        return conn
+
+    def _connect_writable(self) -> None:
+        mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()
+        if mode is None:
+            raise sqlite3.DatabaseError("file is not a database")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
 
     def close(self) -> None:
         with translating(self.path):
@@ -134,6 +159,11 @@ class Database:
                     message=f"the database was written by a newer modgate (migration {unknown[0]!r})",
                 )
             )
+        pending = [name for name, _ in migrations if name not in done]
+        if pending and self.read_only and not self.in_memory:
+            raise StoreError(Problem(code="store-readonly", path=str(self.path), message=(
+                f"this home needs an upgrade ({pending[0]}) but was opened read-only; run any command"
+                " that changes something once, with write access")))
         applied = []
         for name, fn in migrations:
             if name in done:
@@ -143,3 +173,14 @@ class Database:
                 conn.execute("INSERT INTO schema_migrations(name) VALUES (?)", (name,))
             applied.append(name)
         return applied
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run ``;;``-separated statements inside the caller's transaction.
+
+    ``executescript`` would COMMIT first and break the migration's atomicity, and trigger
+    bodies contain ``;``, hence the double separator.
+    """
+    for statement in script.split(";;"):
+        if statement.strip():
+            conn.execute(statement)

@@ -1,24 +1,12 @@
-"""Named schema migrations, in order. Areas append theirs; names are never reused."""
+"""The core schema: meta, state domains, journal, idempotency, audit.
+
+Every area contributes its own named migrations; :mod:`modgate.app` joins them. Names are never reused."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from modgate.caps_store import migrate_capability_grants
-from modgate.ext.records import migrate_ext_actions, migrate_ext_installs
-from modgate.light.records import migrate_light_intents
-from modgate.store.db import Migration
-
-
-def run_script(conn: sqlite3.Connection, script: str) -> None:
-    """Run ``;;``-separated statements inside the caller's transaction.
-
-    ``executescript`` would COMMIT first and break the migration's atomicity, and trigger
-    bodies contain ``;``, hence the double separator.
-    """
-    for statement in script.split(";;"):
-        if statement.strip():
-            conn.execute(statement)
+from modgate.store.db import Migration, run_script
 
 
 def _core(conn: sqlite3.Connection) -> None:
@@ -65,17 +53,4 @@ def _core(conn: sqlite3.Connection) -> None:
     )
 
 
-def _transactions(conn: sqlite3.Connection) -> None:
-    from modgate.tx.schema import transactions_tables
-
-    transactions_tables(conn)
-
-
-MIGRATIONS: list[Migration] = [
-    ("0001_core", _core),
-    ("0200_transactions", _transactions),
-    ("0100_ext_installs", migrate_ext_installs),
-    ("0300_capability_grants", migrate_capability_grants),
-    ("0101_ext_actions", migrate_ext_actions),
-    ("0400_light_intents", migrate_light_intents),
-]
+CORE_MIGRATIONS: list[Migration] = [("0001_core", _core)]

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from modgate.app import Runtime
 from modgate.errors import ModgateError
-from modgate.runtime import Runtime
 from modgate.studio.service import Studio, fail
 from modgate.studio.shell import Draft, Shell, text_field
 from modgate.studio.strings import t

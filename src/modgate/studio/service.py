@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from modgate.app import Runtime, open_runtime
 from modgate.errors import ModgateError, Problem
-from modgate.runtime import Runtime, open_runtime
 from modgate.studio.modes import BLOCKING_STATES
 from modgate.tx import machine as m
 
@@ -71,14 +71,14 @@ class Studio:
 
         prefix = AUDIT_FILTERS.get(audit_filter, "")
         with self.using() as rt:
-            items = rt.store.tx.list_tx()
+            items = rt.tx.list_tx()
             revisions = rt.store.domain_revisions()
             events = audit_log.recent(rt.db, AUDIT_LIMIT if not prefix else AUDIT_SCAN)
             events = [e for e in events if e["eventType"].startswith(prefix)][-AUDIT_LIMIT:]
             head = self.head()
             for item in items:
                 if item["state"] in (m.APPROVAL_PENDING, m.APPROVED):
-                    item["stale"] = rt.store.tx.preview_is_stale(item["baseRevision"], revisions)
+                    item["stale"] = rt.tx.preview_is_stale(item["baseRevision"], revisions)
         pending = [i for i in items if i["state"] in ACTIVE_STATES]
         recent = [i for i in reversed(items) if i["state"] not in ACTIVE_STATES][:RECENT_LIMIT]
         return {"pending": pending, "shown": PENDING_SHOWN, "recent": recent, "total": len(items),
@@ -90,13 +90,13 @@ class Studio:
 
     def transactions(self) -> list[tuple[str, str]]:
         with self.using() as rt:
-            return [(i["txId"], i["state"]) for i in rt.store.tx.list_tx()]
+            return [(i["txId"], i["state"]) for i in rt.tx.list_tx()]
 
     def show(self, tx_id: str) -> dict[str, Any]:
         with self.using() as rt:
-            shown = rt.store.tx.show(tx_id)
+            shown = rt.tx.show(tx_id)
             shown["stale"] = shown["state"] in (m.APPROVAL_PENDING, m.APPROVED) and \
-                rt.store.tx.preview_is_stale(shown["baseRevision"])
+                rt.tx.preview_is_stale(shown["baseRevision"])
         return shown
 
     def state_of(self, tx_id: str | None) -> str | None:
@@ -109,19 +109,19 @@ class Studio:
 
     def approve(self, tx_id: str, preview_hash: str) -> dict[str, Any]:
         with self.using() as rt:
-            shown = rt.store.tx.show(tx_id)
-            if rt.store.tx.preview_is_stale(shown["baseRevision"]):
+            shown = rt.tx.show(tx_id)
+            if rt.tx.preview_is_stale(shown["baseRevision"]):
                 raise fail("studio-preview-stale", f"the state changed since {tx_id} was previewed; make a fresh"
                            " preview and review it before approving", "previewHash")
-            return rt.store.tx.approve(tx_id, preview_hash=preview_hash, approver_id=APPROVER)
+            return rt.tx.approve(tx_id, preview_hash=preview_hash, approver_id=APPROVER)
 
     def reject(self, tx_id: str, reason: str) -> dict[str, Any]:
-        return self.call(lambda rt: rt.store.tx.reject(tx_id, approver_id=APPROVER, reason=reason))
+        return self.call(lambda rt: rt.tx.reject(tx_id, approver_id=APPROVER, reason=reason))
 
     def apply(self, tx_id: str) -> dict[str, Any]:
         """The one apply path: the newest approval of the current attempt, a fresh idempotency key."""
         with self.using() as rt:
-            engine = rt.store.tx
+            engine = rt.tx
             token = engine.latest_token(tx_id)
             if token is None:
                 raise fail("tx-not-approved", f"{tx_id} has no approval for its current preview; approve it"
@@ -130,15 +130,15 @@ class Studio:
                                 requested_by=APPROVER)
 
     def rollback(self, tx_id: str, reason: str) -> dict[str, Any]:
-        return self.call(lambda rt: rt.store.tx.rollback(tx_id, reason=reason, requested_by=APPROVER,
+        return self.call(lambda rt: rt.tx.rollback(tx_id, reason=reason, requested_by=APPROVER,
                                                          idempotency_key=f"studio-{secrets.token_hex(8)}"))
 
     def refresh(self, tx_id: str) -> dict[str, Any]:
-        return self.call(lambda rt: rt.store.tx.refresh(tx_id, actor=(APPROVER, "host")))
+        return self.call(lambda rt: rt.tx.refresh(tx_id, actor=(APPROVER, "host")))
 
     def recover(self) -> list[dict[str, Any]]:
         """Reconcile attempts a crashed process left half-done (skipped while one is still working)."""
-        return self.call(lambda rt: rt.store.tx.recover())
+        return self.call(lambda rt: rt.tx.recover())
 
     # -- audit ----------------------------------------------------------------------------------
     def verify_status(self, head_seq: int) -> dict[str, Any] | None:
@@ -165,7 +165,7 @@ class Studio:
         from modgate.modules.proposals import propose_import
 
         with self.using() as rt:
-            outcome, shown = propose_import(rt.store, rt.host, _bounded(text))
+            outcome, shown = propose_import(rt, _bounded(text))
         return outcome.envelope, shown
 
     def starter(self, module_id: str) -> str:
@@ -207,15 +207,17 @@ class Studio:
     def _installer(self, rt: Runtime) -> Any:
         from modgate.ext.installer import Installer
 
-        return Installer(rt.store, rt.home)
+        return Installer(rt.tx, rt.home)
 
     def mods(self) -> dict[str, Any]:
-        from modgate.ext import records
+        from modgate.ext import permissions, records
 
         with self.using() as rt:
-            listed = self._installer(rt).list()
+            inst = self._installer(rt)
+            listed = inst.list()
             for item in listed:
                 item["permissions"] = sorted(records.granted(rt.db, item["id"]))
+                item["decisions"] = permissions.show(inst, item["id"])["permissions"]
                 item["modsBar"] = [a for a in item["actions"] if a.get("trigger") == "modsBar.action"
                                    or a.get("modsBarOutput")]
             return {"mods": listed, "allowExecutable": records.allow_executable(rt.db),
@@ -237,19 +239,7 @@ def _bounded(text: str) -> bytes:
 
 
 def _hook_runs(rt: Runtime) -> list[dict[str, Any]]:
-    """Recent hook and automation runs, once the hook runtime (``ext_run_state``) is installed.
+    """Recent hook and automation runs, as the hook runtime records them."""
+    from modgate.ext import runstate
 
-    Until that runtime is merged the table does not exist and there is nothing to show.
-    """
-    from modgate.errors import StoreError
-
-    exists = rt.db.query("SELECT 1 FROM sqlite_master WHERE type='table' AND name='ext_run_state'")
-    if not exists:
-        return []
-    try:
-        rows = rt.db.query("SELECT install_id, kind, item_id, last_run_at, last_status, last_error FROM"
-                           " ext_run_state WHERE last_run_at IS NOT NULL ORDER BY last_run_at DESC LIMIT 20")
-    except StoreError:  # an older or newer shape of the table: show nothing rather than fail the page
-        return []
-    keys = ("installId", "kind", "itemId", "lastRunAt", "lastStatus", "lastError")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    return [r.to_dict() for r in runstate.recent(rt.db, 20)]

@@ -192,6 +192,7 @@ STRINGS: dict[str, str] = {
     "ext.enable": "Enable",
     "ext.disable": "Disable",
     "ext.enabled": "{action}: {id}",
+    "ext.decisions": "decided at first use:",
     "ext.modsbar": "modsBar actions",
     "ext.modsbar.none": "No mod offers modsBar actions.",
     "ext.hooks": "Recent hook runs",

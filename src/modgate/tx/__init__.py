@@ -5,7 +5,7 @@
     applied = apply(rt, shown["txId"], approval["approvalToken"])
     rollback(rt, shown["txId"], reason="changed my mind")
 
-``rt`` is a :class:`modgate.runtime.Runtime`. Every function returns the protocol's JSON result
+``rt`` is a :class:`modgate.app.Runtime`. Every function returns the protocol's JSON result
 and raises :class:`modgate.errors.ModgateError` with a documented ``tx-*`` code on refusal.
 """
 
@@ -14,26 +14,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from modgate.runtime import Runtime
+    from modgate.app import Runtime
 
 
 def preview(rt: Runtime, changes: list[dict[str, Any]], *, track: str = "light", title: str = "changes",
             requested_by: str = "host", requested_role: str = "host") -> dict[str, Any]:
-    return rt.store.tx.preview(track=track, kind="ops", recipe={"ops": changes}, title=title,
+    return rt.tx.preview(track=track, kind="ops", recipe={"ops": changes}, title=title,
                                requested_by=requested_by, requested_role=requested_role)
 
 
 def approve(rt: Runtime, tx_id: str, *, preview_hash: str | None = None, approver_id: str = "host",
             ttl_s: int = 900) -> dict[str, Any]:
-    return rt.store.tx.approve(tx_id, preview_hash=preview_hash, approver_id=approver_id, ttl_s=ttl_s)
+    return rt.tx.approve(tx_id, preview_hash=preview_hash, approver_id=approver_id, ttl_s=ttl_s)
 
 
 def apply(rt: Runtime, tx_id: str, approval_token: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
-    return rt.store.tx.apply(tx_id, approval_token=approval_token, idempotency_key=idempotency_key)
+    return rt.tx.apply(tx_id, approval_token=approval_token, idempotency_key=idempotency_key)
 
 
 def rollback(rt: Runtime, tx_id: str, *, reason: str = "", idempotency_key: str | None = None) -> dict[str, Any]:
-    return rt.store.tx.rollback(tx_id, reason=reason, idempotency_key=idempotency_key)
+    return rt.tx.rollback(tx_id, reason=reason, idempotency_key=idempotency_key)
 
 
 __all__ = ["apply", "approve", "preview", "rollback"]

@@ -30,25 +30,25 @@ import os
 import secrets
 import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import orjson
 
+import modgate.roles as roles
 from modgate.auditevent import AuditEvent
 from modgate.bus import Commit, JournalEntry
 from modgate.errors import ModgateError, Problem
 from modgate.state import MISSING, JsonObject, Op, apply_ops, domains_of, get_path, inverse_ops
-from modgate.store.bus_store import SqliteBusStore
+from modgate.store.db import Database
 from modgate.tx import machine as m
 from modgate.tx import tokens
+from modgate.tx.model import Guard, Plan, Planner, TxError, tx_error
 from modgate.tx.previews import build_preview
 
-Planner = Callable[[JsonObject, JsonObject], "Plan"]
 OnCommit = Callable[[Any], None]
 LEASE_FILE = "tx.lock"
 MANAGED_KINDS = {"extension": "modgate mod"}
@@ -59,21 +59,26 @@ BOUNDARIES = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Plan:
-    """What a recipe does to a given state: the ops plus facts for the journal and display."""
+class TxStore(Protocol):
+    """What the engine needs of the state store (:class:`modgate.store.bus_store.SqliteBusStore`)."""
 
-    ops: list[Op]
-    scope: str
-    info: JsonObject
+    db: Database
+
+    def write(self) -> AbstractContextManager[Any]: ...
+    def state(self) -> JsonObject: ...
+    def revision(self) -> int: ...
+    def domain_revisions(self) -> dict[str, int]: ...
+    def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None: ...
 
 
-class TxError(ModgateError):
-    """A coded refusal of the transaction protocol."""
+_err = tx_error
 
 
-def _err(code: str, message: str, path: str = "tx", **detail: Any) -> TxError:
-    return TxError(Problem(code=code, path=path, message=message, detail=detail))
+def _check_approver(approver_role: str, verb: str) -> str:
+    """The stored name of a role that may approve (``owner`` is ``host``), else a coded refusal."""
+    if not roles.may_approve(approver_role):
+        raise _err("tx-approver-not-allowed", f"a {approver_role} cannot {verb}; only the host can", "approverRole")
+    return roles.HOST
 
 
 def crash_point(name: str) -> None:
@@ -133,14 +138,18 @@ def load_key(home: Path) -> bytes:
 
 
 class TxEngine:
-    def __init__(self, store: SqliteBusStore, home: Path, planners: dict[str, Planner],
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: TxStore, home: Path, planners: dict[str, Planner],
+                 clock: Callable[[], float] = time.time, *, guards: Sequence[Guard] = ()) -> None:
+        """``guards`` run inside every apply on the state the apply would leave: a Problem refuses
+        (and forces the rollback), whoever applies — the queue, the CLI, the studio or Python."""
+        self.guards = tuple(guards)
         self.store = store
         self.db = store.db
         self.home = home
         self.planners = planners
         self.clock = clock
         self._key: bytes | None = None
+        self.after_commit: list[Callable[[str, dict[str, str]], None]] = []
 
     @property
     def key(self) -> bytes:
@@ -336,9 +345,7 @@ class TxEngine:
     def approve(self, tx_id: str, *, preview_hash: str | None = None, approver_id: str = "host",
                 approver_role: str = "host", ttl_s: int = DEFAULT_TTL_S, owner: bool = False) -> JsonObject:
         """``owner``: the caller is the owner of a managed kind (the installer), not a queue reader."""
-        if approver_role != "host":
-            raise _err("tx-approver-not-allowed", f"a {approver_role} cannot approve; only the host can",
-                       "approverRole")
+        approver_role = _check_approver(approver_role, "approve")
         tx = self._row(tx_id)
         if not owner:
             self._check_unmanaged(tx, "approved")
@@ -372,9 +379,7 @@ class TxEngine:
 
     def reject(self, tx_id: str, *, approver_id: str = "host", approver_role: str = "host",
                reason: str = "") -> JsonObject:
-        if approver_role != "host":
-            raise _err("tx-approver-not-allowed", f"a {approver_role} cannot reject; only the host can",
-                       "approverRole")
+        approver_role = _check_approver(approver_role, "reject")
         tx = self._row(tx_id)
         with self.db.atomic() as conn:
             self._transition(conn, tx, m.REJECTED, actor=(approver_id, approver_role), stage="approval",
@@ -433,7 +438,11 @@ class TxEngine:
                 self._transition(conn, tx, m.APPLYING, actor=actor, stage="apply", idempotency_key=idempotency_key,
                                  fields={"approvalTokenId": claims["tokenId"]})
             crash_point("apply:after-applying")
-            return self._apply_work(tx, attempt, claims["tokenId"], idempotency_key, actor, checks or [], on_commit)
+            result = self._apply_work(tx, attempt, claims["tokenId"], idempotency_key, actor, checks or [], on_commit)
+        self._notify("tx.applied", tx)
+        if tx.get("kind") == "import":
+            self._notify("module.imported", tx)
+        return result
 
     def withdraw(self, tx_id: str, reason: str, actor: tuple[str, str] = ("recovery", "host")) -> None:
         """The owner of a managed kind gives up an approved or pending proposal it will never apply."""
@@ -464,6 +473,10 @@ class TxEngine:
                     raise _err("tx-stale-base", f"the state changed since {tx['txId']} was previewed"
                                f" (base {attempt['baseRevision']}, now {self._revisions(touched)})", "baseRevision")
                 new_state = apply_ops(session.state, ops)
+                for guard in self.guards:
+                    problem = guard(tx, new_state)
+                    if problem is not None:
+                        raise TxError(problem)
                 for check in checks:
                     problem = check(new_state)
                     if problem is not None:
@@ -565,7 +578,20 @@ class TxEngine:
                 self._transition(conn, tx, m.ROLLBACK_PENDING, actor=actor, stage="rollback",
                                  idempotency_key=idempotency_key, fields={"rollbackReason": reason})
             crash_point("rollback:after-pending")
-            return self._rollback_work(tx, inverse, journal_seq, reason, idempotency_key, actor)
+            result = self._rollback_work(tx, inverse, journal_seq, reason, idempotency_key, actor)
+        self._notify("tx.rolled_back", tx)
+        return result
+
+    def _notify(self, event: str, tx: JsonObject) -> None:
+        """Post-commit listeners (extension hooks); extension-kind changes are the installer's own."""
+        if tx.get("kind") in MANAGED_KINDS or not self.after_commit:
+            return
+        recipe = tx["recipe"] if isinstance(tx.get("recipe"), dict) else {}
+        info = {"commandId": str(recipe.get("commandId", "")), "txId": str(tx.get("txId", "")),
+                "role": str(tx.get("requestedRole") or tx.get("requestedBy") or "host"),
+                "revision": str(self.store.revision())}
+        for listener in list(self.after_commit):
+            listener(event, info)
 
     def _check_rollback_conflict(self, tx_id: str, ops: list[Op], journal_seq: int | None) -> None:
         # Inverse ops restore "before" values; if a later change touched the same paths they would

@@ -5,8 +5,7 @@
 - ``import``: a heavy package, re-validated against the current registry, registered as one op;
 - ``remove``: unregister a module;
 - ``light``: a light user's approved request (prefs, their current values, the shortcuts module);
-- ``extension``: the install-record changes of an extension install, update, uninstall, enable,
-  disable, re-approval or setting (the installer moves the files; see :mod:`modgate.ext.installer`).
+- ``extension`` lives with the extension area (:mod:`modgate.ext.planner`).
 """
 
 from __future__ import annotations
@@ -15,11 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from modgate.errors import HandlerError, PayloadError, Problem
-from modgate.ext.records import EXTENSIONS_DOMAIN
 from modgate.host.model import Host
 from modgate.modules import registry
 from modgate.state import MISSING, JsonObject, Op, StateView, get_path, inverse_ops, path_within
-from modgate.tx.engine import Plan, Planner, TxError
+from modgate.tx.model import Plan, Planner, TxError
 
 LastEdit = Callable[[str, str], "tuple[int, list[Op]] | None"]
 
@@ -111,26 +109,7 @@ def remove_planner() -> Planner:
     return plan
 
 
-def extension_planner() -> Planner:
-    """``recipe["set"]``: ``{pointer under /extensions: new value, or None to remove}``."""
-
-    def plan(state: JsonObject, recipe: JsonObject) -> Plan:
-        ops = []
-        for path, value in sorted(recipe.get("set", {}).items()):
-            if not path.startswith(f"/{EXTENSIONS_DOMAIN}/"):
-                raise _error("tx-invalid-change", f"an extension change must stay under /{EXTENSIONS_DOMAIN}", path)
-            current = get_path(state, path)
-            if value is None:
-                if current is not MISSING:
-                    ops.append(Op("remove", path))
-            elif current != value:
-                ops.append(Op("add" if current is MISSING else "replace", path, value))
-        info = {"action": recipe.get("action"), "installId": recipe.get("installId")}
-        return Plan(ops=ops, scope=EXTENSIONS_DOMAIN, info=info)
-
-    return plan
-
-
+__all__ = ["command_planner", "import_planner", "ops_planner", "remove_planner"]
 def light_planner(host: Host) -> Planner:
     """``recipe["set"]``: ``{pointer: value}`` from the light pipeline's dry-run (G4/G5).
 
@@ -178,5 +157,4 @@ def _check_light_package(host: Host, state: JsonObject, value: Any) -> None:
         raise TxError(outcome.problem)
 
 
-__all__ = ["command_planner", "extension_planner", "import_planner", "light_planner", "ops_planner",
-           "remove_planner"]
+__all__ = ["command_planner", "import_planner", "light_planner", "ops_planner", "remove_planner"]

@@ -16,10 +16,11 @@ from typing import Any
 import orjson
 
 from modgate.jsonsafe import canonical_bytes, sha256_hex
+from modgate.roles import PREVIEW_ROLES
 from modgate.state import MISSING, JsonObject, Op, ancestors, apply_ops, escape_token, get_path, split_pointer
 
 SCHEMA_VERSION = "tx-preview/v1"
-ROLES = ("agent", "host", "student")
+ROLES = PREVIEW_ROLES
 SECRET_MARKERS = ("secret", "token", "password", "apikey", "api_key", "credential")
 REDACTED = "[redacted]"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from modgate.store.schema import run_script
+from modgate.store.db import Migration, run_script
 
 
 def transactions_tables(conn: sqlite3.Connection) -> None:
@@ -45,3 +45,6 @@ def transactions_tables(conn: sqlite3.Connection) -> None:
         );;
         INSERT INTO meta(key, value) VALUES ('tx_blocked', '');;
     """)
+
+
+TX_MIGRATIONS: list[Migration] = [("0200_transactions", transactions_tables)]

@@ -1,4 +1,4 @@
-"""The approval desk: the bus's approval queue as a view over pending transactions.
+"""The approval queue: the bus's queue of gated dispatches, as a view over pending transactions.
 
 A student's or agent's approval-gated dispatch becomes a transaction (track ``command``) with
 its own preview; ``modgate approvals`` and ``modgate tx`` list the same items. Approving an
@@ -12,7 +12,8 @@ from typing import Any
 
 from modgate.auditevent import AuditEvent
 from modgate.tx import machine as m
-from modgate.tx.engine import TxEngine, TxError
+from modgate.tx.engine import TxEngine
+from modgate.tx.model import TxError
 
 Envelope = dict[str, Any]
 STATUS = {m.APPROVAL_PENDING: "pending", m.APPLIED: "approved", m.ROLLED_BACK: "rolled-back",
@@ -24,12 +25,17 @@ def _fail(code: str, command_id: str, message: str, **extra: Any) -> Envelope:
             **{k: v for k, v in extra.items() if v is not None}}
 
 
-class TxDesk:
+class TxApprovalQueue:
+    """Implements :class:`modgate.bus.ApprovalQueue` over the transaction engine."""
+
     def __init__(self, engine: TxEngine) -> None:
         self.engine = engine
 
     def enqueue(self, item: dict[str, Any], events: list[AuditEvent]) -> str:
         recipe = {"commandId": item["commandId"], "payload": item["payload"], "role": item["role"]}
+        module_id = (item.get("meta") or {}).get("moduleId")
+        if module_id:  # a module's action: the engine's guards re-check its capability at apply
+            recipe["moduleId"] = module_id
         with self.engine.db.atomic() as conn:
             shown = self.engine.preview(track="command", kind="command", recipe=recipe,
                                         title=f"{item['role']} → {item['commandId']}", requested_by=item["role"],
@@ -41,11 +47,15 @@ class TxDesk:
         return tx_id
 
     def item(self, approval_id: str) -> dict[str, Any] | None:
+        """One item with its decision: who decided, when, and what came of it."""
         try:
             shown = self.engine.show(approval_id)
         except TxError:
             return None
-        return self._as_item(shown)
+        decided = [h for h in shown["history"] if h["prevState"] == m.APPROVAL_PENDING]
+        last = decided[-1] if decided else None
+        return {**self._as_item(shown), "decidedAt": last["at"] if last else None,
+                "decidedBy": last["actorId"] if last else None, "result": shown.get("result")}
 
     def items(self, status: str | None) -> list[dict[str, Any]]:
         state = m.APPROVAL_PENDING if status == "pending" else None
@@ -57,7 +67,8 @@ class TxDesk:
         return {"id": tx["txId"], "txId": tx["txId"], "status": STATUS.get(tx["state"], tx["state"].lower()),
                 "state": tx["state"], "track": tx["track"], "kind": tx["kind"], "title": tx["title"],
                 "role": tx["requestedRole"], "commandId": plan.get("commandId", f"tx:{tx['kind']}"),
-                "payload": plan.get("payload"), "previewHash": tx["previewHash"], "attemptNo": tx["attemptNo"]}
+                "payload": plan.get("payload"), "previewHash": tx["previewHash"], "attemptNo": tx["attemptNo"],
+                "createdAt": tx.get("createdAt")}
 
     def approve(self, approval_id: str, approver: str) -> Envelope:
         item = self.item(approval_id)
@@ -70,8 +81,9 @@ class TxDesk:
         try:
             applied = self.engine.apply(approval_id, approval_token=approval["approvalToken"], requested_by=approver)
         except TxError as exc:
-            if exc.code != "tx-stale-base":
-                raise
+            if exc.code != "tx-stale-base":  # refused at apply (e.g. a guard): nothing changed
+                return _fail(exc.code, item["commandId"], exc.message, approvalId=approval_id, txId=approval_id,
+                             path=exc.problem.path or None, detail=exc.problem.detail or None)
             fresh = self.engine.refresh(approval_id, actor=(approver, "host"))
             return _fail("tx-stale-base", item["commandId"], f"{exc.message}; a fresh preview"
                          f" ({fresh['previewHash']}) is waiting: review and approve {approval_id} again",
