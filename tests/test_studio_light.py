@@ -117,3 +117,15 @@ def test_light_draft_pending_asks_at_the_switch(client: TestClient) -> None:
     assert response.headers["location"] == "/mode/confirm?target=heavy"
     post(client, "/mode", {"target": "heavy", "choice": "discard"})
     assert client.app.shell.studio.show(tx_id)["state"] == "REJECTED"
+
+
+def test_light_correction_loop_does_not_leak_into_heavy(client: TestClient) -> None:
+    page = post(client, "/light/propose", {"text": "change the pen colour"}).text
+    question = re.search(r'<p class="ask">([^<]+)</p>', page)
+    assert question is not None
+    heavy = post(client, "/mode", {"target": "heavy"}).text
+    for path in ("/heavy", "/heavy/grants", "/heavy/graph", "/extensions"):
+        heavy += client.get(path).text
+    assert question.group(1) not in heavy and 'class="chip"' not in heavy
+    back = post(client, "/mode", {"target": "light"}).text  # the light draft is kept for its own mode
+    assert question.group(1) in back
