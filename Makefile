@@ -15,7 +15,7 @@ demo: $(BIN)/modgate
 	$(BIN)/modgate demo
 
 lint: $(BIN)/modgate
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools examples
 	$(BIN)/mypy
 
 test: lint

@@ -67,4 +67,25 @@ def test_approvals_approve_prints_a_light_change_without_a_command_id() -> None:
     code, out = run_json("light", "propose", "make the eraser bigger")
     assert code == 3
     code, text, err = run("approvals", "approve", out["txId"])
-    assert code == 0 and f"{out['txId']}: approved and executed the previewed change" in text and not err
+    assert code == 0 and text.startswith(f"{out['txId']}: approved and executed") and not err
+
+
+def test_reading_commands_never_create_the_home(modgate_home: Path) -> None:
+    code, out = run_json("prefs")
+    assert code == 0 and out["prefs"]["defaults"]["penColor"] == "#FFFFFF"
+    assert run("light", "show", "intent-none", "--json")[0] == 1
+    assert not modgate_home.exists()
+
+
+def test_same_request_same_intent_and_diff_in_every_process(tmp_path: Path) -> None:
+    outs = []
+    for i, seed in enumerate(("1", "12345")):
+        env = {"MODGATE_HOME": str(tmp_path / f"home-{i}"), "PYTHONHASHSEED": seed}
+        done = run_process("light", "propose", "make the pen dark blue and add an eraser button", "--device",
+                           "tablet", "--json", env=env)
+        outs.append(json.loads(done.stdout))
+    for out in outs:
+        out["intent"].pop("intentId")
+        out["intent"].pop("createdAt")
+    assert outs[0]["intent"] == outs[1]["intent"]
+    assert json.dumps(outs[0]["preview"]["changes"]) == json.dumps(outs[1]["preview"]["changes"])

@@ -20,7 +20,8 @@ CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "m
         "modgate.ext.handlerout", "modgate.host.board_light",
         *(f"modgate.light.{m}" for m in ("vocab", "numbers", "lexicon", "text", "grammar", "parser", "summary",
                                           "words", "intent", "failures", "resolve", "shortcuts", "artifacts",
-                                          "pipeline", "correction", "changes", "layout_check")),
+                                          "pipeline", "correction", "changes", "layout_check",
+                                          "clauses", "grammar_layout")),
         "modgate.studio.modes", "modgate.studio.svg", "modgate.studio.strings"]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.app", "modgate.mcp_server", "subprocess")
 

@@ -281,3 +281,11 @@ def test_answering_a_malformed_agent_intent(svc: LightService) -> None:
     assert [m["metric"] for m in by_text["intent"]["successCriteria"]["metrics"]] == ["penColor", "penWidth"]
     other = svc.propose_intent(intent)
     assert svc.answer(other["intentId"], option=1)["code"] == "approval-pending"
+
+
+def test_lock_weakening_refusals_carry_the_resolvers_code(svc: LightService) -> None:
+    for text, code in (("hide the launcher on my tablet", "E_ADAPT_POLICY_LOCK_VIOLATION"),
+                       ("remove the close button", "E_ADAPT_POLICY_LOCK_VIOLATION"),
+                       ("make the buttons tiny, 20 px", "E_ADAPT_TOUCH_TARGET_BREACH")):
+        out = svc.propose(text)
+        assert out["code"] == "E_POLICY_DENIED" and out["detail"]["adaptCode"] == code, text

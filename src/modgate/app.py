@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from modgate.bus import Bus
+from modgate.errors import ModgateError, Problem
 from modgate.host import get_host
+from modgate.host.checks import check_host
 from modgate.host.model import Host
 from modgate.state import JsonObject
 from modgate.store.bus_store import SqliteBusStore
@@ -62,6 +64,7 @@ class Runtime:
     bus: Bus
 
     def close(self) -> None:
+        """Close the database connection."""
         self.db.close()
 
     def graphs(self) -> list[ActionGraph]:
@@ -155,22 +158,74 @@ def guards(host: Host, db: Database) -> list[Guard]:
 
 
 # -- the root ------------------------------------------------------------------------------------
-def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host = "board", *,
+HOST_META_KEY = "host"  # the app id of the host application a home belongs to (meta table)
+
+
+def _claim_home(db: Database, host: Host) -> None:
+    """Remember ``host`` in a new (or pre-host) home; refuse a home that belongs to another host."""
+    if db.read_only and not db.in_memory:
+        owner = _stored_host(db) or host.app_id  # a reader never writes; the next writer claims it
+    else:
+        with db.atomic() as conn:
+            # Idempotent: a home created before homes remembered their host adopts the first one.
+            conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (HOST_META_KEY, host.app_id))
+            owner = conn.execute("SELECT value FROM meta WHERE key=?", (HOST_META_KEY,)).fetchone()[0]
+    if owner != host.app_id:
+        raise ModgateError(Problem(
+            code="home-host-mismatch", path="host",
+            message=f"this home ({db.path.parent}) belongs to the host application {owner!r}, not {host.app_id!r}",
+            hint=f"open it with --host {owner}, or use another MODGATE_HOME for {host.app_id}",
+            detail={"homeHost": owner, "requestedHost": host.app_id}))
+
+
+def _stored_host(db: Database) -> str | None:
+    rows = db.query("SELECT value FROM meta WHERE key=?", (HOST_META_KEY,))
+    return str(rows[0][0]) if rows else None
+
+
+def remembered_host(home: str | os.PathLike[str] | None = None) -> str | None:
+    """The app id of the host application ``home`` belongs to; None for a new or pre-host home.
+
+    Reads only: a home that does not exist is not created.
+    """
+    path = resolve_home(home) / DB_FILENAME
+    if not path.is_file():
+        return None
+    db = Database(path, read_only=True)
+    try:
+        return _stored_host(db) if db.query("SELECT name FROM sqlite_master WHERE name='meta'") else None
+    finally:
+        db.close()
+
+
+DEFAULT_HOST = "board"
+
+
+def open_runtime(home: str | os.PathLike[str] | None = None, host: str | Host | None = None, *,
                  read_only: bool = False) -> Runtime:
     """Open (creating and migrating when needed) the home folder for a host application.
 
-    ``home`` defaults to ``MODGATE_HOME``, else the platform's user data folder; ``host`` is a
-    registered host name (``board``, ``codexchat``) or a :class:`~modgate.host.model.Host`.
-    Unfinished transactions left by a crash are recovered before this returns.
+    ``home`` defaults to ``MODGATE_HOME``, else the platform's user data folder. ``host`` is a host
+    name (built in — ``board``, ``codexchat`` —, registered with
+    :func:`~modgate.host.register_host`, or installed through the ``modgate.hosts`` entry point
+    group) or a :class:`~modgate.host.model.Host`; None means the host the home belongs to, else
+    ``board``. A home remembers the app id of the first host it is opened with and refuses another
+    one (``home-host-mismatch``); an unknown name is ``host-unknown``; a malformed host is
+    ``host-invalid``. Unfinished transactions
+    left by a crash are recovered before this returns.
 
     ``read_only``: for commands that only read. Nothing is created or changed: a missing home reads
-    as a new one (in memory), a read-only database works, and no recovery runs.
+    as a new one (in memory), a read-only database works, and no recovery runs (nor is the host
+    remembered: a mismatch is still refused).
     """
     root = resolve_home(home)
-    the_host = get_host(host) if isinstance(host, str) else host
+    # A named host is resolved first, so an unknown name creates no home.
+    named = get_host(host) if isinstance(host, str) else check_host(host) if host is not None else None
     db = Database(root / DB_FILENAME, read_only=read_only)
     try:
         db.migrate(migrations())
+        the_host = named or get_host(_stored_host(db) or DEFAULT_HOST)
+        _claim_home(db, the_host)
         store = SqliteBusStore(db, state_domains(the_host, db))
         tx = TxEngine(store, root, planners(the_host, store), guards=guards(the_host, db))
         approvals = TxApprovalQueue(tx)

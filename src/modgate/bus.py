@@ -179,6 +179,15 @@ class Bus:
         ttl_ms: int = DEFAULT_TTL_MS,
         meta: Mapping[str, Any] | None = None,
     ) -> Envelope:
+        """Dispatch ``command_id`` with ``payload`` as ``role``; returns the result envelope.
+
+        The pipeline: role check, idempotency replay (same ``idempotency_key`` within ``ttl_ms``),
+        payload normalisation and schema validation, approval gating (an approval-gated command
+        dispatched by any role but ``host`` is queued: ``approval-required`` with its
+        ``approvalId``), the handler's staged writes checked against the declared ``writes``,
+        then one atomic commit with its journal entry and audit events. Never raises for bad
+        input: a refusal is an envelope with ``ok: false`` and a documented ``code``.
+        """
         now = self.clock()
         known = roles.canonical(role)
         if known is None or not roles.may_dispatch(known):
@@ -280,6 +289,7 @@ class Bus:
         return result
 
     def reject(self, approval_id: str, *, approver: str = roles.HOST, reason: str = "") -> Envelope:
+        """Refuse a queued command: it never runs."""
         if self.approvals is None:
             return _fail("approval-policy-missing", "", "no approval queue is configured", approvalId=approval_id)
         return self.approvals.reject(approval_id, approver, reason)
@@ -459,26 +469,32 @@ class MemoryBusStore:
         self._idem: dict[str, tuple[Envelope, float]] = {}
 
     def write(self) -> _MemorySession:
+        """A write session; its commit applies the ops to ``state``."""
         return _MemorySession(self)
 
     def record(self, events: list[AuditEvent]) -> None:
+        """Append audit events (to a plain list)."""
         self.audit.extend(events)
 
     def idempotent_result(self, key: str, now: float) -> Envelope | None:
+        """The result first stored under ``key`` while it has not expired, else None."""
         hit = self._idem.get(key)
         return dict(hit[0]) if hit and hit[1] > now else None
 
     def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
+        """Queue an approval item; returns its id (``apr-N``)."""
         approval_id = f"apr-{len(self.queue) + 1}"
         self.queue[approval_id] = {**item, "id": approval_id, "status": "pending"}
         self.audit.extend(events)
         return approval_id
 
     def approval(self, approval_id: str) -> JsonObject | None:
+        """A copy of the approval item, or None."""
         item = self.queue.get(approval_id)
         return dict(item) if item else None
 
     def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None:
+        """Record a decision on a pending approval item."""
         approval_id, status, approver, result = decision
         if self.queue[approval_id]["status"] != "pending":
             raise _NotPending(approval_id)

@@ -297,13 +297,22 @@ RUNTIME = {
     "sandbox-unavailable": "bubblewrap is missing (or not Linux) and MODGATE_SANDBOX=off is not set: handlers do"
                            " not run.",
     "hook.state-folder-invalid": "The mod's .codexchat/state is a link or a file, not a folder.",
-    "event.unknown": "`events emit` names an event outside the codexchat profile's nine.",
+    "event.unknown": "`events emit` names an event outside the host's events and the codexchat profile's nine.",
     "event.invalid-payload": "--payload is not a JSON object of strings.",
     "modsbar.action-not-found": "The modsBar on show has no action with that id.",
     "modsbar.input-required": "A promptThenEmitEvent action needs --input.",
     "modsbar.unsupported-action": "A native.action: modgate runs no native app actions.",
     "permission.unknown-key": "Not one of projectRead, projectWrite, network, runtimeControl, runWhenAppClosed.",
     "automation.invalid-time": "--now is not an ISO-8601 time with a timezone.",
+}
+
+# --- host applications (modgate.host registry, modgate.app) --------------------------------------
+HOSTS = {
+    "host-unknown": "No built-in, registered or installed (entry point modgate.hosts) host has that name.",
+    "host-load-failed": "An installed or registered host cannot be loaded or does not give a Host.",
+    "host-invalid": "A registered, installed or given Host is malformed (bad schema, write, domain, initial state).",
+    "host-name-taken": "register_host was given a name that is built in or already registered.",
+    "home-host-mismatch": "The home belongs to another host application than the one it is opened with.",
 }
 
 # --- the studio (task 257, modgate.studio) ---------------------------------------------------------
@@ -353,6 +362,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "light": LIGHT,
     "adapt": ADAPT,
     "ext-runtime": RUNTIME,
+    "hosts": HOSTS,
     "studio": STUDIO,
 }
 

@@ -29,6 +29,8 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Problem:
+    """One coded problem: ``code`` (docs/errors.md), ``path``, ``message``, optional ``hint``/``detail``."""
+
     code: str
     path: str
     message: str
@@ -36,6 +38,7 @@ class Problem:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form (``hint`` and ``detail`` only when set)."""
         out: dict[str, Any] = {"code": self.code, "path": self.path, "message": self.message}
         if self.hint is not None:
             out["hint"] = self.hint
@@ -53,14 +56,17 @@ class ModgateError(Exception):
 
     @classmethod
     def make(cls, code: str, message: str, path: str = "", **detail: Any) -> ModgateError:
+        """Build the error from its parts (``detail`` as keyword arguments)."""
         return cls(Problem(code=code, path=path, message=message, detail=detail))
 
     @property
     def code(self) -> str:
+        """The problem's documented code."""
         return self.problem.code
 
     @property
     def message(self) -> str:
+        """The problem's human message."""
         return self.problem.message
 
 

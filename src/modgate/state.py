@@ -187,6 +187,7 @@ class StateView:
         self._staged: dict[str, Any] = {}
 
     def get(self, path: str, default: Any = None) -> Any:
+        """The value at JSON pointer ``path`` (staged writes included), else ``default``."""
         if path in self._staged:
             value = self._staged[path]
         else:
@@ -194,9 +195,11 @@ class StateView:
         return default if value is MISSING else value
 
     def set(self, path: str, value: Any) -> None:
+        """Stage writing ``value`` at ``path`` (it must lie within the command's ``writes``)."""
         self._staged[path] = value
 
     def delete(self, path: str) -> None:
+        """Stage removing ``path``."""
         self._staged[path] = MISSING
 
     def ops(self) -> list[Op]:
@@ -215,9 +218,11 @@ class StateView:
 
     @property
     def staged_paths(self) -> list[str]:
+        """The paths written so far, in order."""
         return list(self._staged)
 
     def preview(self) -> JsonObject:
+        """A new state with the staged writes applied."""
         return apply_ops(
             self.state,
             [Op("remove", p) if v is MISSING else Op("replace", p, v) for p, v in self._staged.items()],

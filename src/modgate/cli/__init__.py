@@ -74,11 +74,19 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="modgate")
-def cli() -> None:
+@click.option("--host", "host_name", default=None, metavar="NAME",
+              help="Host application: board, codexchat, or an installed one (entry point group modgate.hosts)."
+                   "  [default: the home's host, else board]")
+@click.pass_context
+def cli(ctx: click.Context, host_name: str | None) -> None:
     """modgate: make an application safely moddable.
 
-    State lives in MODGATE_HOME (default: the platform's user data folder).
+    State lives in MODGATE_HOME (default: the platform's user data folder). A home belongs to
+    the host application it was first opened with; --host goes before the subcommand.
     """
+    # Only the name is kept here: resolving it (maybe reading entry points) waits for a command
+    # that needs the host, so `modgate --help` and `modgate --host x --help` stay cheap.
+    ctx.meta["modgate.host"] = host_name
 
 
 def main(argv: list[str] | None = None) -> Any:

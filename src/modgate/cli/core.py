@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,13 +13,34 @@ from modgate.cli.output import emit, plain
 from modgate.errors import JsonLoadError, ModgateError, Problem
 from modgate.roles import DISPATCH_CHOICES
 
+if TYPE_CHECKING:
+    from modgate.host.model import Host
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
+
+
+def selected_host() -> str | None:
+    """The name given with ``modgate --host NAME`` (None when it was left out)."""
+    ctx = click.get_current_context(silent=True)
+    name = ctx.meta.get("modgate.host") if ctx is not None else None
+    return name if isinstance(name, str) else None
+
+
+def current_host() -> Host:
+    """The host for a command that opens no home: --host, else the home's own host, else board."""
+    from modgate.app import DEFAULT_HOST, remembered_host
+    from modgate.host import get_host
+
+    return get_host(selected_host() or remembered_host() or DEFAULT_HOST)
 
 
 @contextmanager
 def runtime(*, read_only: bool = False) -> Iterator[Runtime]:
-    """The runtime for one command; ``read_only`` for commands that only read (see open_runtime)."""
-    rt = open_runtime(read_only=read_only)
+    """The runtime for one command on the host chosen with --host (default: the home's own).
+
+    ``read_only`` for commands that only read (see :func:`modgate.app.open_runtime`).
+    """
+    rt = open_runtime(host=selected_host(), read_only=read_only)
     try:
         yield rt
     finally:
@@ -41,9 +62,7 @@ def parse_json_argument(text: str, name: str) -> Any:
 @json_option
 def commands(as_json: bool) -> None:
     """List the host's commands with their metadata (id, scope, approval, writes, schema)."""
-    from modgate.host import get_host
-
-    host = get_host("board")
+    host = current_host()
     metas = [spec.metadata() for spec in host.sorted_commands()]
 
     def human(_: dict[str, Any]) -> None:

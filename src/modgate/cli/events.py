@@ -44,17 +44,16 @@ def _payload(text: str | None) -> dict[str, str]:
 @json_option
 def emit(event: str, project: str | None, thread: str | None, turn: str | None, turn_status: str | None,
          payload: str | None, as_json: bool) -> None:
-    """Emit EVENT (thread.started, turn.completed, … the codexchat profile's nine) and run its hooks.
+    """Emit EVENT (one of the host's events or the codexchat profile's nine) and run its hooks.
 
     Exit 0 when every hook ran or was skipped by rule, 3 when one needs a permission decision
     (`modgate mod permissions ID --grant KEY`), 1 when the sandbox is unavailable.
     """
-    from modgate.ext.errors import fail
+    from modgate.cli.core import current_host
+    from modgate.embed import check_event
     from modgate.ext.hooks import EventContext
-    from modgate.ext.uimod import EVENTS
 
-    if event not in EVENTS:
-        fail("event.unknown", f"Unknown event {event!r}; events: {', '.join(EVENTS)}", "EVENT")
+    check_event(current_host(), event, "EVENT")
     body = _payload(payload)
     targeted = event == "modsBar.action"
     ctx = EventContext(event=event, project=Path(project).resolve() if project else None, thread_id=thread,

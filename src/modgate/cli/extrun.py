@@ -41,9 +41,10 @@ def ask_on_tty(question: PermissionQuestion) -> bool | None:
 @contextmanager
 def runner() -> Iterator[HookRunner]:
     from modgate.app import open_runtime
+    from modgate.cli.core import selected_host
     from modgate.ext.events import make_runner
 
-    rt = open_runtime()
+    rt = open_runtime(host=selected_host())
     try:
         yield make_runner(rt, ask=ask_on_tty)
     finally:

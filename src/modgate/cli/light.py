@@ -84,7 +84,7 @@ def show(intent_id: str, as_json: bool) -> None:
     """Show INTENT_ID: its state, the gates passed, retries, its transaction."""
     from modgate.light.service import LightService
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:  # reads only: never creates or changes the home
         result = LightService(rt).show(intent_id)
 
     def human(r: dict[str, Any]) -> None:
@@ -107,7 +107,7 @@ def artifacts(intent_id: str, directory: Path, as_json: bool) -> None:
     from modgate.light.files import write_artifacts
     from modgate.light.service import LightService
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:  # reads only: never creates or changes the home
         found = LightService(rt).artifacts(intent_id)
     written = write_artifacts(found, directory)
     result = {"ok": True, "intentId": intent_id, "dir": str(directory), "files": written}
@@ -120,7 +120,7 @@ def prefs(as_json: bool) -> None:
     """Show the light user's preferences: defaults, playback and the layout of each device."""
     from modgate.light.service import LightService
 
-    with runtime() as rt:
+    with runtime(read_only=True) as rt:  # reads only: never creates or changes the home
         result = LightService(rt).prefs()
 
     def human(r: dict[str, Any]) -> None:

@@ -20,11 +20,11 @@ def mcp() -> None:
     queued; a human approves them with `modgate approvals approve ID`. Point an MCP client at
     the command `modgate mcp` (stdio transport); MODGATE_HOME selects the state.
     """
-    if importlib.util.find_spec("mcp") is None:
+    if importlib.util.find_spec("mcp") is None:  # before opening a home: nothing to serve without it
         raise ModgateError(Problem(code="mcp-sdk-missing", path="",
                                    message="the MCP SDK is not installed; install modgate[mcp]",
                                    hint="pip install 'modgate[mcp]'"))
-    from modgate.mcp_server import serve_stdio
+    from modgate.embed import serve_mcp
 
     with runtime() as rt:
-        serve_stdio(rt)
+        serve_mcp(rt)

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from modgate.ext.installer import Installer, Review
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
-host_option = click.option("--host", type=click.Choice(["board", "codexchat"]), default="board", show_default=True,
-                           help="Host profile whose platform and namespace rules apply.")
+host_option = click.option("--host", default=None, metavar="NAME",
+                           help="Host whose platform and namespace rules apply: any name `modgate --host` accepts"
+                                "  [default: the home's host]")
 yes_option = click.option("--yes", is_flag=True, help="Accept the permission review without asking.")
 
 
@@ -57,9 +58,10 @@ class _Progress:
 @contextmanager
 def installer() -> Iterator[Installer]:
     from modgate.app import open_runtime
+    from modgate.cli.core import selected_host
     from modgate.ext.installer import Installer
 
-    rt = open_runtime()
+    rt = open_runtime(host=selected_host())
     progress = _Progress() if _tty() else None
     try:
         yield Installer(rt.tx, rt.home, say=progress.say if progress else None,
@@ -68,6 +70,14 @@ def installer() -> Iterator[Installer]:
         if progress is not None:
             progress.close()
         rt.close()
+
+
+def _rules_host(host: str | None) -> str:
+    """--host of the mod command, else `modgate --host`, else the home's host (claimed on open)."""
+    from modgate.app import DEFAULT_HOST, remembered_host
+    from modgate.cli.core import selected_host
+
+    return host or selected_host() or remembered_host() or DEFAULT_HOST
 
 
 def _consent(yes: bool, verb: str) -> Callable[[Review], bool]:
@@ -120,13 +130,13 @@ def init(directory: Path, mod_id: str | None, with_hook: bool, as_json: bool) ->
 @click.argument("directory", type=click.Path(path_type=Path))
 @host_option
 @json_option
-def validate(directory: Path, host: str, as_json: bool) -> None:
+def validate(directory: Path, host: str | None, as_json: bool) -> None:
     """Validate the package in DIRECTORY (both manifests, paths, links, limits) without installing."""
     from modgate.ext.errors import ExtError
 
     with installer() as inst:
         try:
-            pkg = inst.validate_dir(directory, host)
+            pkg = inst.validate_dir(directory, _rules_host(host))
         except ExtError as exc:  # every problem, sorted by path then code (the first is the error's own)
             _emit_problems(exc, as_json)
     emit({"ok": True, "path": str(directory), **pkg.summary()}, as_json, _print_summary)
@@ -153,10 +163,10 @@ def _print_summary(r: dict[str, Any]) -> None:
 @click.argument("source")
 @host_option
 @json_option
-def inspect(source: str, host: str, as_json: bool) -> None:
+def inspect(source: str, host: str | None, as_json: bool) -> None:
     """Show what SOURCE (folder, file:// or GitHub URL) would install: manifest, permissions, hooks, warnings."""
     with installer() as inst:
-        result = inst.inspect(source, host)
+        result = inst.inspect(source, _rules_host(host))
     emit(result, as_json, _print_summary)
 
 
@@ -169,10 +179,11 @@ def inspect(source: str, host: str, as_json: bool) -> None:
 @host_option
 @yes_option
 @json_option
-def install(source: str, scope: str, project: Path | None, host: str, yes: bool, as_json: bool) -> None:
+def install(source: str, scope: str, project: Path | None, host: str | None, yes: bool, as_json: bool) -> None:
     """Install the mod at SOURCE after a permission review (--yes accepts it)."""
     with installer() as inst:
-        result = inst.install(source, scope=scope, project=project, host=host, consent=_consent(yes, "Install"))
+        result = inst.install(source, scope=scope, project=project, host=_rules_host(host),
+                             consent=_consent(yes, "Install"))
 
     def human(r: dict[str, Any]) -> None:
         click.echo(f"installed {r['mod']['id']} {r['mod']['version']} at {r['mod']['path']} ({r['txId']})")

@@ -68,13 +68,14 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
     Validation is fail-fast and deterministic: one error code and path. A valid package becomes
     a transaction; without --yes it waits for approval (exit 3) unless you confirm at the terminal.
     """
-    from modgate.modules.proposals import propose_import
+    from modgate.modules.importing import check_import, preview_import
 
     data = _read(file)
     with runtime() as rt:
-        outcome, shown = propose_import(rt, data, allow_downgrade=allow_downgrade)
-        if shown is None or outcome.package is None:
+        outcome = check_import(rt, data, allow_downgrade=allow_downgrade)
+        if not outcome.ok or outcome.package is None:
             emit(outcome.envelope, as_json)
+        shown = preview_import(rt, outcome.package, allow_downgrade=allow_downgrade)
         applied = _decide(rt, shown, yes, as_json)
     if applied is None:
         emit(_pending(shown, f"import of {outcome.package['moduleId']}"), as_json)
@@ -92,10 +93,10 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
 @json_option
 def lint(file: str, as_json: bool) -> None:
     """Report every problem of the package in FILE, sorted by path then code, each with a hint."""
-    from modgate.host import get_host
+    from modgate.cli.core import current_host
     from modgate.modules.lint import lint_bytes
 
-    problems = lint_bytes(_read(file), get_host("board"))
+    problems = lint_bytes(_read(file), current_host())
     found = [p.to_dict() for p in problems]
     result: dict[str, Any] = {"ok": not found, "problems": found}
     if found:

@@ -33,6 +33,7 @@ def studio(bind: str, port: int, no_browser: bool, as_json: bool) -> None:
         raise ModgateError(Problem(code="studio-deps-missing", path="",
                                    message=f"modgate studio needs the studio extra ({exc.name} is missing):"
                                            " pip install 'modgate[studio]'")) from exc
+    from modgate.cli.core import selected_host
     from modgate.studio.server import serve
 
     if bind not in ("127.0.0.1", "localhost", "::1"):
@@ -49,4 +50,4 @@ def studio(bind: str, port: int, no_browser: bool, as_json: bool) -> None:
 
             webbrowser.open(url)
 
-    serve(bind=bind, port=port, on_ready=ready)
+    serve(bind=bind, port=port, host=selected_host(), on_ready=ready)

@@ -96,7 +96,7 @@ ENTITIES = {
     "tool_palette": ("toolbar", "tools", "tool bar", "tool palette", "palette", "drawing tools", "tools bar",
                      "tool box", "toolbox"),
     "launcher": ("launcher", "reopen button", "launch button", "open button", "round button"),
-    "close_button": ("close button", "x button", "close control", "close", "the x", "recover button"),
+    "close_button": ("close button", "x button", "close control", "close", "the x", "x", "recover button"),
     "panel_toggle": ("panel switch", "panel toggle", "open close switch", "toggle"),
     "pen": _TOOLS["pen"] + ("highlighter", "pencil"),
     "eraser": _TOOLS["eraser"],

@@ -25,6 +25,20 @@ Checker = Callable[[JsonObject, StateView | None], None]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommandSpec:
+    """One command a host offers: its metadata (as in ``board-commands.json``) and its handler.
+
+    ``id`` names it on the bus; ``mutation_scope`` is the state domain it writes (``doc``: the
+    shared document, undoable; ``sync``: shared settings; ``local``: this device's settings);
+    ``requires_approval`` queues it for a host's approval when any other role dispatches it;
+    ``audit_tag`` labels its audit events; ``undo_command`` names the command that reverses it;
+    ``writes`` are the JSON pointers it may write (a write outside them is refused:
+    ``undeclared-write``); ``payload_schema`` is the JSON Schema its payload must
+    satisfy and ``payload_example`` one valid payload. ``handler(view, payload)`` stages writes on
+    the :class:`~modgate.state.StateView` and returns a JSON result; it must be pure (no I/O) so
+    that it can be previewed and dry-run. ``normalize``, ``check``, ``external_effects``,
+    ``journal_action`` and ``notes`` are optional (see the comments beside them).
+    """
+
     id: str
     description: str
     mutation_scope: MutationScope
@@ -66,6 +80,18 @@ class CommandSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Host:
+    """A host application embedding modgate: what it offers to commands, modules and mods.
+
+    ``app_id``/``app_version`` identify the application (a home remembers ``app_id``);
+    ``platform_ids`` are the ``compatibility.platforms`` values a mod may name (``*`` for any);
+    ``ui_slots`` the slots heavy modules and mods may contribute to; ``event_names`` the events
+    the application emits (extension mods' hooks subscribe to them); ``commands`` the command
+    catalog by id; ``state_domains`` the top-level state documents (usually ``doc``, ``sync``,
+    ``local``) and ``initial_state()`` a fresh document for each of them — a new home starts
+    from it. The host *application* is not the ``host`` *role*: that role is the application's
+    owner (``owner`` is accepted as an input alias; stored data, audit and JSON say ``host``).
+    """
+
     app_id: str
     app_version: str
     platform_ids: tuple[str, ...]
@@ -78,7 +104,9 @@ class Host:
     light: LightVocabulary | None = None
 
     def command(self, command_id: str) -> CommandSpec | None:
+        """The command called ``command_id``, or None."""
         return self.commands.get(command_id)
 
     def sorted_commands(self) -> list[CommandSpec]:
+        """Every command, sorted by id."""
         return [self.commands[k] for k in sorted(self.commands)]

@@ -8,13 +8,16 @@ A metric is ``{"metric", "operator", "value"}`` (light.intent.v1 ``successCriter
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from modgate.light.clauses import Clause, Reading, clauses
+from modgate.light.grammar_layout import LAYOUT_KEY, layout, layout_verbs
 from modgate.light.lexicon import css_colors
 from modgate.light.numbers import Quantity
-from modgate.light.text import BREAKERS, Item
+from modgate.light.text import Item
 from modgate.light.vocab import LightVocabulary, ShortcutAction
+
+__all__ = ["LAYOUT_KEY", "Clause", "Reading", "clauses", "read"]
 
 HINTS = {"thicker": "width", "thinner": "width", "wider": "width", "fatter": "width", "skinnier": "width",
          "narrower": "width", "finer": "width", "bolder": "width", "heavier": "width", "bigger": "width",
@@ -29,62 +32,15 @@ LAYOUT_ENTITIES = ("canvas", "data_input_panel", "toolbar_aux", "tool_palette")
 UNIT_ATTRIBUTE = {"px": "width", "%": "opacity", "s": "delay", "ms": "delay", "x": "speed"}
 
 
-@dataclass(slots=True)
-class Clause:
-    items: list[Item]
-    negated: bool
-    quantities: list[Quantity] = field(default_factory=list)
-
-    def has(self, category: str, value: str | None = None) -> bool:
-        return any(m[0] == category and (value is None or m[1] == value) for it in self.items for m in it.meanings)
-
-    def values(self, category: str) -> list[str]:
-        return [m[1] for it in self.items for m in it.meanings if m[0] == category]
-
-    def words(self) -> list[str]:
-        return [w for it in self.items for w in it.words]
-
-
-@dataclass(slots=True)
-class Reading:
-    metrics: list[dict[str, Any]] = field(default_factory=list)
-    entities: set[str] = field(default_factory=set)
-    must: set[str] = field(default_factory=set)
-    must_not: set[str] = field(default_factory=set)
-    devices: set[str] = field(default_factory=set)
-    understood: int = 0
-
-
-def clauses(tokens: list[str], items: list[Item], quantities: list[Quantity]) -> list[Clause]:
-    """Split at breakers (by token position); a negation covers the rest of its clause."""
-    breaks = [i for i, t in enumerate(tokens) if t in BREAKERS] + [len(tokens)]
-    out: list[Clause] = []
-    begin = 0
-    for end in breaks:
-        out.extend(_split_negation([it for it in items if begin <= it.start < end],
-                                   [q for q in quantities if begin <= q.start < end]))
-        begin = end + 1
-    return [c for c in out if c.items or c.quantities]
-
-
-def _split_negation(items: list[Item], numbers: list[Quantity]) -> list[Clause]:
-    neg = next((it.start for it in items if any(m[0] == "neg" for m in it.meanings)), None)
-    if neg is None:
-        return [Clause(items, False, numbers)]
-    return [Clause([it for it in items if it.start < neg], False, [q for q in numbers if q.start < neg]),
-            Clause([it for it in items if it.start >= neg], True, [q for q in numbers if q.start >= neg])]
-
-
 def read(tokens: list[str], items: list[Item], quantities: list[Quantity], vocab: LightVocabulary,
          label: str | None) -> Reading:
     reading = Reading()
     parts = clauses(tokens, items, quantities)
     for clause in parts:
         reading.devices.update(clause.values("device"))
-    if _special(parts, reading, vocab, label):
-        return reading
+    rest = _special(parts, reading, vocab, label)
     last_tool: list[str] = []
-    for clause in parts:
+    for clause in rest:
         if clause.negated:
             _negated(clause, reading)
         else:
@@ -103,28 +59,31 @@ def _merge(metrics: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(chosen.values())
 
 
-def _special(parts: list[Clause], r: Reading, vocab: LightVocabulary, label: str | None) -> bool:
+def _special(parts: list[Clause], r: Reading, vocab: LightVocabulary, label: str | None) -> list[Clause]:
+    """Whole-request readings (refusals, undo, lists, resets) and buttons; returns the clauses left to read."""
     live = [c for c in parts if not c.negated]
     denied = _denied(live, vocab)
     if denied:
         r.metrics.append({"metric": "denied", "operator": "=", "value": denied})
         r.understood += 1
-        return True
+        return []
     for verb, metric in (("list", "light.changes"), ("undo", "light.undo")):
         if any(c.has("verb", verb) for c in live):
             r.metrics.append({"metric": metric, "operator": "=", "value": True})
             r.understood += 1
-            return True
+            return []
     if any(c.has("verb", "button") for c in live):
-        _shortcut(live, r, vocab, label)
-        return True
+        # the button's clauses (and bare ones like ", at the top"); the others may change settings too
+        used = [c for c in live if c.has("verb", "button") or not (_pref_signals(c) or c.values("entity"))]
+        _shortcut(used, r, vocab, label)
+        return [c for c in parts if all(c is not u for u in used)]
     if any(c.has("verb", "reset") for c in live):
         target = next((e for c in live for e in c.values("entity")), "all")
         r.metrics.append({"metric": "reset", "operator": "=", "value": target})
         r.entities.add(target) if target != "all" else None
         r.understood += 1
-        return True
-    return False
+        return []
+    return parts
 
 
 def _denied(live: list[Clause], vocab: LightVocabulary) -> str | None:
@@ -199,84 +158,15 @@ def _clause(clause: Clause, r: Reading, vocab: LightVocabulary, last_tool: list[
         for entity in entities:
             r.must_not.add(f"change {entity}")
         return
-    layout = [e for e in entities if e in LAYOUT_ENTITIES]
-    if layout and (_layout_verbs(clause) or not _pref_signals(clause)):
-        _layout(clause, layout, r)
+    layout_entities = [e for e in entities if e in LAYOUT_ENTITIES]
+    if layout_entities and (layout_verbs(clause) or not _pref_signals(clause)):
+        layout(clause, layout_entities, r)
         return
     _prefs(clause, entities, r, vocab, last_tool)
 
 
-def _layout_verbs(clause: Clause) -> bool:
-    return any(clause.has("verb", v) for v in ("dock", "float", "hide", "show", "auto", "maximize", "normalsize")) \
-        or clause.has("edge") or clause.has("dir")
-
-
 def _pref_signals(clause: Clause) -> bool:
     return clause.has("color") or clause.has("attribute") or bool(clause.quantities)
-
-
-def _layout(clause: Clause, entities: list[str], r: Reading) -> None:
-    entity = entities[-1]
-    r.entities.add(entity)
-    r.must.add(f"change {entity}")
-    r.understood += 1
-    values = LAYOUT_RULES[entity](clause)
-    if not values:
-        r.metrics.append({"metric": f"layout.{LAYOUT_KEY[entity]}", "operator": "ask", "value": None})
-    for key, value in values:
-        r.metrics.append({"metric": f"layout.{key}", "operator": "=", "value": value})
-
-
-def _edge(clause: Clause) -> str | None:
-    """An edge word anywhere in the clause ("left side" is also a slot phrase)."""
-    return next((w for w in clause.words() if w in ("top", "bottom", "left", "right")), None)
-
-
-def _canvas(c: Clause) -> list[tuple[str, Any]]:
-    if c.has("verb", "maximize") or c.has("dir", "up"):
-        return [("canvas", "maximize")]
-    if c.has("verb", "normalsize") or c.has("dir", "down"):
-        return [("canvas", "normal")]
-    return []
-
-
-def _data_input(c: Clause) -> list[tuple[str, Any]]:
-    edge = _edge(c)
-    out: list[tuple[str, Any]] = []
-    for verb, mode in (("hide", "collapsed"), ("float", "windowed"), ("dock", "docked"), ("auto", "auto"),
-                       ("show", "auto")):
-        if c.has("verb", verb):
-            out.append(("dataInput", mode))
-            break
-    if edge in ("left", "right"):
-        if not out:
-            out.append(("dataInput", "docked"))
-        out.append(("dataInputEdge", edge))
-    return out
-
-
-def _toolbar_aux(c: Clause) -> list[tuple[str, Any]]:
-    for verb, mode in (("hide", "collapsed"), ("show", "shown"), ("auto", "auto")):
-        if c.has("verb", verb):
-            return [("toolbarAux", mode)]
-    return []
-
-
-def _tool_palette(c: Clause) -> list[tuple[str, Any]]:
-    edge = _edge(c)
-    if edge:
-        return [("toolPalette", {"mode": "docked", "edge": edge})]
-    if c.has("verb", "float"):
-        return [("toolPalette", {"mode": "floating"})]
-    if c.has("verb", "dock"):
-        return [("toolPalette", {"mode": "docked"})]
-    return []
-
-
-LAYOUT_RULES = {"canvas": _canvas, "data_input_panel": _data_input, "toolbar_aux": _toolbar_aux,
-                "tool_palette": _tool_palette}
-LAYOUT_KEY = {"canvas": "canvas", "data_input_panel": "dataInput", "toolbar_aux": "toolbarAux",
-              "tool_palette": "toolPalette"}
 
 
 def _prefs(c: Clause, entities: list[str], r: Reading, vocab: LightVocabulary, last_tool: list[str]) -> None:

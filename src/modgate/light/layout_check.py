@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modgate.adapt import AdaptError, resolve_stored
+from modgate.adapt import AdaptError, LockRequest, resolve_layout, resolve_stored
 from modgate.light import failures as f
 from modgate.light.failures import Failure
 from modgate.light.words import devices_words
@@ -18,6 +18,7 @@ from modgate.state import JsonObject
 
 GATE = "G4_DRY_RUN_REQUIRED"
 POLICY = ("E_ADAPT_POLICY_LOCK_VIOLATION", "E_ADAPT_TOUCH_TARGET_BREACH")
+TOUCH_SMALLER = 20  # any size under the 44 px minimum gets the resolver's touch-target verdict
 
 
 def _codes(state: JsonObject, devices: list[str]) -> tuple[dict[str, set[str]], dict[str, Any]]:
@@ -47,3 +48,20 @@ def check_layout(before: JsonObject, after: JsonObject, devices: list[str], metr
             return Failure(code=mapped, gate=GATE, metric=metric, message=message,
                            detail={"adaptCode": code, "device": device}), document
     return None, document
+
+
+def lock_code(denied: str, devices: list[str]) -> str | None:
+    """The resolver's own verdict on a lock-weakening request (its ``E_ADAPT_*`` code), or None.
+
+    ``denied`` is the grammar's value: ``hide launcher``, ``hide close_button`` or ``touch targets``.
+    """
+    locks = {"hide launcher": LockRequest(launcher_visible=False),
+             "hide close_button": LockRequest(close_recover_visible=False),
+             "touch targets": LockRequest(touch_target_px=TOUCH_SMALLER)}.get(denied)
+    if locks is None:
+        return None
+    try:
+        adaptation = resolve_layout(None, devices, locks=locks)
+    except AdaptError as exc:
+        return exc.code
+    return next((c for t in adaptation.targets for c in t.failure_codes if c in POLICY), None)

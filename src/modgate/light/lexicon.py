@@ -128,6 +128,8 @@ def _color_phrases(name: str, names: Mapping[str, str]) -> list[tuple[str, ...]]
 def _add(table: dict[tuple[str, ...], list[Meaning]], words: Iterable[str], meaning: Meaning) -> None:
     for phrase in words:
         key = tuple(phrase.lower().replace("-", " ").split())
+        if key == ("x",) and meaning[0] == "entity":
+            continue  # "x" is the close button only in a submitted intent's entities; in text it is "1.5x"
         if key and meaning not in table.setdefault(key, []):
             table[key].append(meaning)
 

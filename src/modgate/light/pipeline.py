@@ -18,7 +18,7 @@ from modgate.light import failures as f
 from modgate.light import resolve, shortcuts
 from modgate.light.failures import Failure
 from modgate.light.intent import check_role, check_schema, normalize
-from modgate.light.layout_check import check_layout
+from modgate.light.layout_check import check_layout, lock_code
 from modgate.light.resolve import Change
 from modgate.light.summary import metric_sentence
 from modgate.light.vocab import LightVocabulary
@@ -112,7 +112,11 @@ def _g2(run: GateRun, ctx: Context) -> Failure | None:
             message = DENIED_WORDS.get(what, "The button that reopens panels and the close control must always"
                                        " stay visible, so they cannot be hidden or removed." if what.startswith(
                                            "hide ") else "That is not something a light request can change.")
-            return Failure(code=f.E_POLICY_DENIED, gate=gate, message=message, detail={"denied": what})
+            detail = {"denied": what}
+            code = lock_code(what, run.intent["constraints"]["deviceTargets"])
+            if code is not None:  # the task 252 resolver's own verdict on the same request
+                detail["adaptCode"] = code
+            return Failure(code=f.E_POLICY_DENIED, gate=gate, message=message, detail=detail)
     run.passed(gate)
     return None
 

@@ -247,12 +247,13 @@ def _error_page(shell: Shell, request: Request, exc: Exception) -> Response:
 # -- the application --------------------------------------------------------------------------------------
 
 
-def create_app(home: Path | None = None, *, keys: Secrets | None = None, bind: str = "127.0.0.1") -> Guard:
+def create_app(home: Path | None = None, *, keys: Secrets | None = None, bind: str = "127.0.0.1",
+               host: str | None = None) -> Guard:
     """The guarded ASGI app; ``app.shell`` (on the inner Starlette) gives tests the session."""
     from modgate.studio import heavy, light
 
     keys = keys or Secrets()
-    studio = Studio(home)
+    studio = Studio(home, host=host)
     shell = Shell(studio, keys)
     static = StaticFiles(directory=str(files("modgate.studio") / "static"))
     routes: list[BaseRoute] = [

@@ -33,15 +33,15 @@ def url_of(bind: str, port: int, token: str) -> str:
     return f"http://{host}:{port}/?token={token}"
 
 
-def serve(*, bind: str, port: int, home: Path | None = None, on_ready: Callable[[str], None] | None = None
-          ) -> None:
+def serve(*, bind: str, port: int, home: Path | None = None, host: str | None = None,
+          on_ready: Callable[[str], None] | None = None) -> None:
     """Serve until interrupted; ``on_ready(url)`` runs once the server accepts connections."""
     import uvicorn
 
     from modgate.studio.app import create_app
 
     keys = Secrets()
-    app = create_app(home, keys=keys, bind=bind)
+    app = create_app(home, keys=keys, bind=bind, host=host)
     sock = bind_socket(bind, port)
     url = url_of(bind, sock.getsockname()[1], keys.token)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",

@@ -38,8 +38,9 @@ def fail(code: str, message: str, path: str = "", **detail: Any) -> ModgateError
 
 
 class Studio:
-    def __init__(self, home: Path | None = None, clock: Callable[[], float] = time.time) -> None:
-        self.rt: Runtime = open_runtime(home)
+    def __init__(self, home: Path | None = None, clock: Callable[[], float] = time.time, *,
+                 host: str | None = None) -> None:
+        self.rt: Runtime = open_runtime(home, host=host)
         self.lock = threading.RLock()
         self.clock = clock
         self._verified: tuple[int, dict[str, Any]] | None = None
@@ -162,11 +163,14 @@ class Studio:
         return [p.to_dict() for p in lint_bytes(_bounded(text), self.rt.host)]
 
     def propose_import(self, text: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        from modgate.modules.proposals import propose_import
+        """As ``modgate import`` without --yes: validate (a refusal is audited), then preview."""
+        from modgate.modules.importing import check_import, preview_import
 
         with self.using() as rt:
-            outcome, shown = propose_import(rt, _bounded(text))
-        return outcome.envelope, shown
+            outcome = check_import(rt, _bounded(text))
+            if not outcome.ok or outcome.package is None:
+                return outcome.envelope, None
+            return outcome.envelope, preview_import(rt, outcome.package, requested_by=APPROVER)
 
     def starter(self, module_id: str) -> str:
         from modgate.jsonsafe import dumps_pretty
