@@ -33,7 +33,8 @@ def _to_heavy(page: Any) -> None:
 def _light_change(server: Server, colour: str = "#112233") -> str:
     rt = open_runtime(server.home)
     try:
-        return str(txapi.preview(rt, [{"op": "replace", "path": "/local/tool/penColor", "value": colour}])["txId"])
+        return str(txapi.preview(rt, [{"op": "replace", "path": "/local/tool/penColor", "value": colour}],
+                                 title="Make the pen a darker blue.")["txId"])
     finally:
         rt.close()
 
