@@ -332,7 +332,7 @@ def test_extensions_enable_disable_through_the_installer(client: TestClient, mod
     install_id = installed["mod"]["id"]
     post(client, "/mode", {"target": "heavy"})
     page = client.get("/extensions").text
-    assert install_id in page and "modsBar" in page
+    assert install_id in page and "modsBar.action" in page
     post(client, "/extensions/disable", {"installId": install_id})
     assert client.app.shell.studio.mods()["mods"][0]["enabled"] is False
     post(client, "/extensions/enable", {"installId": install_id})

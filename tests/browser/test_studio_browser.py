@@ -182,3 +182,23 @@ def test_axe_reports_low_contrast(browser: Any, page: Any, server: Server) -> No
         assert "color-contrast" in ids
     finally:
         context.close()
+
+
+def test_extensions_page(browser: Any, page: Any, server: Server) -> None:
+    from pathlib import Path
+
+    from modgate.app import open_runtime as open_home
+    from modgate.ext.installer import Installer
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "mods" / "prompt-kit"
+    with open_home(server.home) as rt:
+        inst = Installer(rt.tx, rt.home)
+        inst.allow_executable(True)
+        installed = inst.install(str(fixture), host="codexchat", consent=lambda review: True)
+    _to_heavy(page)
+    page.goto(server.base + "/extensions")
+    assert installed["mod"]["id"] in page.locator("#mods").inner_text()
+    page.locator("#mods").get_by_role("button", name="Disable").click()
+    page.wait_for_selector("#mods >> text=disabled")
+    shot(page, "studio-extensions.png")
+    assert axe(browser, server, "/extensions", page.context.cookies()) == []
