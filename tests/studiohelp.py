@@ -47,13 +47,17 @@ import sys
 from modgate.app import open_runtime
 rt = open_runtime(sys.argv[1])
 tx_id = sys.argv[2]
-rt.tx.apply(tx_id, approval_token=rt.tx.latest_token(tx_id))
+if sys.argv[3] == "apply":
+    rt.tx.apply(tx_id, approval_token=rt.tx.latest_token(tx_id))
+else:
+    rt.tx.rollback(tx_id, reason="crash test")
 """
 
 
-def hold_applying(home: Path, tx_id: str) -> None:
-    """Apply ``tx_id`` in another process killed right after APPLYING is recorded (the crash hook)."""
-    env = {**os.environ, "MODGATE_HOME": str(home), "MODGATE_CRASH_AT": "apply:after-applying"}
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(home), tx_id], env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+def hold_applying(home: Path, tx_id: str, boundary: str = "apply:after-applying") -> None:
+    """Apply (or roll back) ``tx_id`` in another process killed at ``boundary`` (the engine's crash hook):
+    the transaction stays APPLYING (or ROLLBACK_PENDING) until someone recovers it."""
+    env = {**os.environ, "MODGATE_HOME": str(home), "MODGATE_CRASH_AT": boundary}
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(home), tx_id, boundary.split(":")[0]], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == -9, proc.stderr

@@ -427,3 +427,17 @@ def test_hook_runs_recorded_by_the_hook_runtime_are_listed(client: TestClient) -
     post(client, "/mode", {"target": "heavy"})
     page = client.get("/extensions").text
     assert "global:acme.notes" in page and "summarise" in page and "2026-01-01 00:00:00" in page and "exit 3" in page
+
+
+def test_switch_blocked_while_rolling_back(client: TestClient, modgate_home: Path) -> None:
+    tx_id = _light_change(modgate_home)
+    rt = open_runtime(modgate_home)
+    txapi.apply(rt, tx_id, txapi.approve(rt, tx_id)["approvalToken"])
+    rt.close()
+    hold_applying(modgate_home, tx_id, "rollback:after-pending")
+    assert client.app.shell.studio.show(tx_id)["state"] == "ROLLBACK_PENDING"
+    post(client, "/mode", {"target": "heavy"})
+    assert client.app.shell.session.mode == "light"
+    assert client.app.shell.session.last_code == "studio-mode-switch-blocked"
+    post(client, "/recover")
+    assert client.app.shell.studio.show(tx_id)["state"] == "APPLIED"  # nothing was undone: back to APPLIED
