@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-slow test-chaos bench lint clean
+.PHONY: demo test test-slow test-chaos test-browser bench lint clean
 
 $(BIN)/modgate: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,7 +19,7 @@ lint: $(BIN)/modgate
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 test-slow: $(BIN)/modgate
 	$(BIN)/python -m pytest -m slow
@@ -27,6 +27,10 @@ test-slow: $(BIN)/modgate
 # Random SIGKILLs and a 4-process mix against one home, then audit/state/leftover checks (~2 min).
 test-chaos: $(BIN)/modgate
 	$(BIN)/python -m tests.chaos
+
+# End-to-end tests in Debian's chromium (/usr/bin/chromium; never a browser download).
+test-browser: $(BIN)/modgate
+	$(BIN)/python -m pytest -m browser tests/browser
 
 bench: $(BIN)/modgate
 	$(BIN)/python bench/run.py --quick --json

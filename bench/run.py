@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ["bus", "cli", "import", "tx", "ext", "graph", "adapt", "hooks", "store", "light", "signoff"]
+SECTIONS = ["bus", "cli", "import", "tx", "ext", "graph", "adapt", "hooks", "store", "light", "signoff", "studio"]
 
 
 def _load() -> list[float]:

@@ -23,7 +23,7 @@ CORE = ["modgate.jsonsafe", "modgate.state", "modgate.bus", "modgate.errors", "m
                                           "pipeline", "correction", "changes", "layout_check",
                                           "clauses", "grammar_layout")),
         "modgate.evidence", "modgate.signoff.model", "modgate.signoff.kpi", "modgate.signoff.remeasure",
-        "modgate.signoff.html"]
+        "modgate.signoff.html", "modgate.studio.modes", "modgate.studio.svg", "modgate.studio.strings"]
 FORBIDDEN = ("sqlite3", "modgate.store", "modgate.cli", "modgate.app", "modgate.mcp_server", "subprocess")
 
 

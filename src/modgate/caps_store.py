@@ -101,6 +101,27 @@ def grant(db: Database, grant: Grant, events: Sequence[AuditEvent] = (), *, now:
     return event.data
 
 
+def grant_requested(db: Database, state: dict[str, Any], module_id: str, capability_id: str, *, persistent: bool,
+                    approver_id: str, module_version: str | None = None, now: float | None = None
+                    ) -> tuple[Grant, dict[str, Any]]:
+    """Grant ``capability_id`` to the registered ``module_id`` as the host (CLI and studio alike).
+
+    Checked against the registry first: the capability must be in the catalog and requested by
+    the module, so no entry point can give a module more than it asked for.
+    """
+    entry: dict[str, Any] | None = state.get("registry", {}).get("modules", {}).get(module_id)
+    if entry is None:
+        raise ModgateError(Problem(code="capability-module-unknown", path="MODULE",
+                                   message=f"no registered module {module_id}", detail={"moduleId": module_id}))
+    caps.check_grantable(capability_id, entry["package"].get("capabilitiesRequested", []), module_id)
+    now = time.time() if now is None else now
+    made = Grant(module_id=module_id, module_version=module_version or entry["moduleVersion"],
+                 capability_id=capability_id, grant_scope="persistent" if persistent else "session",
+                 approver_id=approver_id, approver_role="host", granted_at=now,
+                 session_id=None if persistent else current_session())
+    return made, grant(db, made, now=now)
+
+
 def revoke(db: Database, module_id: str, capability_id: str, *, module_version: str | None = None,
            grant_scope: str | None = None, approver_id: str | None = None, now: float | None = None,
            correlation_id: str | None = None) -> list[Grant]:

@@ -337,6 +337,36 @@ SIGNOFF = {
     "drill-failed": "A drill case did not end with the outcome its fixture expects.",
 }
 
+# --- the studio (task 257, modgate.studio) ---------------------------------------------------------
+STUDIO = {
+    "studio-token-required": ("A studio request came without the session cookie "
+                              "that the printed sign-in link sets (HTTP 401)."),
+    "studio-csrf-invalid": ("A POST to the studio lacked the page's CSRF "
+                            "token or carried a wrong one (HTTP 403); nothing changed."),
+    "studio-origin-refused": ("A POST to the studio came without an Origin "
+                              "header naming the studio itself (HTTP 403); nothing changed."),
+    "studio-host-refused": ("The Host header names neither a loopback address "
+                            "nor the `--bind` address (HTTP 403): a DNS-rebinding guard."),
+    "studio-method-not-allowed": "A signed-in request used a method other than GET or POST (HTTP 405).",
+    "studio-input-too-large": ("A studio form (or a pasted package) is larger than the "
+                               "studio accepts: 2 MiB per form, 1 MiB per package (HTTP 413)."),
+    "studio-mode-invalid": ("A mode switch named a mode other than light or "
+                            "heavy, or a choice other than keep, discard or stay."),
+    "studio-mode-switch-blocked": ("A mode switch was asked for while a transaction is APPLYING, "
+                                   "ROLLBACK_PENDING or RECOVERY_PENDING (task 257); detail.blocking lists them."),
+    "studio-draft-decision-required": ("The current mode's draft has a preview waiting (PREVIEW_READY or"
+                                       " APPROVAL_PENDING): the switch needs a choice of keep-draft-and-switch,"
+                                       " discard-and-switch or stay."),
+    "studio-wrong-mode": ("A heavy-lane form was posted while the studio is in "
+                          "light mode (or the other way round): switching is explicit only."),
+    "studio-preview-stale": ("An approval was asked for a preview computed on a state "
+                             "that has moved on; the studio asks for a fresh preview first."),
+    "studio-bind-failed": ("`modgate studio` could not listen on the address and port "
+                           "given (in use, or not an address of this machine)."),
+    "studio-deps-missing": ("`modgate studio` needs the studio extra (starlette, "
+                            "uvicorn, jinja2, python-multipart), which is not installed."),
+}
+
 RETIRED: dict[str, str] = {}
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -357,6 +387,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "hosts": HOSTS,
     "security": SECURITY,
     "signoff": SIGNOFF,
+    "studio": STUDIO,
 }
 
 

@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "prefs": ("modgate.cli.light", "prefs", "Show the light user's preferences."),
     "signoff": ("modgate.cli.signoff", "signoff", "Beta signoff (task 258): KPIs from evidence, then GO / NO-GO."),
     "state": ("modgate.cli.core", "state", "Show the state domains."),
+    "studio": ("modgate.cli.studio", "studio", "The local web app: light lane, heavy lane, one transaction surface."),
     "tx": ("modgate.cli.tx", "tx", "Transactions: list, show, approve, reject, apply, rollback, refresh."),
 }
 

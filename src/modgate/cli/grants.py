@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import getpass
 import os
-import time
 from typing import Any
 
 import click
 
 from modgate.cli.core import json_option, runtime
 from modgate.cli.output import emit
-from modgate.errors import ModgateError, Problem
-
-APPROVER_ROLE = "host"
 
 
 def _approver() -> str:
@@ -28,14 +24,6 @@ def _approver() -> str:
         return getpass.getuser() or "operator"
     except (KeyError, OSError):
         return "operator"
-
-
-def _registered(state: dict[str, Any], module_id: str) -> dict[str, Any]:
-    entry: dict[str, Any] | None = state.get("registry", {}).get("modules", {}).get(module_id)
-    if entry is None:
-        raise ModgateError(Problem(code="capability-module-unknown", path="MODULE",
-                                   message=f"no registered module {module_id}", detail={"moduleId": module_id}))
-    return entry
 
 
 @click.group()
@@ -81,16 +69,12 @@ def grants_grant(module_id: str, capability_id: str, persistent: bool, module_ve
     The capability must be in the catalog and listed in the module's capabilitiesRequested.
     The grant is for one exact module version; a new version needs a new grant.
     """
-    from modgate import caps, caps_store
+    from modgate import caps_store
 
     with runtime() as rt:
-        entry = _registered(rt.store.state(), module_id)
-        caps.check_grantable(capability_id, entry["package"].get("capabilitiesRequested", []), module_id)
-        grant = caps.Grant(module_id=module_id, module_version=module_version or entry["moduleVersion"],
-                           capability_id=capability_id, grant_scope="persistent" if persistent else "session",
-                           approver_id=_approver(), approver_role=APPROVER_ROLE, granted_at=time.time(),
-                           session_id=None if persistent else caps_store.current_session())
-        record = caps_store.grant(rt.db, grant, now=grant.granted_at)
+        grant, record = caps_store.grant_requested(rt.db, rt.store.state(), module_id, capability_id,
+                                                   persistent=persistent, approver_id=_approver(),
+                                                   module_version=module_version)
     result = {"ok": True, "grant": grant.to_dict(), "eventId": record["eventId"],
               "sessionFromEnv": bool(os.environ.get(caps_store.SESSION_ENV, "").strip())}
     emit(result, as_json, _human_granted)

@@ -93,15 +93,9 @@ def import_(file: str, yes: bool, allow_downgrade: bool, as_json: bool) -> None:
 def lint(file: str, as_json: bool) -> None:
     """Report every problem of the package in FILE, sorted by path then code, each with a hint."""
     from modgate.cli.core import current_host
-    from modgate.errors import JsonLoadError
-    from modgate.jsonsafe import loads
-    from modgate.modules.lint import lint_package
-    from modgate.modules.package import load_problem
+    from modgate.modules.lint import lint_bytes
 
-    try:
-        problems = lint_package(loads(_read(file)), current_host())
-    except JsonLoadError as exc:
-        problems = [load_problem(exc.problem)]
+    problems = lint_bytes(_read(file), current_host())
     found = [p.to_dict() for p in problems]
     result: dict[str, Any] = {"ok": not found, "problems": found}
     if found:

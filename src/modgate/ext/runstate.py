@@ -79,6 +79,14 @@ def get(db: Database, install_id: str, kind: str, item_id: str) -> RunState:
                     last_error=r[6], next_run_at=r[7])
 
 
+def recent(db: Database, limit: int = 20) -> list[RunState]:
+    """The most recently run hooks and automations, newest first (for the studio's Extensions page)."""
+    rows = db.query(f"SELECT {_COLS} FROM ext_run_state WHERE last_run_at IS NOT NULL"
+                    " ORDER BY last_run_at DESC, install_id, kind, item_id LIMIT ?", (limit,))
+    return [RunState(install_id=r[0], kind=r[1], item_id=r[2], claimed_at=r[3], last_run_at=r[4], last_status=r[5],
+                     last_error=r[6], next_run_at=r[7]) for r in rows]
+
+
 def claim(db: Database, install_id: str, kind: str, item_id: str, now: float, debounce_ms: int) -> bool:
     """Take the right to run now, atomically: False when the last claim is under ``debounce_ms`` old.
 

@@ -116,3 +116,15 @@ def lint_package(
 
 def _with_hint(found: Problem) -> Problem:
     return Problem(code=found.code, path=found.path, message=found.message, hint=hint_for(found), detail=found.detail)
+
+
+def lint_bytes(data: bytes, host: Host) -> list[Problem]:
+    """:func:`lint_package` of raw bytes: text that is not strict JSON is one ``invalid-package-root``."""
+    from modgate.errors import JsonLoadError
+    from modgate.jsonsafe import loads
+    from modgate.modules.package import load_problem
+
+    try:
+        return lint_package(loads(data), host)
+    except JsonLoadError as exc:
+        return [load_problem(exc.problem)]

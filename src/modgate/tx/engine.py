@@ -141,6 +141,19 @@ class TxEngine:
         """Transactions, oldest first, with their current attempt's previewHash and plan facts."""
         return self.repo.list_tx(state, kind, track)
 
+    def preview_is_stale(self, base_revision: str, revisions: dict[str, int] | None = None) -> bool:
+        """Whether a preview computed on ``base_revision`` (``doc=3,registry=1``) is behind the store.
+
+        The same comparison the apply makes under the write lock; readers use it to ask for a
+        re-preview before anyone approves a preview that can no longer apply. ``revisions``: the
+        store's domain revisions, read once by a caller checking many previews.
+        """
+        domains = {part.split("=", 1)[0] for part in base_revision.split(",") if "=" in part}
+        if not domains:
+            return False
+        revs = revisions if revisions is not None else self.store.domain_revisions()
+        return ",".join(f"{d}={revs.get(d, 0)}" for d in sorted(domains)) != base_revision
+
     # -- audit and transitions -----------------------------------------------------------------
     def transition(self, conn: Any, tx: JsonObject, nxt: str, *, actor: tuple[str, str], stage: str,
                     fields: JsonObject | None = None, code: str | None = None, message: str | None = None,

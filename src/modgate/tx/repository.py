@@ -23,7 +23,7 @@ _ROW = ("txId", "track", "kind", "title", "recipe", "requestedBy", "requestedRol
         "result", "createdAt")
 _HISTORY = ("seq", "attemptNo", "at", "prevState", "nextState", "actorId", "actorRole", "code", "message")
 _LISTED = ("txId", "track", "kind", "title", "requestedBy", "requestedRole", "state", "attemptNo", "createdAt",
-           "previewHash", "plan", "payload")
+           "previewHash", "plan", "payload", "baseRevision", "candidateRevision")
 
 
 def ops_of(text: str) -> list[Op]:
@@ -92,7 +92,8 @@ class TxRepository:
     def list_tx(self, state: str | None = None, kind: str | None = None, track: str | None = None
                 ) -> list[JsonObject]:
         sql = ("SELECT t.tx_id, t.track, t.kind, t.title, t.requested_by, t.requested_role, t.state, t.attempt_no,"
-               " t.created_at, a.preview_hash, a.plan_info, json_extract(t.recipe, '$.payload') FROM tx t"
+               " t.created_at, a.preview_hash, a.plan_info, json_extract(t.recipe, '$.payload'), a.base_revision,"
+               " a.candidate_revision FROM tx t"
                " JOIN tx_attempts a ON a.tx_id=t.tx_id AND a.attempt_no=t.attempt_no")
         filters = [(column, value) for column, value in (("t.state", state), ("t.kind", kind), ("t.track", track))
                    if value]
