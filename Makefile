@@ -18,8 +18,9 @@ lint: $(BIN)/modgate
 	$(BIN)/ruff check src tests bench tools examples
 	$(BIN)/mypy
 
+# Two workers: the suite is process-safe (every test has its own MODGATE_HOME and temp folders).
 test: lint
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest -m "not slow and not browser" -n 2
 
 test-slow: $(BIN)/modgate
 	$(BIN)/python -m pytest -m slow
