@@ -95,8 +95,19 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
 
 
 def shot(page: Any, name: str, *, full: bool = False) -> None:
+    """Save a screenshot for the docs; a picture is not an assertion, so a busy machine's
+    "Unable to capture screenshot" is retried once and then only reported."""
+    from playwright.sync_api import Error
+
     IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMG / name), full_page=full)
+    for attempt in range(2):
+        try:
+            page.screenshot(path=str(IMG / name), full_page=full)
+            return
+        except Error as exc:
+            if attempt:
+                print(f"screenshot {name} not saved: {exc}")
+            page.wait_for_timeout(200)
 
 
 def axe(browser: Any, server: Server, path: str, cookies: list[dict[str, Any]]) -> list[dict[str, Any]]:
