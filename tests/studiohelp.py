@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from modgate.jsonsafe import dumps_pretty
 from modgate.modules.starter import new_module_package
+from modgate.strictjson import dumps_pretty
 
 BASE = "http://127.0.0.1:8765"
 ORIGIN = {"origin": BASE}

@@ -281,7 +281,7 @@ def test_canvas_area_subtracts_docked_panels_only() -> None:
 _SCRIPT = """
 import sys
 from modgate.adapt import resolve_layout
-from modgate.jsonsafe import canonical_bytes
+from modgate.strictjson import canonical_bytes
 a = resolve_layout({"tablet": {"dataInputEdge": "left"}, "mobile": {"toolbarAux": "shown"}}, (), sys.argv[1])
 sys.stdout.write(canonical_bytes([a.to_dict(), a.report(), a.layout_view()]).decode())
 """

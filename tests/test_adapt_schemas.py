@@ -11,8 +11,8 @@ import jsonschema_rs
 import pytest
 
 from modgate.adapt import DEVICES, LockRequest, adapt_intent, resolve_layout
-from modgate.jsonsafe import sha256_prefixed
 from modgate.modules.schemas import load_schema
+from modgate.strictjson import sha256_prefixed
 
 ADAPTATION = load_schema("responsive.adaptation.v1.schema.json")
 REPORT = load_schema("responsive.adaptation.report.v1.schema.json")

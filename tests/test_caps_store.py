@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from modgate import caps, caps_store
+from modgate import caps
 from modgate.app import Runtime, open_runtime
 from modgate.auditevent import AuditEvent
 from modgate.caps import Grant
+from modgate.caps import store as caps_store
 from modgate.errors import ModgateError
 from modgate.store import audit
 

@@ -124,8 +124,8 @@ def test_click_of_a_module_that_did_not_request_the_capability(tmp_path: Path) -
 
 
 def test_grant_revoked_inside_the_transaction_forces_rollback(tmp_path: Path) -> None:
-    from modgate import caps_store
     from modgate.app import open_runtime
+    from modgate.caps import store as caps_store
     from modgate.modules import actions
 
     run_json("import", str(_doc_module(tmp_path, ["state.write.tx"])), "--yes")

@@ -198,7 +198,7 @@ def test_tools_follow_the_registry_between_calls(modgate_home: Path) -> None:
 
 def test_module_action_through_mcp_needs_the_capability_grant(modgate_home: Path) -> None:
     """The task 254 check holds for an agent through MCP, at the call and again at the host's approval."""
-    from modgate import caps_store
+    from modgate.caps import store as caps_store
 
     pkg = package()
     pkg["capabilitiesRequested"] = ["state.write.tx"]

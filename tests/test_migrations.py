@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from modgate.host.board import board_host
-from modgate.jsonsafe import dumps
 from modgate.modules.lint import lint_package
 from modgate.modules.migrations import (
     DEFAULT_MANIFEST_ADAPTERS,
@@ -25,6 +24,7 @@ from modgate.modules.migrations import (
 )
 from modgate.modules.package import import_bytes, validate_package
 from modgate.modules.starter import new_module_package
+from modgate.strictjson import dumps
 
 HOST = board_host()
 

@@ -13,13 +13,13 @@ import pytest
 
 from modgate import codes
 from modgate.host.board import board_host
-from modgate.jsonsafe import dumps
 from modgate.modules.fastpath import first_problem
 from modgate.modules.migrations import Migration, MigrationRegistry
 from modgate.modules.package import import_bytes, validate_package
 from modgate.modules.package_rules import iter_package_problems
 from modgate.modules.semver import is_semver, semver_lt
 from modgate.modules.starter import new_module_package
+from modgate.strictjson import dumps
 
 CASES = Path(__file__).parent / "cases" / "import"
 HOST = board_host()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from modgate.host.board import board_host
-from modgate.jsonsafe import dumps
 from modgate.modules.lint import lint_package
 from modgate.modules.package import import_bytes
 from modgate.modules.starter import new_module_package
+from modgate.strictjson import dumps
 
 
 def test_starter_imports_as_is() -> None:

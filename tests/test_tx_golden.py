@@ -68,7 +68,7 @@ def _not_approved(rt: Runtime) -> str:
 def _rejected(rt: Runtime) -> str:
     from unittest import mock
 
-    import modgate.cli.modules as mods
+    import modgate.cli.heavy as mods
 
     shown = txapi.preview(rt, PEN)
     with mock.patch.object(mods, "_interactive", return_value=True), \

@@ -94,7 +94,7 @@ class Runtime:
 # -- what each area contributes ------------------------------------------------------------------
 def migrations() -> list[Migration]:
     """Every area's named migrations, in the order a new home applies them."""
-    from modgate.caps_store import migrate_capability_grants
+    from modgate.caps.store import migrate_capability_grants
     from modgate.ext.records import migrate_ext_actions, migrate_ext_installs
     from modgate.ext.runstate import migrate_ext_runtime
     from modgate.light.records import MIGRATION as LIGHT_MIGRATION

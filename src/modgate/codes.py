@@ -9,7 +9,7 @@ Sections are per area; each area owns its section.
 
 from __future__ import annotations
 
-# --- strict JSON loading (modgate.jsonsafe.loads) ---------------------------------------------
+# --- strict JSON loading (modgate.strictjson.loads) ---------------------------------------------
 JSONSAFE_LOAD = {
     "json-syntax": "The bytes are not valid JSON text.",
     "json-invalid-utf8": "The bytes are not valid UTF-8.",

@@ -7,7 +7,7 @@ is, a human ``message`` and optionally a ``hint`` and a JSON-safe ``detail``.
 Exception tree::
 
     ModgateError                 carries one Problem
-    ├── JsonLoadError            strict JSON loading (modgate.jsonsafe)
+    ├── JsonLoadError            strict JSON loading (modgate.strictjson)
     ├── StoreError               SQLite failures, translated once in modgate.store
     ├── KeyFileError             a key under MODGATE_HOME/keys is missing, a link, too short (modgate.store.keys)
     ├── FileSystemError          an OS error reading or writing a user's file (file_system_error)

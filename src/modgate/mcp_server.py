@@ -376,7 +376,7 @@ def screen(line: str) -> JsonObject | None:
     answer with the loader's code, and the server keeps serving.
     """
     from modgate.errors import JsonLoadError
-    from modgate.jsonsafe import loads
+    from modgate.strictjson import loads
 
     raw = line.encode("utf-8", "surrogatepass")
     try:

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from modgate import codes
 from modgate.host.board import board_host
-from modgate.jsonsafe import JsonLoadError, loads
 from modgate.modules.fastpath import first_problem
 from modgate.modules.lint import lint_package
 from modgate.modules.package import import_bytes
 from modgate.modules.starter import new_module_package
+from modgate.strictjson import JsonLoadError, loads
 
 HOST = board_host()
 KNOWN = set(codes.IMPORT) | {"imported", "capability-unknown-id"}

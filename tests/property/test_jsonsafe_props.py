@@ -1,4 +1,4 @@
-"""Hypothesis properties of modgate.jsonsafe: round-trips, canonical form, loader robustness."""
+"""Hypothesis properties of modgate.strictjson: round-trips, canonical form, loader robustness."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modgate.errors import JsonLoadError
-from modgate.jsonsafe import canonical_bytes, dumps, loads
-from modgate.jsonsafety import js_number, js_stringify_length
+from modgate.payloadlimits import js_number, js_stringify_length
+from modgate.strictjson import canonical_bytes, dumps, loads
 
 SETTINGS = settings(max_examples=300, deadline=None)
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from modgate import tx as txapi
 from modgate.app import open_runtime
-from modgate.jsonsafe import canonical_bytes
+from modgate.strictjson import canonical_bytes
 
 leaf = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=6))
 value = st.recursive(leaf, lambda kids: st.one_of(st.lists(kids, max_size=3),

@@ -11,7 +11,7 @@ from modgate.adapt.geometry import REFERENCE_VIEWPORTS, TOUCH_TARGET_MIN, Frame,
 from modgate.adapt.inputs import LayoutPrefs, LockRequest, ToolPalette
 from modgate.adapt.profiles import COLLAPSED_PLACEMENT, PANELS, PROFILES, SHEET, requested_layout
 from modgate.adapt.resolver import BLOCKED, DEGRADED, NORMAL, Context, Layout, canvas_area, fits, repair, violations
-from modgate.jsonsafe import sha256_prefixed
+from modgate.strictjson import sha256_prefixed
 
 ADAPTATION_SCHEMA: Final = "responsive.adaptation.v1"
 REPORT_SCHEMA: Final = "responsive.adaptation.report.v1"

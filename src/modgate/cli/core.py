@@ -48,10 +48,10 @@ def runtime(*, read_only: bool = False) -> Iterator[Runtime]:
 
 
 def parse_json_argument(text: str, name: str) -> Any:
-    from modgate import jsonsafe
+    from modgate import strictjson
 
     try:
-        return jsonsafe.loads(text.encode("utf-8", "surrogatepass"))
+        return strictjson.loads(text.encode("utf-8", "surrogatepass"))
     except JsonLoadError as exc:
         raise ModgateError(Problem(code="invalid-argument", path=name,
                                    message=f"{name} is not strict JSON: {exc.problem.message}",

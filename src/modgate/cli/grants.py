@@ -40,7 +40,7 @@ def grants() -> None:
 @json_option
 def grants_list(module_id: str | None, as_json: bool) -> None:
     """List stored grants with their status (active, expired, revoked)."""
-    from modgate import caps_store
+    from modgate.caps import store as caps_store
 
     with runtime(read_only=True) as rt:
         rows = caps_store.list_grants(rt.db, module_id)
@@ -69,7 +69,7 @@ def grants_grant(module_id: str, capability_id: str, persistent: bool, module_ve
     The capability must be in the catalog and listed in the module's capabilitiesRequested.
     The grant is for one exact module version; a new version needs a new grant.
     """
-    from modgate import caps_store
+    from modgate.caps import store as caps_store
 
     with runtime() as rt:
         grant, record = caps_store.grant_requested(rt.db, rt.store.state(), module_id, capability_id,
@@ -94,7 +94,7 @@ def _human_granted(r: dict[str, Any]) -> None:
 @json_option
 def grants_revoke(module_id: str, capability_id: str, as_json: bool) -> None:
     """Revoke every active grant of CAPABILITY to MODULE (all versions, scopes and sessions)."""
-    from modgate import caps_store
+    from modgate.caps import store as caps_store
 
     with runtime() as rt:
         revoked = caps_store.revoke(rt.db, module_id, capability_id)

@@ -90,10 +90,10 @@ def _ui_mod(out: _Problems, raw: bytes) -> u.UIMod | None:
 
 
 def _doc(raw: bytes) -> Any:
-    from modgate import jsonsafe
+    from modgate import strictjson
 
     try:
-        return jsonsafe.loads(raw)
+        return strictjson.loads(raw)
     except Exception:  # already reported by the whole decode
         return None
 

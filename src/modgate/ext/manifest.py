@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 
-from modgate import jsonsafe
+from modgate import strictjson
 from modgate.errors import JsonLoadError
 from modgate.ext.errors import fail
 from modgate.ext.uimod import EVENTS as UNIVERSAL_EVENTS
@@ -169,7 +169,7 @@ def _bad(path: str, detail: str) -> NoReturn:
 
 def _load_json(raw: bytes, invalid_code: str, label: str, file: str) -> Any:
     try:
-        return jsonsafe.loads(raw, max_bytes=MAX_MANIFEST_BYTES)
+        return strictjson.loads(raw, max_bytes=MAX_MANIFEST_BYTES)
     except JsonLoadError as exc:
         p = exc.problem
         fail(invalid_code, f"Invalid {label}: {p.message}", f"{file}:{p.path}", jsonCode=p.code)

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from modgate import jsonsafe
+from modgate import strictjson
 from modgate.ext.errors import fail
 from modgate.ext.manifest import ID_PATTERN, MANIFEST_FILE
 
@@ -43,8 +43,8 @@ def sample_files(mod_id: str, name: str, with_hook: bool) -> dict[str, str]:
     package = {"schemaVersion": 1, "id": mod_id, "name": name, "version": "0.1.0",
                "description": f"{name}.", "entrypoints": {"uiMod": "ui.mod.json"}, "permissions": permissions,
                "compatibility": {"platforms": ["*"]}}
-    files[MANIFEST_FILE] = jsonsafe.dumps_pretty(package)
-    files["ui.mod.json"] = jsonsafe.dumps_pretty(ui)
+    files[MANIFEST_FILE] = strictjson.dumps_pretty(package)
+    files["ui.mod.json"] = strictjson.dumps_pretty(ui)
     return files
 
 

@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from modgate import caps, caps_store, roles
+from modgate import caps, roles
+from modgate.caps import store as caps_store
 from modgate.errors import ModgateError, Problem
 from modgate.host.model import CommandSpec, Host
 from modgate.modules import registry

@@ -121,8 +121,8 @@ def _with_hint(found: Problem) -> Problem:
 def lint_bytes(data: bytes, host: Host) -> list[Problem]:
     """:func:`lint_package` of raw bytes: text that is not strict JSON is one ``invalid-package-root``."""
     from modgate.errors import JsonLoadError
-    from modgate.jsonsafe import loads
     from modgate.modules.package import load_problem
+    from modgate.strictjson import loads
 
     try:
         return lint_package(loads(data), host)

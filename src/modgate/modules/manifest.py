@@ -27,7 +27,7 @@ import orjson
 
 from modgate.errors import Problem
 from modgate.host.model import CommandSpec
-from modgate.jsonsafety import check_json_safe
+from modgate.payloadlimits import check_json_safe
 
 MANIFEST_KEYS = frozenset({"manifestVersion", "pluginId", "ui"})
 UI_ENTRY_KEYS = frozenset({"id", "slot", "type", "props", "action"})

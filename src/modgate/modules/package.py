@@ -20,7 +20,6 @@ from typing import Any
 
 from modgate.errors import JsonLoadError, Problem
 from modgate.host.model import Host
-from modgate.jsonsafe import canonical_bytes, loads
 from modgate.modules import fastpath, normalize
 from modgate.modules import package_rules as rules
 from modgate.modules.migrations import (
@@ -30,6 +29,7 @@ from modgate.modules.migrations import (
     MigrationFailed,
     MigrationRegistry,
 )
+from modgate.strictjson import canonical_bytes, loads
 
 Scalar = str | int | float | bool | None
 

@@ -33,7 +33,6 @@ from typing import Any
 
 from modgate.errors import Problem
 from modgate.host.model import CommandSpec, Host
-from modgate.jsonsafety import check_json_safe
 from modgate.modules.manifest import (
     is_nonempty_string,
     iter_manifest_problems,
@@ -42,6 +41,7 @@ from modgate.modules.manifest import (
 )
 from modgate.modules.payloads import payload_problem
 from modgate.modules.semver import is_semver, semver_lt
+from modgate.payloadlimits import check_json_safe
 
 ROOT = "package"
 PACKAGE_KEYS = frozenset(

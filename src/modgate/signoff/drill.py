@@ -103,7 +103,8 @@ class Drill:
         self.grant()
 
     def grant(self) -> None:
-        from modgate import caps, caps_store
+        from modgate import caps
+        from modgate.caps import store as caps_store
         from modgate.modules.registry import modules
 
         version = modules(self.rt.store.state())[WRITER]["moduleVersion"]
@@ -168,7 +169,7 @@ def rollback(d: Drill) -> None:
 
 
 def capability_reject(d: Drill) -> None:
-    from modgate import caps_store
+    from modgate.caps import store as caps_store
 
     d.ensure_writer()
 

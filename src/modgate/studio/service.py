@@ -173,8 +173,8 @@ class Studio:
             return outcome.envelope, preview_import(rt, outcome.package, requested_by=APPROVER)
 
     def starter(self, module_id: str) -> str:
-        from modgate.jsonsafe import dumps_pretty
         from modgate.modules.starter import new_module_package
+        from modgate.strictjson import dumps_pretty
 
         return dumps_pretty(new_module_package(module_id))
 
@@ -184,12 +184,12 @@ class Studio:
         return self.call(lambda rt: sorted_modules(rt.store.state()))
 
     def grants(self) -> list[dict[str, Any]]:
-        from modgate import caps_store
+        from modgate.caps import store as caps_store
 
         return self.call(lambda rt: caps_store.list_grants(rt.db))
 
     def grant(self, module_id: str, capability_id: str, persistent: bool) -> dict[str, Any]:
-        from modgate import caps_store
+        from modgate.caps import store as caps_store
 
         with self.using() as rt:
             made, _ = caps_store.grant_requested(rt.db, rt.store.state(), module_id, capability_id,
@@ -197,7 +197,7 @@ class Studio:
         return made.to_dict()
 
     def revoke(self, module_id: str, capability_id: str) -> list[dict[str, Any]]:
-        from modgate import caps_store
+        from modgate.caps import store as caps_store
 
         return self.call(lambda rt: [g.to_dict() for g in caps_store.revoke(rt.db, module_id, capability_id)])
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import orjson
 
-from modgate.jsonsafe import canonical_bytes, sha256_hex
 from modgate.roles import PREVIEW_ROLES
 from modgate.state import MISSING, JsonObject, Op, ancestors, apply_ops, escape_token, get_path, split_pointer
+from modgate.strictjson import canonical_bytes, sha256_hex
 
 SCHEMA_VERSION = "tx-preview/v1"
 ROLES = PREVIEW_ROLES

@@ -9,7 +9,7 @@ Nothing here ever creates a grant on its own: a :class:`Grant` needs an approver
 way to obtain one from this module is :func:`decide_escalation` with an approving choice.
 
 Pure: no sqlite3, no files, no clock (every function takes ``now``); grants are stored by the
-shell :mod:`modgate.caps_store`.
+shell :mod:`modgate.caps.store`.
 """
 
 from __future__ import annotations

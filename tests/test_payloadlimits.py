@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from modgate.jsonsafety import check_json_safe, js_number, js_stringify_length
+from modgate.payloadlimits import check_json_safe, js_number, js_stringify_length
 
 CASES = Path(__file__).parent / "cases" / "jsonsafe"
 ROOT = "manifest.ui[0].action.payload"
@@ -162,7 +162,7 @@ def test_check_first_problem_in_order() -> None:
     assert check({"a": {"html": 1}, "b": math.nan}) == ("invalid-json-key", ROOT + ".a.html")
 
 
-# --- golden cases (the "check" ones; tests/test_jsonsafe.py runs the "load" ones) -----------------
+# --- golden cases (the "check" ones; tests/test_strictjson.py runs the "load" ones) -----------------
 
 
 def make(spec: dict[str, Any]) -> Any:

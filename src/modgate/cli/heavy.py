@@ -22,7 +22,7 @@ from modgate.roles import DISPATCH_CHOICES
 
 def _read(path: str) -> bytes:
     from modgate.fileread import read_limited
-    from modgate.jsonsafe import DEFAULT_MAX_BYTES
+    from modgate.strictjson import DEFAULT_MAX_BYTES
 
     return read_limited(path, DEFAULT_MAX_BYTES)  # regular files only; json-too-large past the limit
 
@@ -189,9 +189,9 @@ def new() -> None:
 def new_module(module_id: str, directory: str, as_json: bool) -> None:
     """Write a valid starter package for MODULE_ID, bound to board commands; it imports as is."""
     from modgate.host import get_host
-    from modgate.jsonsafe import dumps_pretty
     from modgate.modules.package import validate_package
     from modgate.modules.starter import new_module_package
+    from modgate.strictjson import dumps_pretty
 
     package = new_module_package(module_id)
     outcome = validate_package(package, get_host("board"))

@@ -1,4 +1,4 @@
-"""Unit and golden-case tests for modgate.jsonsafe."""
+"""Unit and golden-case tests for modgate.strictjson."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import rfc8785
 
 from modgate import codes
 from modgate.errors import JsonLoadError
-from modgate.jsonsafe import (
+from modgate.strictjson import (
     canonical_bytes,
     dumps,
     dumps_pretty,

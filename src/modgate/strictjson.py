@@ -7,7 +7,7 @@ Two jobs, all pure (no I/O, no clock):
   :class:`Problem` carries a code from ``codes.JSONSAFE_LOAD``, a path (``$``, ``$.a[2].b``) and
   ``detail.offset``/``line``/``column`` where known.
 * :func:`canonical_bytes` / :func:`sha256_hex` / :func:`sha256_prefixed` — RFC 8785 (JCS).
-The source app's JSON-safety check for payloads lives in :mod:`modgate.jsonsafety`.
+The source app's JSON-safety check for payloads lives in :mod:`modgate.payloadlimits`.
 
 Speed: the happy path of :func:`loads` is orjson plus two cheap screens computed in C (see
 :func:`_screen`); only rejected or suspicious input goes through the exact, slower :class:`_Scanner`, which
