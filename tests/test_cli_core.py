@@ -137,3 +137,24 @@ def test_real_process_round_trip() -> None:
 def test_demo_runs() -> None:
     code, out, _ = run("demo")
     assert code == 0 and "hash chain: verified" in out
+
+
+# --- defects a new user hit (issue 10) -----------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["demo", "--pause", "-1"], ["tx", "list", "--state", "BOGUS"],
+                                  ["tx", "list", "--track", "nope"]])
+def test_bad_option_values_are_usage_errors(args: list[str]) -> None:
+    code, _, err = run(*args)
+    assert code == 2 and "Invalid value" in err
+
+
+def test_human_output_prints_json_not_python() -> None:
+    code, out, _ = run("dispatch", "undo")  # nothing to undo: the result is {"undone": null}
+    assert code == 0
+    assert 'result: {"undone":null}' in out.splitlines(), out
+
+
+def test_invalid_payload_names_the_field_and_quotes_what_was_sent() -> None:
+    code, body = run_json("dispatch", "setPenColor", "--payload", '{"color": "red"}')
+    assert code == 1 and body["path"] == "payload.color"
+    assert '"red"' in body["message"] and "(at " not in body["message"]
