@@ -137,7 +137,10 @@ def test_doc_command_waits_for_human_approval(modgate_home: Path) -> None:
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert any(b["id"] == "blk-mcp" for b in _state()["doc"]["stepBlocks"])
         status = await client.read_resource(f"modgate://approvals/{body['approvalId']}")
-        assert json.loads(status.contents[0].text)["status"] == "approved"
+        item = json.loads(status.contents[0].text)
+        assert item["status"] == "approved"
+        # every field of the item is known once decided (they used to be null for SQLite items)
+        assert item["createdAt"] and item["decidedAt"] and item["decidedBy"], item
 
         # the server reads fresh state: a local command still works after the outside change
         result = await client.call_tool("setViewMode", {"mode": "presentation"})
