@@ -14,6 +14,7 @@ pending, executed (with the result) or decided otherwise -- never a second queue
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import os
 import time
@@ -539,13 +540,14 @@ class _MemoryQueue:
 class MemoryBusStore:
     """A BusStore kept in memory: tests, dry-runs and the dispatch benchmark.
 
-    The audit log is a plain list (no hash chain, no persistence), the journal a list.
+    The audit log is a plain list (no hash chain, no persistence); the journal keeps per-scope
+    undo/redo indexes (:class:`_MemoryJournal`), so no dispatch costs more as history grows.
     """
 
     def __init__(self, state: JsonObject) -> None:
         self.state = state
         self.revision = 0
-        self.journal: list[tuple[int, JournalEntry, str]] = []
+        self.journal = _MemoryJournal()
         self.audit: list[AuditEvent] = []
         self.queue: dict[str, JsonObject] = {}
         self._idem: dict[str, tuple[Envelope, float]] = {}
@@ -603,6 +605,70 @@ class MemoryBusStore:
         self.audit.extend(events)
 
 
+class _MemoryJournal:
+    """The in-memory journal with per-scope indexes, so a dispatch costs the same after 10,000 entries.
+
+    Only edits are undoable: per scope, the seqs of edits ``done`` (newest last: what undo
+    reverses) and ``undone`` (sorted: redo replays the oldest). A new edit kills every undone
+    edit (status ``dead``), as the list-rebuilding version of this store did.
+    """
+
+    __slots__ = ("_done", "_undone", "entries", "status")
+
+    def __init__(self) -> None:
+        self.entries: list[JournalEntry] = []  # seq N is entries[N - 1]
+        self.status: list[str] = []
+        self._done: dict[str, list[int]] = {}
+        self._undone: dict[str, list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def rows(self) -> list[tuple[int, JournalEntry, str]]:
+        """(seq, entry, status) for every entry, oldest first."""
+        return [(i + 1, e, st) for i, (e, st) in enumerate(zip(self.entries, self.status, strict=True))]
+
+    def append(self, entry: JournalEntry) -> int:
+        if entry.kind == "edit":
+            for seqs in self._undone.values():
+                for seq in seqs:
+                    self.status[seq - 1] = "dead"
+                seqs.clear()
+        self.entries.append(entry)
+        self.status.append("done")
+        seq = len(self.entries)
+        if entry.kind == "edit":
+            self._done.setdefault(entry.scope, []).append(seq)
+        return seq
+
+    def set_status(self, seq: int, status: str) -> None:
+        if not 0 < seq <= len(self.entries):
+            return
+        entry, old = self.entries[seq - 1], self.status[seq - 1]
+        self.status[seq - 1] = status
+        if entry.kind != "edit" or old == status:
+            return
+        old_index, new_index = self._index(old), self._index(status)
+        if old_index is not None:
+            seqs = old_index.get(entry.scope, [])
+            at = bisect.bisect_left(seqs, seq)
+            if at < len(seqs) and seqs[at] == seq:
+                del seqs[at]
+        if new_index is not None:
+            bisect.insort(new_index.setdefault(entry.scope, []), seq)
+
+    def _index(self, status: str) -> dict[str, list[int]] | None:
+        return self._done if status == "done" else self._undone if status == "undone" else None
+
+    def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
+        seqs = self._done.get(scope)
+        return (seqs[-1], self.entries[seqs[-1] - 1].inverse) if seqs else None
+
+    def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None:
+        seqs = self._undone.get(scope)
+        return (seqs[0], self.entries[seqs[0] - 1].ops) if seqs else None
+
+
 class _MemorySession:
     """Its own context manager: cheaper than a generator-based one on the hot path."""
 
@@ -619,21 +685,14 @@ class _MemorySession:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def _find(self, scope: str, kind: str, status: str, last: bool) -> tuple[int, list[Op]] | None:
-        rows = [(s, e) for s, e, st in self._store.journal if e.scope == scope and e.kind == "edit" and st == status]
-        if not rows:
-            return None
-        seq, entry = rows[-1] if last else rows[0]
-        return seq, entry.inverse if kind == "undo" else entry.ops
-
     def idempotent(self, key: str, now: float) -> Envelope | None:
         return self._store.idempotent_result(key, now)
 
     def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
-        return self._find(scope, "undo", "done", last=True)
+        return self._store.journal.last_undoable(scope)
 
     def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None:
-        return self._find(scope, "redo", "undone", last=False)
+        return self._store.journal.next_redoable(scope)
 
     def commit(self, commit: Commit) -> int:
         store = self._store
@@ -641,11 +700,9 @@ class _MemorySession:
             store.state = apply_ops(store.state, commit.ops)
             store.revision += 1
         if commit.journal is not None:
-            if commit.journal.kind == "edit":
-                store.journal = [(s, e, "dead" if st == "undone" else st) for s, e, st in store.journal]
-            store.journal.append((len(store.journal) + 1, commit.journal, "done"))
+            store.journal.append(commit.journal)
         for seq, status in commit.journal_status:
-            store.journal = [(s, e, status if s == seq else st) for s, e, st in store.journal]
+            store.journal.set_status(seq, status)
         if commit.decision is not None:
             store.decide(commit.decision, [])
         store.audit.extend(commit.events)
