@@ -66,3 +66,28 @@ def test_sqlite_journal_queries_use_indexes(tmp_path: Path) -> None:
         assert find_edit(conn, "local", undo=True) is None
     finally:
         rt.close()
+
+
+def test_field_setter_plan_matches_the_general_pipeline() -> None:
+    """A setter compiled into a plan commits the same state, result, ops and inverse as its handler."""
+    from modgate.bus import Bus, MemoryBusStore
+    from modgate.host import get_host
+    from modgate.host.model import FieldSetter
+
+    host = get_host("board")
+    setters = [s for s in host.commands.values() if isinstance(s.handler, FieldSetter)]
+    assert setters, "the board declares its simple setters as data"
+    fast_store, slow_store = MemoryBusStore(host.initial_state()), MemoryBusStore(host.initial_state())
+    fast, slow = Bus(host, fast_store), Bus(host, slow_store)
+    assert any(p.setter is not None for p in fast._plans.values())
+    for plan in slow._plans.values():
+        plan.setter = None
+    for spec in setters:
+        for payload in (spec.payload_example, spec.payload_example, {}):
+            assert fast.dispatch(spec.id, payload) == slow.dispatch(spec.id, payload)
+            assert fast_store.state == slow_store.state and fast_store.revision == slow_store.revision
+    assert [(e.ops, e.inverse) for e in fast_store.journal.entries] == \
+        [(e.ops, e.inverse) for e in slow_store.journal.entries]
+    for _ in range(3):
+        assert fast.dispatch("undo") == slow.dispatch("undo")
+    assert fast_store.state == slow_store.state
