@@ -47,6 +47,12 @@ def _alternating(bus: Bus) -> Any:
     return lambda: bus.dispatch("setPenColor", {"color": next(colors)})
 
 
+def _general(bus: Bus) -> Any:
+    """A doc command through a general handler (setColumnCount between two values): the full pipeline."""
+    counts = itertools.cycle(({"count": 1}, {"count": 2}))
+    return lambda: bus.dispatch("setColumnCount", dict(next(counts)))
+
+
 def _with_journal(bus: Bus, entries: int) -> Bus:
     call = _alternating(bus)
     for _ in range(entries):
@@ -60,6 +66,8 @@ def in_process(quick: bool) -> dict[str, Any]:
     fresh = Bus(host, MemoryBusStore(host.initial_state()))
     dispatch_ns = per_call_ns(_alternating(fresh), number=number, repeat=repeat)
     pluggy_ns = per_call_ns(_pluggy_call(), number=number, repeat=repeat)
+    general_ns = per_call_ns(_general(Bus(host, MemoryBusStore(host.initial_state()))), number=number // 5,
+                             repeat=repeat)
     second = Bus(host, MemoryBusStore(host.initial_state()))
     empty = per_call_ns(_alternating(second), number=number // 5, repeat=repeat)
     full = _with_journal(Bus(host, MemoryBusStore(host.initial_state())), 10_000)
@@ -70,6 +78,7 @@ def in_process(quick: bool) -> dict[str, Any]:
     spec, state = host.commands["setTool"], host.initial_state()
     direct_ns = per_call_ns(lambda: spec.handler(StateView(state), payload), number=number, repeat=repeat)
     return {"dispatch_ns": dispatch_ns, "pluggy_call_ns": pluggy_ns, "ratio_vs_pluggy": ratio(dispatch_ns, pluggy_ns),
+            "dispatch_general_ns": general_ns, "general_ratio_vs_pluggy": ratio(general_ns, pluggy_ns),
             "dispatch_noop_ns": noop_ns, "direct_call_ns": direct_ns,
             "dispatch_empty_journal_ns": empty, "dispatch_10k_journal_ns": journal_ns,
             "journal_growth_ratio": ratio(journal_ns, empty)}

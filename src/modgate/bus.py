@@ -14,6 +14,7 @@ pending, executed (with the result) or decided otherwise -- never a second queue
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import os
 import time
@@ -27,9 +28,20 @@ import orjson
 import modgate.roles as roles
 from modgate.auditevent import AuditEvent
 from modgate.errors import HandlerError, ModgateError, PayloadError, Problem
-from modgate.host.model import CommandSpec, Host
+from modgate.host.model import CommandSpec, FieldSetter, Host
 from modgate.limits import DEFAULT_LIMITS, RoleLimits, minute_of, refusal
-from modgate.state import JsonObject, Op, StateView, apply_ops, domains_of, inverse_ops, path_within
+from modgate.state import (
+    MISSING,
+    JsonObject,
+    Op,
+    StateView,
+    apply_ops,
+    domains_of,
+    get_path,
+    inverse_ops,
+    path_within,
+    split_pointer,
+)
 
 # Correlation ids are unique per process (pid + counter): cheaper than random bytes per dispatch.
 _COUNTER = itertools.count(1)
@@ -37,6 +49,7 @@ _PROCESS_TAG = f"{os.getpid():x}-"
 _PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload",
                             "approval-quota-exceeded"})
 _NO_LIMITS = RoleLimits()
+_NO_GATE: frozenset[str] = frozenset()
 # Called after a commit, outside any SQLite transaction: (event, {commandId, role, revision, txId?}).
 AfterCommit = Callable[[str, dict[str, str]], None]
 DEFAULT_TTL_MS = 60_000
@@ -96,27 +109,47 @@ class ApprovalQueue(Protocol):
 
 
 @dataclass(slots=True)
-class _Validators:
-    by_id: dict[str, Callable[[Any], bool]]
-    explain: dict[str, Callable[[Any], tuple[str, str] | None]]  # (message, path)
+class _Plan:
+    """One command compiled once: all a dispatch needs that does not depend on the payload."""
+
+    spec: CommandSpec
+    is_valid: Callable[[Any], bool]
+    explain: Callable[[Any], tuple[str, str] | None]  # (message, path)
+    # A handler declared as data whose path lies within the declared writes and that has no
+    # semantic check: the bus computes its op and inverse directly (same result as the view).
+    setter: FieldSetter | None = None
+    setter_domain: str = ""
 
 
-def _compile(host: Host) -> _Validators:
+def _compile(host: Host) -> dict[str, _Plan]:
     import jsonschema_rs
 
-    by_id: dict[str, Callable[[Any], bool]] = {}
-    explain: dict[str, Callable[[Any], tuple[str, str] | None]] = {}
+    plans: dict[str, _Plan] = {}
     for spec in host.commands.values():
         validator = jsonschema_rs.validator_for(spec.payload_schema)
-        by_id[spec.id] = validator.is_valid
 
         def _first_error(payload: Any, v: Any = validator) -> tuple[str, str] | None:
             for err in v.iter_errors(payload):
                 return str(err.message), _dotted(err.instance_path)
             return None
 
-        explain[spec.id] = _first_error
-    return _Validators(by_id, explain)
+        plan = _Plan(spec, validator.is_valid, _first_error)
+        handler = spec.handler
+        if (isinstance(handler, FieldSetter) and spec.check is None and spec.journal_action is None
+                and path_within(handler.path, spec.writes) and handler.path.count("/") >= 2):
+            plan.setter, plan.setter_domain = handler, split_pointer(handler.path)[0]
+        plans[spec.id] = plan
+    return plans
+
+
+def _dispatch_roles() -> dict[str, tuple[str, bool]]:
+    """Every name a dispatch may give (aliases too) -> (stored role, waits for a host when gated)."""
+    out = {}
+    for name in (*roles.NAMES, *roles.ALIASES):
+        known = roles.canonical(name)
+        if known is not None and roles.may_dispatch(known):
+            out[name] = (known, roles.queues_gated(known))
+    return out
 
 
 def _dotted(instance_path: Any) -> str:
@@ -155,7 +188,8 @@ class Bus:
         if approvals is None and queue_enabled and isinstance(store, MemoryBusStore):
             self.approvals = _MemoryQueue(self, store)
         self.limits = dict(DEFAULT_LIMITS if limits is None else limits)
-        self._validators = _compile(host)
+        self._plans = _compile(host)
+        self._roles = _dispatch_roles()
         # Approval follows the effect: the domains a gated command may write are protected, and a
         # dispatch by a role that waits for a host is queued when its ops touch one, whatever its label.
         self.protected = frozenset(s.mutation_scope for s in host.commands.values() if s.requires_approval)
@@ -178,7 +212,7 @@ class Bus:
         """The same bus (validators compiled once) over another store, with no approval queue."""
         clone = Bus.__new__(Bus)
         clone.host, clone.store, clone.clock, clone.approvals = self.host, store, self.clock, None
-        clone._validators, clone.limits, clone.protected = self._validators, {}, self.protected
+        clone._plans, clone._roles, clone.limits, clone.protected = self._plans, self._roles, {}, self.protected
         clone.after_commit = []  # a dry run commits nothing anyone should hear about
         return clone
 
@@ -203,11 +237,11 @@ class Bus:
         input: a refusal is an envelope with ``ok: false`` and a documented ``code``.
         """
         now = self.clock()
-        known = roles.canonical(role)
-        if known is None or not roles.may_dispatch(known):
+        found = self._roles.get(role)
+        if found is None:
             allowed = ", ".join(roles.DISPATCH_CHOICES)
             return _fail("invalid-role", command_id, f"role must be one of {allowed}, not {role!r}")
-        role = known
+        role, queued = found
         cache_key = f"{command_id}:{role}:{idempotency_key}" if idempotency_key else None
         if cache_key is not None:
             cached = self.store.idempotent_result(cache_key, now)
@@ -220,17 +254,18 @@ class Bus:
         correlation = idempotency_key or f"cmd-{int(now * 1000)}-{_PROCESS_TAG}{next(_COUNTER):x}"
         events = [AuditEvent(event_type="dispatch-request", correlation_id=correlation,
                              command_id=command_id, role=role, data={"meta": dict(meta) if meta else {}})]
-        spec = self.host.commands.get(command_id)
-        if spec is None:
+        plan = self._plans.get(command_id)
+        if plan is None:
             return self._refuse(events, _fail("unknown-command", command_id,
                                               f"unknown command {command_id!r}"), cache_key, now, ttl_ms)
-        checked = self._validate(spec, payload)
-        if isinstance(checked, dict) and checked.get("ok") is False:
-            return self._refuse(events, checked, cache_key, now, ttl_ms)
-        gate = self.protected if roles.queues_gated(role) else frozenset()
+        spec = plan.spec
+        checked, invalid = self._validate(plan, payload)
+        if invalid is not None:
+            return self._refuse(events, invalid, cache_key, now, ttl_ms)
+        gate = self.protected if queued else _NO_GATE
         envelope = None
         if not (gate and spec.requires_approval):
-            envelope = self._execute(spec, checked, role, events, correlation, cache_key, now, ttl_ms, gate=gate)
+            envelope = self._execute(plan, checked, role, events, correlation, cache_key, now, ttl_ms, gate=gate)
         if envelope is None:  # gated by its label, or by the ops it would write
             reserve = (cache_key, now + _ttl(ttl_ms) / 1000) if cache_key else None
             return self._queue(spec, checked, role, idempotency_key, meta, events, correlation, reserve,
@@ -269,25 +304,26 @@ class Bus:
         return _fail("approval-not-pending", str(cached["commandId"]), f"{approval_id} was {item['status']}",
                      approvalId=approval_id, status=item["status"], deduped=True)
 
-    def _validate(self, spec: CommandSpec, payload: Any) -> Any:
+    def _validate(self, plan: _Plan, payload: Any) -> tuple[Any, Envelope | None]:
+        """(the normalised payload, None), or (None, the refusal)."""
+        spec = plan.spec
         try:
             value = spec.normalize(payload) if spec.normalize else payload
         except PayloadError as exc:
-            return _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
-                         auditTag=spec.audit_tag, path=exc.problem.path or "payload")
-        if not self._validators.by_id[spec.id](value):
+            return None, _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
+                               auditTag=spec.audit_tag, path=exc.problem.path or "payload")
+        if not plan.is_valid(value):
             # Quote what the caller sent (normalisation may have changed it, e.g. upper-cased a colour).
-            explain = self._validators.explain[spec.id]
-            reason, where = explain(payload) or explain(value) or ("does not match the schema", "payload")
-            return _fail("invalid-payload", spec.id, f"payload validation failed: {reason}",
-                         auditTag=spec.audit_tag, path=where)
+            reason, where = plan.explain(payload) or plan.explain(value) or ("does not match the schema", "payload")
+            return None, _fail("invalid-payload", spec.id, f"payload validation failed: {reason}",
+                               auditTag=spec.audit_tag, path=where)
         if spec.check is not None:
             try:
                 spec.check(value, None)
             except PayloadError as exc:
-                return _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
-                             auditTag=spec.audit_tag, path=exc.problem.path or "payload")
-        return value
+                return None, _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
+                                   auditTag=spec.audit_tag, path=exc.problem.path or "payload")
+        return value, None
 
     def _refuse(self, events: list[AuditEvent], envelope: Envelope, cache_key: str | None,
                 now: float, ttl_ms: int) -> Envelope:
@@ -354,17 +390,22 @@ class Bus:
         return self.approvals.reject(approval_id, approver, reason)
 
     # -- execution ------------------------------------------------------------------------------
-    def _execute(self, spec: CommandSpec, payload: Any, role: str, events: list[AuditEvent],
+    def _execute(self, plan: _Plan, payload: Any, role: str, events: list[AuditEvent],
                  correlation: str, cache_key: str | None, now: float, ttl_ms: int,
                  decision: tuple[str, str] | None = None, gate: frozenset[str] = frozenset()) -> Envelope | None:
         """The envelope, or None when ``gate`` names a domain the ops would write (queue it instead)."""
+        spec = plan.spec
         try:
             with self.store.write() as session:
                 if cache_key is not None:  # the key is checked and stored in this one transaction
                     earlier = session.idempotent(cache_key, now)
                     if earlier is not None:
                         return self._replay(earlier)
-                outcome = self._run(spec, payload, role, session)
+                outcome: Envelope | _Outcome | None = None
+                if plan.setter is not None:
+                    outcome = _run_setter(plan, payload, role, session.state)
+                if outcome is None:
+                    outcome = self._run(spec, payload, role, session)
                 if isinstance(outcome, dict):  # a coded refusal from the handler or effect check
                     raise _Abort(outcome)
                 result, ops, journal, statuses = outcome
@@ -461,6 +502,31 @@ class _Abort(Exception):
         self.envelope = envelope
 
 
+_Outcome = tuple[Any, list[Op], JournalEntry | None, list[tuple[int, str]]]
+
+
+def _run_setter(plan: _Plan, payload: Any, role: str, state: JsonObject) -> _Outcome | None:
+    """A :class:`FieldSetter`'s outcome computed directly: what the handler, ``view.ops()`` and
+    ``inverse_ops`` give for a scalar replaced by a scalar. None: take the general path."""
+    setter = plan.setter
+    assert setter is not None
+    try:
+        value = payload[setter.key] if setter.convert is None else setter.convert(payload[setter.key])
+    except Exception:
+        return None  # the general path reports the handler's failure with its code
+    before = get_path(state, setter.path)
+    if before is MISSING or isinstance(before, (dict, list)) or isinstance(value, (dict, list)):
+        return None
+    result = {setter.name: value}
+    if before is value or (type(before) is type(value) and before == value):
+        return result, [], None, []
+    ops = [Op("replace", setter.path, value)]
+    spec = plan.spec
+    journal = JournalEntry(command_id=spec.id, role=role, scope=spec.mutation_scope, kind="edit", ops=ops,
+                           inverse=[Op("replace", setter.path, before)])
+    return result, ops, journal, []
+
+
 def quota_text(item: JsonObject) -> str:
     return (f"a {item['role']} may have at most {item['maxPending']} items waiting for approval; wait until the"
             " host decides some")
@@ -504,11 +570,12 @@ class _MemoryQueue:
         if "ok" in item:
             return item
         bus = self.bus
-        spec = bus.host.commands[item["commandId"]]
+        plan = bus._plans[item["commandId"]]
+        spec = plan.spec
         events = [AuditEvent(event_type="dispatch-approved", correlation_id=item["correlationId"],
                              command_id=spec.id, role=item["role"],
                              data={"approvalId": approval_id, "approver": approver})]
-        envelope = bus._execute(spec, item["payload"], item["role"], events, item["correlationId"], None,
+        envelope = bus._execute(plan, item["payload"], item["role"], events, item["correlationId"], None,
                                 bus.clock(), DEFAULT_TTL_MS, decision=(approval_id, approver))
         assert envelope is not None  # no gate on an approved item: it runs
         envelope["approvalId"] = approval_id
@@ -539,13 +606,14 @@ class _MemoryQueue:
 class MemoryBusStore:
     """A BusStore kept in memory: tests, dry-runs and the dispatch benchmark.
 
-    The audit log is a plain list (no hash chain, no persistence), the journal a list.
+    The audit log is a plain list (no hash chain, no persistence); the journal keeps per-scope
+    undo/redo indexes (:class:`_MemoryJournal`), so no dispatch costs more as history grows.
     """
 
     def __init__(self, state: JsonObject) -> None:
         self.state = state
         self.revision = 0
-        self.journal: list[tuple[int, JournalEntry, str]] = []
+        self.journal = _MemoryJournal()
         self.audit: list[AuditEvent] = []
         self.queue: dict[str, JsonObject] = {}
         self._idem: dict[str, tuple[Envelope, float]] = {}
@@ -603,6 +671,70 @@ class MemoryBusStore:
         self.audit.extend(events)
 
 
+class _MemoryJournal:
+    """The in-memory journal with per-scope indexes, so a dispatch costs the same after 10,000 entries.
+
+    Only edits are undoable: per scope, the seqs of edits ``done`` (newest last: what undo
+    reverses) and ``undone`` (sorted: redo replays the oldest). A new edit kills every undone
+    edit (status ``dead``), as the list-rebuilding version of this store did.
+    """
+
+    __slots__ = ("_done", "_undone", "entries", "status")
+
+    def __init__(self) -> None:
+        self.entries: list[JournalEntry] = []  # seq N is entries[N - 1]
+        self.status: list[str] = []
+        self._done: dict[str, list[int]] = {}
+        self._undone: dict[str, list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def rows(self) -> list[tuple[int, JournalEntry, str]]:
+        """(seq, entry, status) for every entry, oldest first."""
+        return [(i + 1, e, st) for i, (e, st) in enumerate(zip(self.entries, self.status, strict=True))]
+
+    def append(self, entry: JournalEntry) -> int:
+        if entry.kind == "edit":
+            for seqs in self._undone.values():
+                for seq in seqs:
+                    self.status[seq - 1] = "dead"
+                seqs.clear()
+        self.entries.append(entry)
+        self.status.append("done")
+        seq = len(self.entries)
+        if entry.kind == "edit":
+            self._done.setdefault(entry.scope, []).append(seq)
+        return seq
+
+    def set_status(self, seq: int, status: str) -> None:
+        if not 0 < seq <= len(self.entries):
+            return
+        entry, old = self.entries[seq - 1], self.status[seq - 1]
+        self.status[seq - 1] = status
+        if entry.kind != "edit" or old == status:
+            return
+        old_index, new_index = self._index(old), self._index(status)
+        if old_index is not None:
+            seqs = old_index.get(entry.scope, [])
+            at = bisect.bisect_left(seqs, seq)
+            if at < len(seqs) and seqs[at] == seq:
+                del seqs[at]
+        if new_index is not None:
+            bisect.insort(new_index.setdefault(entry.scope, []), seq)
+
+    def _index(self, status: str) -> dict[str, list[int]] | None:
+        return self._done if status == "done" else self._undone if status == "undone" else None
+
+    def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
+        seqs = self._done.get(scope)
+        return (seqs[-1], self.entries[seqs[-1] - 1].inverse) if seqs else None
+
+    def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None:
+        seqs = self._undone.get(scope)
+        return (seqs[0], self.entries[seqs[0] - 1].ops) if seqs else None
+
+
 class _MemorySession:
     """Its own context manager: cheaper than a generator-based one on the hot path."""
 
@@ -619,21 +751,14 @@ class _MemorySession:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def _find(self, scope: str, kind: str, status: str, last: bool) -> tuple[int, list[Op]] | None:
-        rows = [(s, e) for s, e, st in self._store.journal if e.scope == scope and e.kind == "edit" and st == status]
-        if not rows:
-            return None
-        seq, entry = rows[-1] if last else rows[0]
-        return seq, entry.inverse if kind == "undo" else entry.ops
-
     def idempotent(self, key: str, now: float) -> Envelope | None:
         return self._store.idempotent_result(key, now)
 
     def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
-        return self._find(scope, "undo", "done", last=True)
+        return self._store.journal.last_undoable(scope)
 
     def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None:
-        return self._find(scope, "redo", "undone", last=False)
+        return self._store.journal.next_redoable(scope)
 
     def commit(self, commit: Commit) -> int:
         store = self._store
@@ -641,11 +766,9 @@ class _MemorySession:
             store.state = apply_ops(store.state, commit.ops)
             store.revision += 1
         if commit.journal is not None:
-            if commit.journal.kind == "edit":
-                store.journal = [(s, e, "dead" if st == "undone" else st) for s, e, st in store.journal]
-            store.journal.append((len(store.journal) + 1, commit.journal, "done"))
+            store.journal.append(commit.journal)
         for seq, status in commit.journal_status:
-            store.journal = [(s, e, status if s == seq else st) for s, e, st in store.journal]
+            store.journal.set_status(seq, status)
         if commit.decision is not None:
             store.decide(commit.decision, [])
         store.audit.extend(commit.events)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from modgate.host import board_doc as bd
+from modgate.host.model import FieldSetter
 from modgate.state import JsonObject, StateView
 
 HandlerFn = Callable[[StateView, JsonObject], JsonObject]
@@ -41,16 +42,10 @@ def _signal(field: str, *, animating: bool = False) -> HandlerFn:
     return handler
 
 
-def _setter(path: str, key: str, convert: Callable[[Any], Any] = lambda v: v) -> HandlerFn:
-    """A handler storing ``convert(payload[key])`` at ``path`` and returning it under the field name."""
-    name = path.rsplit("/", 1)[-1]
-
-    def handler(view: StateView, payload: JsonObject) -> JsonObject:
-        value = convert(payload[key])
-        view.set(path, value)
-        return {name: value}
-
-    return handler
+def _setter(path: str, key: str, convert: Callable[[Any], Any] | None = None) -> HandlerFn:
+    """A handler storing ``convert(payload[key])`` at ``path`` and returning it under the field name:
+    declared as data, so the bus compiles it into a direct plan (:class:`FieldSetter`)."""
+    return FieldSetter(path=path, key=key, convert=convert)
 
 
 def round_ms(value: float) -> int:

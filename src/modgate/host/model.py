@@ -24,6 +24,28 @@ Checker = Callable[[JsonObject, StateView | None], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FieldSetter:
+    """A handler declared as data: store ``convert(payload[key])`` at ``path``, answer ``{name: value}``.
+
+    Callable like any handler (previews and dry-runs call it so); the bus also reads its fields
+    to compile the command into a plan that computes the op and its inverse directly.
+    """
+
+    path: str
+    key: str
+    convert: Callable[[Any], Any] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    def __call__(self, view: StateView, payload: JsonObject) -> JsonObject:
+        value = payload[self.key] if self.convert is None else self.convert(payload[self.key])
+        view.set(self.path, value)
+        return {self.name: value}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommandSpec:
     """One command a host offers: its metadata (as in ``board-commands.json``) and its handler.
 

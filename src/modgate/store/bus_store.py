@@ -190,10 +190,12 @@ def ops_hash(ops_text: str) -> str:
     return "sha256:" + hashlib.sha256(ops_text.encode("utf-8")).hexdigest()
 
 
-def state_event(commit: Commit, revision: int, domains: dict[str, int], journal_seq: int | None) -> AuditEvent:
+def state_event(commit: Commit, revision: int, domains: dict[str, int], journal_seq: int | None,
+                ops_text: str | None = None) -> AuditEvent:
     """Binds a state change to the chain: its ops (by hash, or inline when no journal row keeps
-    them) and the resulting revisions, so ``audit --verify`` can replay and compare the state."""
-    text = _ops_json(commit.ops)
+    them) and the resulting revisions, so ``audit --verify`` can replay and compare the state.
+    ``ops_text``: the ops' JSON when the caller already made it (the journal row's)."""
+    text = _ops_json(commit.ops) if ops_text is None else ops_text
     data: JsonObject = {"revision": revision, "domains": domains, "opsHash": ops_hash(text), "journalSeq": journal_seq}
     if journal_seq is None:
         data["ops"] = orjson.loads(text)
@@ -227,9 +229,13 @@ class _SqliteSession:
         events = commit.events
         if commit.ops:
             revision, domains = self._write_state(commit.ops)
-        journal_seq = self._write_journal(commit.journal, now, revision) if commit.journal is not None else None
+        journal_seq, ops_text = None, None
+        if commit.journal is not None:
+            journal_seq, ops_text = self._write_journal(commit.journal, now, revision)
+            if commit.journal.ops is not commit.ops:
+                ops_text = None  # the journal row's ops are not the commit's: hash the commit's own
         if commit.ops:
-            events = [*events, state_event(commit, revision, domains, journal_seq)]
+            events = [*events, state_event(commit, revision, domains, journal_seq, ops_text)]
         for seq, status in commit.journal_status:
             conn.execute("UPDATE journal SET status=? WHERE seq=?", (status, seq))
         self._store.append_audit(conn, events, now)
@@ -252,13 +258,15 @@ class _SqliteSession:
         self.new_cache = (revision, new_state)
         return revision, domains
 
-    def _write_journal(self, entry: JournalEntry, now: float, revision: int) -> int:
+    def _write_journal(self, entry: JournalEntry, now: float, revision: int) -> tuple[int, str]:
+        """(the new row's seq, its ops as JSON)."""
         if entry.kind == "edit":
             # A new edit ends the redo stack of its scope.
             self._conn.execute("UPDATE journal SET status='dead' WHERE scope=? AND status='undone'", (entry.scope,))
-        self._conn.execute(
+        ops_text = _ops_json(entry.ops)
+        cursor = self._conn.execute(
             "INSERT INTO journal(created_at, command_id, role, scope, kind, ops, inverse, status, ref_seq, revision)"
             " VALUES (?,?,?,?,?,?,?, 'done', ?, ?)",
-            (now, entry.command_id, entry.role, entry.scope, entry.kind, _ops_json(entry.ops),
+            (now, entry.command_id, entry.role, entry.scope, entry.kind, ops_text,
              _ops_json(entry.inverse), entry.ref_seq, revision))
-        return int(self._conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+        return int(cursor.lastrowid or 0), ops_text
