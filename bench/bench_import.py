@@ -3,7 +3,7 @@
 ``run(quick)`` measures modgate's ``import_bytes`` on generated packages of about 19 KiB, 165 KiB
 and 1 MB and, in the same run on the same bytes, the reference stacks:
 
-- ``strict_floor_ms``: the project's own strict loader (:func:`modgate.jsonsafe.loads`: duplicate
+- ``strict_floor_ms``: the project's own strict loader (:func:`modgate.strictjson.loads`: duplicate
   keys, NaN, lone surrogates, depth and size refused) + jsonschema-rs on the published schema -- the
   floor that matters, since modgate must at least parse strictly and check the structure;
   ``ratio_vs_strict_floor`` is modgate divided by it (target <= 1.3 while doing the whole ABI);
@@ -38,7 +38,7 @@ import jsonschema_rs
 import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from modgate import jsonsafe
+from modgate import strictjson
 from modgate.host.board import board_host
 from modgate.modules import fastpath, payloads
 from modgate.modules.package import import_bytes
@@ -211,7 +211,7 @@ def _stacks() -> dict[str, Callable[[bytes], Any]]:
     host = board_host()
     return {
         "modgate_ms": lambda data: _cold_import(data, host),
-        "strict_floor_ms": lambda data: rs.is_valid(jsonsafe.loads(data)),
+        "strict_floor_ms": lambda data: rs.is_valid(strictjson.loads(data)),
         "strict_jsonschema_rs_ms": lambda data: rs.is_valid(json.loads(data, object_pairs_hook=_reject_duplicates)),
         "orjson_jsonschema_rs_ms": lambda data: rs.is_valid(orjson.loads(data)),
         "pydantic_ms": lambda data: _Package.model_validate_json(data),
