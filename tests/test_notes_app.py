@@ -216,6 +216,12 @@ def test_light_vocabulary_makes_checked_items_grey(notes: ModuleType, modgate_ho
         assert rt.store.state()["sync"]["settings"]["checkedStyle"] == "normal"
         sort = LightService(rt).propose("sort my notes by title")
         assert sort["code"] == "approval-pending" and "/sync/settings/sortBy" in str(sort["preview"]["changes"])
+        hide = LightService(rt).propose("hide checked items")
+        assert hide["code"] == "approval-pending"
+        assert [c["path"] for c in hide["preview"]["changes"]] == ["/local/view/showChecked", "/prefs/view/showChecked"]
+        button = LightService(rt).propose("add a button to sort by title")  # the notes shortcut module
+        assert button["code"] == "approval-pending"
+        assert [c["path"] for c in button["preview"]["changes"]] == ["/registry/modules/light-user"]
         # Board words mean nothing here: a coded refusal, nothing queued.
         unknown = LightService(rt).propose("make my pen red")
         assert unknown["code"].startswith("E_") and not unknown.get("txId")

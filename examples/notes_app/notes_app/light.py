@@ -47,7 +47,7 @@ SHORTCUTS = (
     ShortcutAction(name="sort-by-title", label="Sort by title", command="setSortOrder", payload={"sortBy": "title"},
                    icon="sort", words=("sort by title", "alphabetical")),
     ShortcutAction(name="hide-checked", label="Hide checked", command="setShowChecked", payload={"value": False},
-                   icon="eye-off", words=("hide checked", "hide done")),
+                   icon="eye-off", words=("hide finished", "hide completed")),
 )
 
 
@@ -64,4 +64,4 @@ def notes_light(state: dict[str, Any]) -> LightVocabulary:
         host_id="notes", prefs=PREFS, layout=(), devices={}, entities=ENTITIES, attributes=ATTRIBUTES,
         slots=SLOTS, default_slot="note-toolbar", shortcut_actions=SHORTCUTS, shortcut_module_id="light-user",
         shortcut_module_name="My shortcuts", locked_entities=(), default_tool="checked_items",
-        initial_prefs=initial_prefs(state))
+        initial_prefs=initial_prefs(state), shortcut_min_app_version="1.0.0")

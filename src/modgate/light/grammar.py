@@ -174,7 +174,7 @@ def _prefs(c: Clause, entities: list[str], r: Reading, vocab: LightVocabulary, l
     if tools:
         last_tool.append(tools[-1])
     tool = tools[-1] if tools else (last_tool[-1] if last_tool else None)
-    found = _pref_metrics(c, tool, vocab)
+    found = _host_bool(c, vocab) or _pref_metrics(c, tool, vocab)
     for metric in found:
         pref = vocab.pref(metric["metric"])
         if pref is not None:
@@ -259,6 +259,16 @@ def _host_enum(c: Clause, enums: list[str], vocab: LightVocabulary) -> dict[str,
         if key not in BOARD_ENUMS and pref is not None and c.has("entity", pref.entity):
             return {"metric": key, "operator": "=", "value": value}
     return None
+
+
+def _host_bool(c: Clause, vocab: LightVocabulary) -> list[dict[str, Any]]:
+    """Another host's on/off preference, when the clause names its entity and says show/hide or on/off."""
+    shown = c.has("verb", "show") or c.has("verb", "on")
+    hidden = c.has("verb", "hide") or c.has("verb", "off")
+    for pref in vocab.prefs:
+        if pref.kind == "bool" and pref.key != "isAutoPlay" and c.has("entity", pref.entity) and shown != hidden:
+            return [{"metric": pref.key, "operator": "=", "value": shown}]
+    return []
 
 
 def _attribute(c: Clause, found: list[dict[str, Any]]) -> str | None:

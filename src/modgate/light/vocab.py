@@ -100,6 +100,8 @@ class LightVocabulary:
     default_tool: str
     # the preference groups seeded into /prefs
     initial_prefs: Mapping[str, Any]
+    # the lowest host version the light user's shortcut package declares it works with
+    shortcut_min_app_version: str = "10.0.0"
 
     def pref(self, key: str) -> PrefField | None:
         """The preference called ``key``, or None."""
