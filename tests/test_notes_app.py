@@ -195,3 +195,43 @@ def test_events_emit_takes_the_hosts_own_events(notes: ModuleType) -> None:
     assert code == 0 and json.loads(out)["runs"] == []
     code, out, _ = run("--host", "notes", "events", "emit", "note.exploded", "--json")
     assert code == 1 and json.loads(out)["code"] == "event.unknown" and "tx.applied" in json.loads(out)["message"]
+
+
+def test_light_vocabulary_makes_checked_items_grey(notes: ModuleType, modgate_home: Path) -> None:
+    from modgate.light.service import LightService
+
+    with modgate.open_runtime(modgate_home, "notes") as rt:
+        assert rt.store.state()["prefs"] == {"settings": {"checkedStyle": "normal", "sortBy": "created"},
+                                             "view": {"showChecked": True}}
+        out = LightService(rt).propose("make checked items grey")
+        assert out["code"] == "approval-pending" and out["summary"].startswith("Set the checked item style to grey")
+        assert [c["path"] for c in out["preview"]["changes"]] == ["/prefs/settings/checkedStyle",
+                                                                   "/sync/settings/checkedStyle"]
+        assert rt.store.state()["sync"]["settings"]["checkedStyle"] == "normal"  # nothing before approval
+        approval = tx.approve(rt, out["txId"], preview_hash=rt.tx.show(out["txId"])["previewHash"])
+        assert tx.apply(rt, out["txId"], approval["approvalToken"])["ok"]
+        state = rt.store.state()
+        assert state["sync"]["settings"]["checkedStyle"] == "grey" == state["prefs"]["settings"]["checkedStyle"]
+        assert tx.rollback(rt, out["txId"], reason="example")["ok"]
+        assert rt.store.state()["sync"]["settings"]["checkedStyle"] == "normal"
+        sort = LightService(rt).propose("sort my notes by title")
+        assert sort["code"] == "approval-pending" and "/sync/settings/sortBy" in str(sort["preview"]["changes"])
+        hide = LightService(rt).propose("hide checked items")
+        assert hide["code"] == "approval-pending"
+        assert [c["path"] for c in hide["preview"]["changes"]] == ["/local/view/showChecked", "/prefs/view/showChecked"]
+        button = LightService(rt).propose("add a button to sort by title")  # the notes shortcut module
+        assert button["code"] == "approval-pending"
+        assert [c["path"] for c in button["preview"]["changes"]] == ["/registry/modules/light-user"]
+        # Board words mean nothing here: a coded refusal, nothing queued.
+        unknown = LightService(rt).propose("make my pen red")
+        assert unknown["code"].startswith("E_") and not unknown.get("txId")
+
+
+def test_light_propose_on_the_cli_waits_for_approval(notes: ModuleType) -> None:
+    from tests.clihelp import run
+
+    code, out, _ = run("--host", "notes", "light", "propose", "make checked items grey", "--json")
+    assert code == 3 and json.loads(out)["code"] == "approval-pending"
+    assert "grey" in json.loads(out)["summary"]
+    code, out, _ = run("--host", "notes", "light", "propose", "paint the sky with polka dots", "--json")
+    assert code == 1 and json.loads(out)["code"].startswith("E_")

@@ -27,11 +27,14 @@ _EXPORTS = {
     "CommandSpec": "modgate.host.model",
     "HandlerError": "modgate.errors",
     "Host": "modgate.host.model",
+    "LightVocabulary": "modgate.light.vocab",
     "MemoryBusStore": "modgate.bus",
     "ModgateError": "modgate.errors",
     "PayloadError": "modgate.errors",
+    "PrefField": "modgate.light.vocab",
     "Problem": "modgate.errors",
     "Runtime": "modgate.app",
+    "ShortcutAction": "modgate.light.vocab",
     "StateView": "modgate.state",
     "emit_event": "modgate.embed",
     "get_host": "modgate.host",
@@ -51,11 +54,14 @@ __all__ = [
     "CommandSpec",
     "HandlerError",
     "Host",
+    "LightVocabulary",
     "MemoryBusStore",
     "ModgateError",
     "PayloadError",
+    "PrefField",
     "Problem",
     "Runtime",
+    "ShortcutAction",
     "StateView",
     "__version__",
     "emit_event",
@@ -78,6 +84,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from modgate.errors import HandlerError, ModgateError, PayloadError, Problem
     from modgate.host import get_host, host_names, register_host, unregister_host
     from modgate.host.model import CommandSpec, Host
+    from modgate.light.vocab import LightVocabulary, PrefField, ShortcutAction
     from modgate.state import StateView
 
 

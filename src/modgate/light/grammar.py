@@ -174,7 +174,7 @@ def _prefs(c: Clause, entities: list[str], r: Reading, vocab: LightVocabulary, l
     if tools:
         last_tool.append(tools[-1])
     tool = tools[-1] if tools else (last_tool[-1] if last_tool else None)
-    found = _pref_metrics(c, tool, vocab)
+    found = _host_bool(c, vocab) or _pref_metrics(c, tool, vocab)
     for metric in found:
         pref = vocab.pref(metric["metric"])
         if pref is not None:
@@ -193,13 +193,14 @@ def _prefs(c: Clause, entities: list[str], r: Reading, vocab: LightVocabulary, l
 def _pref_metrics(c: Clause, tool: str | None, vocab: LightVocabulary) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     enums = c.values("enum")
-    explicit = _explicit_enum(c, enums, tool)
+    explicit = _explicit_enum(c, enums, tool) or _host_enum(c, enums, vocab)
     if explicit:
         out.append(explicit)
-    colors = c.values("color")
-    if not colors and c.has("attribute", "color") and not explicit:
-        out.append({"metric": "laserColor" if tool == "laser" else "penColor", "operator": "ask", "value": None})
-    if colors:
+    colors = [] if explicit and explicit["metric"] not in BOARD_ENUMS else c.values("color")
+    color_pref = vocab.pref("laserColor" if tool == "laser" else "penColor")
+    if not colors and c.has("attribute", "color") and not explicit and color_pref is not None:
+        out.append({"metric": color_pref.key, "operator": "ask", "value": None})
+    if colors and color_pref is not None:
         key = "laserColor" if tool == "laser" else "penColor"
         name = _shade(c, colors[-1])
         out.append({"metric": key, "operator": "=", "value": css_colors().get(name, name).upper()})
@@ -245,6 +246,29 @@ def _explicit_enum(c: Clause, enums: list[str], tool: str | None) -> dict[str, A
             (c.has("attribute", "type") or chosen["laserType"] == "highlighter"):
         return {"metric": "laserType", "operator": "=", "value": chosen["laserType"]}
     return None
+
+
+BOARD_ENUMS = ("viewMode", "activeTool", "penType", "laserType")
+
+
+def _host_enum(c: Clause, enums: list[str], vocab: LightVocabulary) -> dict[str, Any] | None:
+    """Any other host's enum preference, when the clause names its entity ("make checked items grey")."""
+    for item in enums:
+        key, value = item.split("=", 1)
+        pref = vocab.pref(key)
+        if key not in BOARD_ENUMS and pref is not None and c.has("entity", pref.entity):
+            return {"metric": key, "operator": "=", "value": value}
+    return None
+
+
+def _host_bool(c: Clause, vocab: LightVocabulary) -> list[dict[str, Any]]:
+    """Another host's on/off preference, when the clause names its entity and says show/hide or on/off."""
+    shown = c.has("verb", "show") or c.has("verb", "on")
+    hidden = c.has("verb", "hide") or c.has("verb", "off")
+    for pref in vocab.prefs:
+        if pref.kind == "bool" and pref.key != "isAutoPlay" and c.has("entity", pref.entity) and shown != hidden:
+            return [{"metric": pref.key, "operator": "=", "value": shown}]
+    return []
 
 
 def _attribute(c: Clause, found: list[dict[str, Any]]) -> str | None:

@@ -42,8 +42,8 @@ def empty_package(vocab: LightVocabulary) -> JsonObject:
     return {
         "packageAbiVersion": 1, "moduleId": module_id, "moduleVersion": "1.0.0",
         "displayName": vocab.shortcut_module_name, "description": "Buttons added by a light user.",
-        "compatibility": {"pluginManifestVersion": 1, "commandBusContractVersion": 1, "minAppVersion": "10.0.0",
-                          "maxAppVersionExclusive": None},
+        "compatibility": {"pluginManifestVersion": 1, "commandBusContractVersion": 1,
+                          "minAppVersion": vocab.shortcut_min_app_version, "maxAppVersionExclusive": None},
         "pluginManifest": {"manifestVersion": 1, "pluginId": module_id, "ui": []},
         "commandBindings": [], "capabilitiesRequested": [], "extensions": {"x-light": {"owner": "light-track"}},
     }

@@ -42,9 +42,11 @@ class PrefField:
 
     @property
     def pointer(self) -> str:
+        """Where the preference lives: ``/prefs/<group>/<key>``."""
         return f"/prefs/{self.group}/{self.key}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The field as JSON (camelCase keys), as the LLM prompt and the studio show it."""
         return {"key": self.key, "group": self.group, "command": self.command, "payloadKey": self.payload_key,
                 "currentPath": self.current_path, "kind": self.kind, "surface": self.surface,
                 "entity": self.entity, "attribute": self.attribute, "label": self.label, "step": self.step,
@@ -98,15 +100,21 @@ class LightVocabulary:
     default_tool: str
     # the preference groups seeded into /prefs
     initial_prefs: Mapping[str, Any]
+    # the lowest host version the light user's shortcut package declares it works with
+    shortcut_min_app_version: str = "10.0.0"
 
     def pref(self, key: str) -> PrefField | None:
+        """The preference called ``key``, or None."""
         return next((p for p in self.prefs if p.key == key), None)
 
     def pref_for(self, entity: str, attribute: str) -> PrefField | None:
+        """The preference for ``entity``'s ``attribute`` (the pen's colour), or None."""
         return next((p for p in self.prefs if p.entity == entity and p.attribute == attribute), None)
 
     def layout_field(self, key: str) -> LayoutField | None:
+        """The layout field called ``key``, or None."""
         return next((f for f in self.layout if f.key == key), None)
 
     def action(self, name: str) -> ShortcutAction | None:
+        """The shortcut action called ``name``, or None."""
         return next((a for a in self.shortcut_actions if a.name == name), None)
