@@ -163,10 +163,10 @@ def _module(rt: Runtime, module_id: str) -> dict[str, Any]:
 @json_option
 def remove(module_id: str, yes: bool, as_json: bool) -> None:
     """Remove MODULE_ID (a transaction: previewed, approved, undoable with `modgate tx rollback`)."""
+    from modgate.modules.importing import preview_removal
+
     with runtime() as rt:
-        _module(rt, module_id)
-        shown = rt.tx.preview(track="heavy", kind="remove", title=f"remove {module_id}",
-                                    recipe={"moduleId": module_id})
+        shown = preview_removal(rt, module_id)
         applied = _decide(rt, shown, yes, as_json)
     if applied is None:
         emit(_pending(shown, f"removal of {module_id}"), as_json)

@@ -4,7 +4,7 @@
 and records the outcome — valid, or rejected with its first code and path — with one copy of the
 bytes, so beta signoff (task 258) can validate them again (audited as ``module.import.validated``
 or ``module.import.rejected``); :func:`preview_import` turns a valid package into a ``heavy``
-transaction waiting for a host's approval.
+transaction waiting for a host's approval, and :func:`preview_removal` does the same for removing one.
 """
 
 from __future__ import annotations
@@ -55,3 +55,15 @@ def preview_import(rt: Runtime, package: JsonObject, *, allow_downgrade: bool = 
     title = f"import {package['moduleId']} {package['moduleVersion']}"
     return rt.tx.preview(track="heavy", kind="import", title=title, requested_by=requested_by,
                          recipe={"package": package, "allowDowngrade": allow_downgrade})
+
+
+def preview_removal(rt: Runtime, module_id: str, *, requested_by: str = "host") -> JsonObject:
+    """Preview removing an imported module as a ``heavy`` transaction (``module-not-found`` if absent)."""
+    from modgate.errors import ModgateError, Problem
+    from modgate.modules.registry import modules
+
+    if module_id not in modules(rt.store.state()):
+        raise ModgateError(Problem(code="module-not-found", path="moduleId",
+                                   message=f"no module {module_id!r} is imported; see `modgate modules`"))
+    return rt.tx.preview(track="heavy", kind="remove", title=f"remove {module_id}", requested_by=requested_by,
+                         recipe={"moduleId": module_id})
