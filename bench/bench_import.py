@@ -40,7 +40,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from modgate import strictjson
 from modgate.host.board import board_host
-from modgate.modules import fastpath, payloads
+from modgate.modules import fastpath
 from modgate.modules.package import import_bytes
 from modgate.modules.schemas import PACKAGE_SCHEMA, load_schema
 
@@ -220,9 +220,10 @@ def _stacks() -> dict[str, Callable[[bytes], Any]]:
 
 
 def _cold_import(data: bytes, host: Any) -> Any:
-    """``import_bytes`` with the import path's module-level caches emptied first."""
+    """``import_bytes`` with the caches keyed by *input* emptied first (a payload seen before is
+    answered from memory; that would flatter repeated runs on the same bytes). The compiled
+    per-command validators are kept, as the references keep their compiled schema validator."""
     fastpath._PAYLOAD_OK.clear()
-    payloads._VALIDATORS.clear()
     return import_bytes(data, host)
 
 
