@@ -12,7 +12,8 @@ from typing import Any
 from benchutil import per_call_ns, ratio
 
 from modgate.app import open_runtime
-from modgate.bus import Bus, MemoryBusStore
+from modgate.bus import Bus
+from modgate.bus_memory import MemoryBusStore
 from modgate.host import get_host
 from modgate.state import StateView
 

@@ -6,7 +6,8 @@ import pytest
 from tests.fakehost import fake_host
 
 from modgate.app import open_runtime
-from modgate.bus import Bus, MemoryBusStore
+from modgate.bus import Bus
+from modgate.bus_memory import MemoryBusStore
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modgate.app import open_runtime
-from modgate.bus import JournalEntry, _MemoryJournal
+from modgate.bus import JournalEntry
+from modgate.bus_memory import _MemoryJournal
 from modgate.store.bus_store import find_edit
 
 
@@ -70,7 +71,8 @@ def test_sqlite_journal_queries_use_indexes(tmp_path: Path) -> None:
 
 def test_field_setter_plan_matches_the_general_pipeline() -> None:
     """A setter compiled into a plan commits the same state, result, ops and inverse as its handler."""
-    from modgate.bus import Bus, MemoryBusStore
+    from modgate.bus import Bus
+    from modgate.bus_memory import MemoryBusStore
     from modgate.host import get_host
     from modgate.host.model import FieldSetter
 

@@ -12,7 +12,8 @@ from tests.clihelp import run
 from tests.fakehost import fake_host
 
 from modgate.app import migrations, open_runtime
-from modgate.bus import Bus, MemoryBusStore
+from modgate.bus import Bus
+from modgate.bus_memory import MemoryBusStore
 from modgate.errors import StoreError
 from modgate.host import get_host
 from modgate.store import audit

@@ -28,7 +28,7 @@ _EXPORTS = {
     "HandlerError": "modgate.errors",
     "Host": "modgate.host.model",
     "LightVocabulary": "modgate.light.vocab",
-    "MemoryBusStore": "modgate.bus",
+    "MemoryBusStore": "modgate.bus_memory",
     "ModgateError": "modgate.errors",
     "PayloadError": "modgate.errors",
     "PrefField": "modgate.light.vocab",
@@ -79,7 +79,8 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from modgate.app import Runtime, open_runtime
-    from modgate.bus import Bus, MemoryBusStore
+    from modgate.bus import Bus
+    from modgate.bus_memory import MemoryBusStore
     from modgate.embed import emit_event, graph_document, import_package, install_mod, serve_mcp, uninstall_mod
     from modgate.errors import HandlerError, ModgateError, PayloadError, Problem
     from modgate.host import get_host, host_names, register_host, unregister_host

@@ -4,7 +4,7 @@ dispatch = role check → idempotency → lookup → payload validation → role
 handler → effect check → atomic apply + journal + audit (DESIGN.md §2).
 
 The bus is orchestration over a :class:`BusStore` (SQLite in :mod:`modgate.store.bus_store`,
-in memory in :class:`MemoryBusStore`), like pypa/installer over its source and destination.
+in memory in :class:`modgate.bus_memory.MemoryBusStore`), like pypa/installer over its source and destination.
 Envelopes follow the source app: ``{ok: true, code: "executed", commandId, auditTag, result}``
 or ``{ok: false, code, commandId, error, message}``. The idempotency key is checked and stored in
 the same SQLite transaction as the execution (or the enqueue), so concurrent processes with one
@@ -14,7 +14,6 @@ pending, executed (with the result) or decided otherwise -- never a second queue
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import os
 import time
@@ -27,7 +26,7 @@ import orjson
 
 import modgate.roles as roles
 from modgate.auditevent import AuditEvent
-from modgate.errors import HandlerError, ModgateError, PayloadError, Problem
+from modgate.errors import HandlerError, ModgateError, PayloadError
 from modgate.host.model import CommandSpec, FieldSetter, Host
 from modgate.limits import DEFAULT_LIMITS, RoleLimits, minute_of, refusal
 from modgate.state import (
@@ -35,7 +34,6 @@ from modgate.state import (
     JsonObject,
     Op,
     StateView,
-    apply_ops,
     domains_of,
     get_path,
     inverse_ops,
@@ -185,8 +183,11 @@ class Bus:
         self.store = store
         self.clock = clock
         self.approvals: ApprovalQueue | None = approvals
-        if approvals is None and queue_enabled and isinstance(store, MemoryBusStore):
-            self.approvals = _MemoryQueue(self, store)
+        if approvals is None and queue_enabled:
+            from modgate.bus_memory import MemoryBusStore, _MemoryQueue
+
+            if isinstance(store, MemoryBusStore):
+                self.approvals = _MemoryQueue(self, store)
         self.limits = dict(DEFAULT_LIMITS if limits is None else limits)
         self._plans = _compile(host)
         self._roles = _dispatch_roles()
@@ -435,6 +436,8 @@ class Bus:
                                      command_id=spec.id, role=role,
                                      data={"code": abort.envelope["code"], "error": abort.envelope["error"]}))
             if decision is not None:  # only the in-memory queue decides inside a dispatch
+                from modgate.bus_memory import _MemoryQueue
+
                 assert isinstance(self.approvals, _MemoryQueue)
                 self.approvals.store.decide((decision[0], "failed", decision[1], abort.envelope), events)
             else:
@@ -548,242 +551,14 @@ def _executed_event(journal: JournalEntry | None) -> str:
     return "dispatch-executed"
 
 
-# -- in-memory approval queue ----------------------------------------------------------------------
-class _MemoryQueue:
-    """The approval queue of a :class:`MemoryBusStore`: items in a dict, approval runs the command."""
-
-    def __init__(self, bus: Bus, store: MemoryBusStore) -> None:
-        self.bus = bus
-        self.store = store
-
-    def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
-        return self.store.enqueue(item, events)
-
-    def item(self, approval_id: str) -> JsonObject | None:
-        return self.store.approval(approval_id)
-
-    def items(self, status: str | None) -> list[JsonObject]:
-        return [dict(i) for i in self.store.queue.values() if status is None or i["status"] == status]
-
-    def approve(self, approval_id: str, approver: str) -> Envelope:
-        item = self._pending(approval_id)
-        if "ok" in item:
-            return item
-        bus = self.bus
-        plan = bus._plans[item["commandId"]]
-        spec = plan.spec
-        events = [AuditEvent(event_type="dispatch-approved", correlation_id=item["correlationId"],
-                             command_id=spec.id, role=item["role"],
-                             data={"approvalId": approval_id, "approver": approver})]
-        envelope = bus._execute(plan, item["payload"], item["role"], events, item["correlationId"], None,
-                                bus.clock(), DEFAULT_TTL_MS, decision=(approval_id, approver))
-        assert envelope is not None  # no gate on an approved item: it runs
-        envelope["approvalId"] = approval_id
-        return envelope
-
-    def reject(self, approval_id: str, approver: str, reason: str) -> Envelope:
-        item = self._pending(approval_id)
-        if "ok" in item:
-            return item
-        envelope = {"ok": True, "code": "rejected", "commandId": item["commandId"], "approvalId": approval_id}
-        events = [AuditEvent(event_type="dispatch-rejected", correlation_id=item["correlationId"],
-                             command_id=item["commandId"], role=item["role"],
-                             data={"approvalId": approval_id, "approver": approver, "reason": reason})]
-        self.store.decide((approval_id, "rejected", approver, envelope), events)
-        return envelope
-
-    def _pending(self, approval_id: str) -> JsonObject:
-        item = self.store.approval(approval_id)
-        if item is None:
-            return _fail("approval-not-found", "", f"no approval item {approval_id!r}", approvalId=approval_id)
-        if item["status"] != "pending":
-            return _fail("approval-not-pending", item["commandId"],
-                         f"approval {approval_id} is already {item['status']}", approvalId=approval_id)
-        return item
-
-
-# -- in-memory store ------------------------------------------------------------------------------
-class MemoryBusStore:
-    """A BusStore kept in memory: tests, dry-runs and the dispatch benchmark.
-
-    The audit log is a plain list (no hash chain, no persistence); the journal keeps per-scope
-    undo/redo indexes (:class:`_MemoryJournal`), so no dispatch costs more as history grows.
-    """
-
-    def __init__(self, state: JsonObject) -> None:
-        self.state = state
-        self.revision = 0
-        self.journal = _MemoryJournal()
-        self.audit: list[AuditEvent] = []
-        self.queue: dict[str, JsonObject] = {}
-        self._idem: dict[str, tuple[Envelope, float]] = {}
-        self._rate: dict[tuple[str, int], int] = {}
-
-    def admit(self, role: str, minute: int, limit: int) -> bool:
-        """Count one dispatch of ``role`` in this minute's window; False when its limit is reached."""
-        count = self._rate.get((role, minute), 0)
-        if count >= limit:
-            return False
-        self._rate = {k: v for k, v in self._rate.items() if k[1] == minute}  # keep one window
-        self._rate[(role, minute)] = count + 1
-        return True
-
-    def write(self) -> _MemorySession:
-        """A write session; its commit applies the ops to ``state``."""
-        return _MemorySession(self)
-
-    def record(self, events: list[AuditEvent]) -> None:
-        """Append audit events (to a plain list)."""
-        self.audit.extend(events)
-
-    def idempotent_result(self, key: str, now: float) -> Envelope | None:
-        """The result first stored under ``key`` while it has not expired, else None."""
-        hit = self._idem.get(key)
-        return dict(hit[0]) if hit and hit[1] > now else None
-
-    def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
-        """Queue an approval item; returns its id (``apr-N``)."""
-        reserve = item.get("reserve")
-        if reserve is not None and (hit := self.idempotent_result(reserve["key"], 0.0)) is not None:
-            return str(hit["approvalId"])
-        waiting = sum(1 for q in self.queue.values() if q["role"] == item["role"] and q["status"] == "pending")
-        if item.get("maxPending") and waiting >= item["maxPending"]:
-            raise ModgateError(Problem(code="approval-quota-exceeded", path="role", message=quota_text(item)))
-        approval_id = f"apr-{len(self.queue) + 1}"
-        self.queue[approval_id] = {**item, "id": approval_id, "status": "pending"}
-        if reserve is not None:
-            self._idem[reserve["key"]] = ({**reserve["envelope"], "approvalId": approval_id}, reserve["expiresAt"])
-        self.audit.extend(events)
-        return approval_id
-
-    def approval(self, approval_id: str) -> JsonObject | None:
-        """A copy of the approval item, or None."""
-        item = self.queue.get(approval_id)
-        return dict(item) if item else None
-
-    def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None:
-        """Record a decision on a pending approval item."""
-        approval_id, status, approver, result = decision
-        if self.queue[approval_id]["status"] != "pending":
-            raise _NotPending(approval_id)
-        self.queue[approval_id] = {**self.queue[approval_id], "status": status, "decidedBy": approver,
-                                   "result": result, "output": result.get("result")}
-        self.audit.extend(events)
-
-
-class _MemoryJournal:
-    """The in-memory journal with per-scope indexes, so a dispatch costs the same after 10,000 entries.
-
-    Only edits are undoable: per scope, the seqs of edits ``done`` (newest last: what undo
-    reverses) and ``undone`` (sorted: redo replays the oldest). A new edit kills every undone
-    edit (status ``dead``), as the list-rebuilding version of this store did.
-    """
-
-    __slots__ = ("_done", "_undone", "entries", "status")
-
-    def __init__(self) -> None:
-        self.entries: list[JournalEntry] = []  # seq N is entries[N - 1]
-        self.status: list[str] = []
-        self._done: dict[str, list[int]] = {}
-        self._undone: dict[str, list[int]] = {}
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def rows(self) -> list[tuple[int, JournalEntry, str]]:
-        """(seq, entry, status) for every entry, oldest first."""
-        return [(i + 1, e, st) for i, (e, st) in enumerate(zip(self.entries, self.status, strict=True))]
-
-    def append(self, entry: JournalEntry) -> int:
-        if entry.kind == "edit":
-            for seqs in self._undone.values():
-                for seq in seqs:
-                    self.status[seq - 1] = "dead"
-                seqs.clear()
-        self.entries.append(entry)
-        self.status.append("done")
-        seq = len(self.entries)
-        if entry.kind == "edit":
-            self._done.setdefault(entry.scope, []).append(seq)
-        return seq
-
-    def set_status(self, seq: int, status: str) -> None:
-        if not 0 < seq <= len(self.entries):
-            return
-        entry, old = self.entries[seq - 1], self.status[seq - 1]
-        self.status[seq - 1] = status
-        if entry.kind != "edit" or old == status:
-            return
-        old_index, new_index = self._index(old), self._index(status)
-        if old_index is not None:
-            seqs = old_index.get(entry.scope, [])
-            at = bisect.bisect_left(seqs, seq)
-            if at < len(seqs) and seqs[at] == seq:
-                del seqs[at]
-        if new_index is not None:
-            bisect.insort(new_index.setdefault(entry.scope, []), seq)
-
-    def _index(self, status: str) -> dict[str, list[int]] | None:
-        return self._done if status == "done" else self._undone if status == "undone" else None
-
-    def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
-        seqs = self._done.get(scope)
-        return (seqs[-1], self.entries[seqs[-1] - 1].inverse) if seqs else None
-
-    def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None:
-        seqs = self._undone.get(scope)
-        return (seqs[0], self.entries[seqs[0] - 1].ops) if seqs else None
-
-
-class _MemorySession:
-    """Its own context manager: cheaper than a generator-based one on the hot path."""
-
-    __slots__ = ("_store", "revision", "state")
-
-    def __init__(self, store: MemoryBusStore) -> None:
-        self._store = store
-        self.state = store.state
-        self.revision = store.revision
-
-    def __enter__(self) -> _MemorySession:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def idempotent(self, key: str, now: float) -> Envelope | None:
-        return self._store.idempotent_result(key, now)
-
-    def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
-        return self._store.journal.last_undoable(scope)
-
-    def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None:
-        return self._store.journal.next_redoable(scope)
-
-    def commit(self, commit: Commit) -> int:
-        store = self._store
-        if commit.ops:
-            store.state = apply_ops(store.state, commit.ops)
-            store.revision += 1
-        if commit.journal is not None:
-            store.journal.append(commit.journal)
-        for seq, status in commit.journal_status:
-            store.journal.set_status(seq, status)
-        if commit.decision is not None:
-            store.decide(commit.decision, [])
-        store.audit.extend(commit.events)
-        if commit.idempotency is not None:
-            key, envelope, expires = commit.idempotency
-            store._idem[key] = (dict(envelope), expires)
-        return store.revision
-
-
 DryRun = Callable[[str, Any, JsonObject], "tuple[Envelope, JsonObject]"]
 
 
 def dry_runner(host: Host) -> DryRun:
     """``run(command_id, payload, state) -> (envelope, state after)``: a host dispatch on a private
     in-memory copy of ``state``. Nothing is stored and gated commands are refused, never queued."""
+    from modgate.bus_memory import MemoryBusStore
+
     bus = Bus(host, MemoryBusStore({}), queue_enabled=False)
 
     def run(command_id: str, payload: Any, state: JsonObject) -> tuple[Envelope, JsonObject]:
@@ -792,3 +567,14 @@ def dry_runner(host: Host) -> DryRun:
         return envelope, store.state
 
     return run
+
+
+
+def __getattr__(name: str) -> Any:
+    # The in-memory store lives in modgate.bus_memory (it builds on this module); the old import
+    # path ``from modgate.bus import MemoryBusStore`` keeps working.
+    if name == "MemoryBusStore":
+        from modgate.bus_memory import MemoryBusStore
+
+        return MemoryBusStore
+    raise AttributeError(f"module 'modgate.bus' has no attribute {name!r}")

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from modgate.app import open_runtime
-from modgate.bus import Bus, MemoryBusStore
+from modgate.bus import Bus
+from modgate.bus_memory import MemoryBusStore
 from modgate.host import get_host
 from modgate.limits import RoleLimits
 from modgate.mcp_server import Gateway

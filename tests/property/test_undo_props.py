@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modgate.bus import Bus, MemoryBusStore
+from modgate.bus import Bus
+from modgate.bus_memory import MemoryBusStore
 from modgate.host import get_host
 
 ids = st.sampled_from(["b1", "b2", "b3", "b4"])
