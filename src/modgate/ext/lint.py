@@ -39,9 +39,9 @@ def package_problems(reader: m.PackageReader, *, package_path: str, rules: m.Hos
     raw = reader.read(m.MANIFEST_FILE)
     if raw is None:
         return [Problem(code="package.missing-manifest", path=m.MANIFEST_FILE, message=m.MISSING_MANIFEST)]
-    doc = out.attempt(m._load_json, raw, "package.invalid-manifest", "codex.mod.json", m.MANIFEST_FILE)
+    doc = out.attempt(m.load_json, raw, "package.invalid-manifest", "codex.mod.json", m.MANIFEST_FILE)
     manifest = out.attempt(m.decode_manifest, doc) if doc is not None else None
-    ui_raw = out.attempt(m._entrypoint_bytes, reader, manifest.ui_mod) if manifest is not None else None
+    ui_raw = out.attempt(m.entrypoint_bytes, reader, manifest.ui_mod) if manifest is not None else None
     ui = _ui_mod(out, ui_raw) if ui_raw is not None else None
     if manifest is not None:
         out.attempt(m.check_identity, manifest, ui, m.is_first_party_path(package_path))
@@ -56,7 +56,7 @@ def package_problems(reader: m.PackageReader, *, package_path: str, rules: m.Hos
 
 def _ui_mod(out: _Problems, raw: bytes) -> u.UIMod | None:
     """The whole decode when it succeeds; otherwise each part on its own, to find every problem."""
-    whole = out.attempt(m._ui_mod, raw)
+    whole = out.attempt(m.read_ui_mod, raw)
     if whole is not None:
         return whole
     doc = _doc(raw)
@@ -65,7 +65,7 @@ def _ui_mod(out: _Problems, raw: bytes) -> u.UIMod | None:
     out.found.pop()  # re-found below, beside the others
     seen_hooks: set[str] = set()
     seen_automations: set[str] = set()
-    parts: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [(u._manifest, (doc.get("manifest"),))]
+    parts: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [(u.manifest_of, (doc.get("manifest"),))]
     if "theme" not in doc:
         parts.append((u.invalid, ("theme", "required (use {} for no theme overrides)")))
     else:
@@ -76,12 +76,12 @@ def _ui_mod(out: _Problems, raw: bytes) -> u.UIMod | None:
     for index, item in enumerate(hooks if isinstance(hooks, list) else []):
         parts.append((u.hook, (item, f"hooks[{index}]", seen_hooks)))
     if not isinstance(hooks, list):
-        parts.append((u._list, (hooks, "hooks")))
+        parts.append((u.list_of, (hooks, "hooks")))
     automations = doc.get("automations", [])
     for index, item in enumerate(automations if isinstance(automations, list) else []):
         parts.append((u.automation, (item, f"automations[{index}]", seen_automations)))
     if not isinstance(automations, list):
-        parts.append((u._list, (automations, "automations")))
+        parts.append((u.list_of, (automations, "automations")))
     for fn, args in parts:
         out.attempt(fn, *args)
     if not any(p.path.startswith("ui.mod.json:") for p in out.found):
@@ -90,11 +90,9 @@ def _ui_mod(out: _Problems, raw: bytes) -> u.UIMod | None:
 
 
 def _doc(raw: bytes) -> Any:
-    from modgate import strictjson
-
     try:
-        return strictjson.loads(raw)
-    except Exception:  # already reported by the whole decode
+        return m.load_json(raw, "package.invalid-ui-mod", "ui.mod.json", "ui.mod.json")
+    except ExtError:  # already reported by the whole decode
         return None
 
 

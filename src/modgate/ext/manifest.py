@@ -167,7 +167,7 @@ def _bad(path: str, detail: str) -> NoReturn:
     fail("package.invalid-manifest", f"Invalid codex.mod.json: {path}: {detail}", f"{MANIFEST_FILE}:{path}")
 
 
-def _load_json(raw: bytes, invalid_code: str, label: str, file: str) -> Any:
+def load_json(raw: bytes, invalid_code: str, label: str, file: str) -> Any:
     try:
         return strictjson.loads(raw, max_bytes=MAX_MANIFEST_BYTES)
     except JsonLoadError as exc:
@@ -244,9 +244,9 @@ def validate_package(reader: PackageReader, *, package_path: str, rules: HostRul
     if raw is None:
         fail("package.missing-manifest", MISSING_MANIFEST, MANIFEST_FILE,
              hint="Create one with `modgate mod init DIR` or see docs/extensions.md.")
-    manifest = decode_manifest(_load_json(raw, "package.invalid-manifest", "codex.mod.json", MANIFEST_FILE))
-    ui_raw = _entrypoint_bytes(reader, manifest.ui_mod)
-    ui = _ui_mod(ui_raw)
+    manifest = decode_manifest(load_json(raw, "package.invalid-manifest", "codex.mod.json", MANIFEST_FILE))
+    ui_raw = entrypoint_bytes(reader, manifest.ui_mod)
+    ui = read_ui_mod(ui_raw)
     trusted = is_first_party_path(package_path) if first_party is None else first_party
     check_identity(manifest, ui, trusted)
     check_permissions(manifest, ui)
@@ -257,7 +257,7 @@ def validate_package(reader: PackageReader, *, package_path: str, rules: HostRul
     return Package(manifest=manifest, ui=ui, ui_sha256=ui_sha, warnings=handler_warnings(ui, reader))
 
 
-def _entrypoint_bytes(reader: PackageReader, entry: str) -> bytes:
+def entrypoint_bytes(reader: PackageReader, entry: str) -> bytes:
     path = f"{MANIFEST_FILE}:entrypoints.uiMod"
     if not is_safe_relative(entry):
         fail("package.invalid-entrypoint", f"Invalid package entrypoint path: {entry}", path)
@@ -267,8 +267,8 @@ def _entrypoint_bytes(reader: PackageReader, entry: str) -> bytes:
     return raw
 
 
-def _ui_mod(raw: bytes) -> UIMod:
-    doc = _load_json(raw, "package.invalid-ui-mod", "ui.mod.json", "ui.mod.json")
+def read_ui_mod(raw: bytes) -> UIMod:
+    doc = load_json(raw, "package.invalid-ui-mod", "ui.mod.json", "ui.mod.json")
     slots = doc.get("uiSlots") if isinstance(doc, dict) else None
     if isinstance(slots, dict) and "rightInspector" in slots:
         fail("package.legacy-right-inspector",

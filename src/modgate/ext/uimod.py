@@ -160,7 +160,7 @@ def _only(obj: Mapping[str, Any], allowed: tuple[str, ...], path: str) -> None:
 def decode_ui_mod(doc: Any) -> UIMod:
     """Decode a parsed ``ui.mod.json`` (schemaVersion already checked to be 1)."""
     root = _object(doc, "$")
-    manifest = _manifest(root.get("manifest"))
+    manifest = manifest_of(root.get("manifest"))
     if "theme" not in root:
         invalid("theme", "required (use {} for no theme overrides)")
     hooks = _hooks(root.get("hooks", []))
@@ -179,7 +179,7 @@ def decode_ui_mod(doc: Any) -> UIMod:
     )
 
 
-def _manifest(value: Any) -> Mapping[str, Any]:
+def manifest_of(value: Any) -> Mapping[str, Any]:
     if value is None:
         invalid("manifest", "required")
     obj = _object(value, "manifest")
@@ -215,7 +215,7 @@ def _theme_number(value: Any, path: str) -> None:
         invalid(path, "expected a number from 0 to 1000")
 
 
-def _list(value: Any, path: str) -> list[Any]:
+def list_of(value: Any, path: str) -> list[Any]:
     if not isinstance(value, list):
         invalid(path, "expected an array")
     return value
@@ -231,7 +231,7 @@ def _unique_id(obj: Mapping[str, Any], path: str, seen: set[str]) -> str:
 
 def _hooks(value: Any) -> tuple[Hook, ...]:
     seen: set[str] = set()
-    return tuple(hook(item, f"hooks[{index}]", seen) for index, item in enumerate(_list(value, "hooks")))
+    return tuple(hook(item, f"hooks[{index}]", seen) for index, item in enumerate(list_of(value, "hooks")))
 
 
 def hook(item: Any, path: str, seen: set[str]) -> Hook:
@@ -251,7 +251,7 @@ def hook(item: Any, path: str, seen: set[str]) -> Hook:
 def _automations(value: Any) -> tuple[Automation, ...]:
     seen: set[str] = set()
     return tuple(automation(item, f"automations[{index}]", seen)
-                 for index, item in enumerate(_list(value, "automations")))
+                 for index, item in enumerate(list_of(value, "automations")))
 
 
 def automation(item: Any, path: str, seen: set[str]) -> Automation:
