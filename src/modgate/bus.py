@@ -26,6 +26,7 @@ import orjson
 
 import modgate.roles as roles
 from modgate.auditevent import AuditEvent
+from modgate.bus_fields import FastDispatch, FieldRule, FieldWriter, fast_dispatch, field_rule
 from modgate.errors import HandlerError, ModgateError, PayloadError
 from modgate.host.model import CommandSpec, FieldSetter, Host
 from modgate.limits import DEFAULT_LIMITS, RoleLimits, minute_of, refusal
@@ -38,6 +39,7 @@ from modgate.state import (
     get_path,
     inverse_ops,
     path_within,
+    pointer_tokens,
     split_pointer,
 )
 
@@ -117,6 +119,9 @@ class _Plan:
     # semantic check: the bus computes its op and inverse directly (same result as the view).
     setter: FieldSetter | None = None
     setter_domain: str = ""
+    # How the field path checks the setter's one-field payload (None: the general path only).
+    rule: FieldRule | None = None
+    tokens: tuple[str, ...] = ()
 
 
 def _compile(host: Host) -> dict[str, _Plan]:
@@ -136,8 +141,15 @@ def _compile(host: Host) -> dict[str, _Plan]:
         if (isinstance(handler, FieldSetter) and spec.check is None and spec.journal_action is None
                 and path_within(handler.path, spec.writes) and handler.path.count("/") >= 2):
             plan.setter, plan.setter_domain = handler, split_pointer(handler.path)[0]
+            plan.rule = field_rule(spec, handler)
+            plan.tokens = pointer_tokens(handler.path)
         plans[spec.id] = plan
     return plans
+
+
+def correlation_id(now: float, number: int) -> str:
+    """A dispatch's correlation id: unique per process (pid + counter), readable by time."""
+    return f"cmd-{int(now * 1000)}-{_PROCESS_TAG}{number:x}"
 
 
 def _dispatch_roles() -> dict[str, tuple[str, bool]]:
@@ -195,10 +207,43 @@ class Bus:
         # dispatch by a role that waits for a host is queued when its ops touch one, whatever its label.
         self.protected = frozenset(s.mutation_scope for s in host.commands.values() if s.requires_approval)
         self.after_commit: list[AfterCommit] = []
+        self._fast = self._fast_paths()
+
+    def _fast_paths(self) -> dict[str, FastDispatch]:
+        """The field path of every setter plan, when the store offers a field writer."""
+        factory: Callable[[CommandSpec, tuple[str, ...]], FieldWriter | None] | None = getattr(
+            self.store, "field_writer", None)
+        out: dict[str, FastDispatch] = {}
+        for plan in self._plans.values() if factory is not None else ():
+            if plan.rule is None:
+                continue
+            gated = plan.spec.requires_approval or plan.setter_domain in self.protected
+            allowed = {}
+            for name, (role, queued) in self._roles.items():
+                limits = self.limits.get(role) or _NO_LIMITS
+                if not limits.per_minute and not (queued and gated):  # no rate limit, never queued
+                    allowed[name] = (role, limits.max_payload_bytes)
+            writer = factory(plan.spec, plan.tokens) if allowed and factory is not None else None
+            if writer is not None:
+                out[plan.spec.id] = fast_dispatch(self, plan.spec, plan.rule, allowed, writer, _COUNTER)
+        return out
+
+    def notify_field(self, envelope: Envelope, role: str, changed: bool) -> None:
+        """The field path's post-commit events (it runs only when someone listens)."""
+        info = self._event_info(envelope, role)
+        for listener in list(self.after_commit):
+            listener("command.executed", info)
+            if changed:
+                listener("state.changed", info)
 
     def _notify(self, event: str, envelope: Envelope, role: str) -> None:
         if not self.after_commit:
             return
+        info = self._event_info(envelope, role)
+        for listener in list(self.after_commit):
+            listener(event, info)
+
+    def _event_info(self, envelope: Envelope, role: str) -> dict[str, str]:
         revision = envelope.get("revision")
         if revision is None:  # a queued command committed no state: report the current revision
             current = getattr(self.store, "revision", "")
@@ -206,8 +251,7 @@ class Bus:
         info = {"commandId": str(envelope.get("commandId", "")), "role": role, "revision": str(revision)}
         if envelope.get("txId"):
             info["txId"] = str(envelope["txId"])
-        for listener in list(self.after_commit):
-            listener(event, info)
+        return info
 
     def on_store(self, store: BusStore) -> Bus:
         """The same bus (validators compiled once) over another store, with no approval queue."""
@@ -215,6 +259,7 @@ class Bus:
         clone.host, clone.store, clone.clock, clone.approvals = self.host, store, self.clock, None
         clone._plans, clone._roles, clone.limits, clone.protected = self._plans, self._roles, {}, self.protected
         clone.after_commit = []  # a dry run commits nothing anyone should hear about
+        clone._fast = clone._fast_paths()
         return clone
 
     # -- the pipeline -------------------------------------------------------------------------
@@ -237,6 +282,13 @@ class Bus:
         then one atomic commit with its journal entry and audit events. Never raises for bad
         input: a refusal is an envelope with ``ok: false`` and a documented ``code``.
         """
+        if idempotency_key is None:
+            fast = self._fast.get(command_id)
+            if fast is not None:
+                envelope = fast(payload, role, meta)
+                if envelope is not None:
+                    return envelope
+        plan = self._plans.get(command_id)
         now = self.clock()
         found = self._roles.get(role)
         if found is None:
@@ -252,24 +304,26 @@ class Bus:
         refused = self._over_limits(command_id, payload, role, limits, now)
         if refused is not None:
             return refused  # not audited: a flood of refusals must not fill the disk either
-        correlation = idempotency_key or f"cmd-{int(now * 1000)}-{_PROCESS_TAG}{next(_COUNTER):x}"
-        events = [AuditEvent(event_type="dispatch-request", correlation_id=correlation,
-                             command_id=command_id, role=role, data={"meta": dict(meta) if meta else {}})]
-        plan = self._plans.get(command_id)
+        correlation = idempotency_key or correlation_id(now, next(_COUNTER))
+        # One audit event per executed dispatch (the executed event carries the meta); a refusal
+        # or a queued dispatch also records its request.
+        request = AuditEvent(event_type="dispatch-request", correlation_id=correlation,
+                             command_id=command_id, role=role, data={"meta": dict(meta) if meta else {}})
         if plan is None:
-            return self._refuse(events, _fail("unknown-command", command_id,
-                                              f"unknown command {command_id!r}"), cache_key, now, ttl_ms)
+            return self._refuse([request], _fail("unknown-command", command_id,
+                                                 f"unknown command {command_id!r}"), cache_key, now, ttl_ms)
         spec = plan.spec
         checked, invalid = self._validate(plan, payload)
         if invalid is not None:
-            return self._refuse(events, invalid, cache_key, now, ttl_ms)
+            return self._refuse([request], invalid, cache_key, now, ttl_ms)
         gate = self.protected if queued else _NO_GATE
         envelope = None
         if not (gate and spec.requires_approval):
-            envelope = self._execute(plan, checked, role, events, correlation, cache_key, now, ttl_ms, gate=gate)
+            envelope = self._execute(plan, checked, role, [], correlation, cache_key, now, ttl_ms, gate=gate,
+                                     meta=request.data["meta"])
         if envelope is None:  # gated by its label, or by the ops it would write
             reserve = (cache_key, now + _ttl(ttl_ms) / 1000) if cache_key else None
-            return self._queue(spec, checked, role, idempotency_key, meta, events, correlation, reserve,
+            return self._queue(spec, checked, role, idempotency_key, meta, [request], correlation, reserve,
                                limits.max_pending)
         if idempotency_key:
             envelope["idempotencyKey"] = idempotency_key
@@ -393,8 +447,12 @@ class Bus:
     # -- execution ------------------------------------------------------------------------------
     def _execute(self, plan: _Plan, payload: Any, role: str, events: list[AuditEvent],
                  correlation: str, cache_key: str | None, now: float, ttl_ms: int,
-                 decision: tuple[str, str] | None = None, gate: frozenset[str] = frozenset()) -> Envelope | None:
-        """The envelope, or None when ``gate`` names a domain the ops would write (queue it instead)."""
+                 decision: tuple[str, str] | None = None, gate: frozenset[str] = frozenset(),
+                 meta: dict[str, Any] | None = None) -> Envelope | None:
+        """The envelope, or None when ``gate`` names a domain the ops would write (queue it instead).
+
+        ``meta``: a direct dispatch's metadata, recorded on its one executed event (or on the
+        request event a failure records beside its outcome)."""
         spec = plan.spec
         try:
             with self.store.write() as session:
@@ -414,9 +472,12 @@ class Bus:
                     raise _Gated
                 envelope: Envelope = {"ok": True, "code": "executed", "commandId": spec.id,
                                       "auditTag": spec.audit_tag, "result": result}
-                events.append(AuditEvent(
-                    event_type=_executed_event(journal), correlation_id=correlation, command_id=spec.id,
-                    role=role, data={"paths": [op.path for op in ops], "refSeq": journal.ref_seq if journal else None}))
+                data: dict[str, Any] = {"paths": [op.path for op in ops],
+                                        "refSeq": journal.ref_seq if journal else None}
+                if meta is not None:
+                    data["meta"] = meta
+                events.append(AuditEvent(event_type=_executed_event(journal), correlation_id=correlation,
+                                         command_id=spec.id, role=role, data=data))
                 idem = (cache_key, envelope, now + _ttl(ttl_ms) / 1000) if cache_key else None
                 decided = (decision[0], "approved", decision[1], envelope) if decision else None
                 envelope["revision"] = session.commit(Commit(ops=ops, journal=journal, events=events,
@@ -432,6 +493,9 @@ class Bus:
             return _fail("approval-not-pending", spec.id, "the approval item was decided by someone else",
                          approvalId=decision[0] if decision else None)
         except _Abort as abort:
+            if meta is not None:
+                events.insert(0, AuditEvent(event_type="dispatch-request", correlation_id=correlation,
+                                            command_id=spec.id, role=role, data={"meta": meta}))
             events.append(AuditEvent(event_type="dispatch-execution-failed", correlation_id=correlation,
                                      command_id=spec.id, role=role,
                                      data={"code": abort.envelope["code"], "error": abort.envelope["error"]}))

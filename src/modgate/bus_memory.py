@@ -8,7 +8,7 @@ on one. Pure: nothing leaves the process.
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from modgate.auditevent import AuditEvent
 from modgate.bus import (
@@ -18,10 +18,13 @@ from modgate.bus import (
     JournalEntry,
     _fail,
     _NotPending,
+    correlation_id,
     quota_text,
 )
+from modgate.bus_fields import FieldWriter
 from modgate.errors import ModgateError, Problem
-from modgate.state import JsonObject, Op, apply_ops
+from modgate.host.model import CommandSpec
+from modgate.state import MISSING, JsonObject, Op, apply_ops, set_owned
 
 if TYPE_CHECKING:
     from modgate.bus import Bus
@@ -82,21 +85,97 @@ class _MemoryQueue:
 
 
 # -- in-memory store ------------------------------------------------------------------------------
+# A field setter's journal entry and audit record, kept as tuples of plain values until someone
+# reads them (the garbage collector stops tracking such tuples, so history costs it nothing):
+# (commandId, role, scope, path, value, before) and (now, correlation number, commandId, role,
+# path or None when nothing changed, meta).
+_FieldEntry = tuple[str, str, str, str, Any, Any]
+_FieldAudit = tuple[float, int, str, str, "str | None", "dict[str, Any] | None"]
+
+
 class MemoryBusStore:
     """A BusStore kept in memory: tests, dry-runs and the dispatch benchmark.
 
     The audit log is a plain list (no hash chain, no persistence); the journal keeps per-scope
     undo/redo indexes (:class:`_MemoryJournal`), so no dispatch costs more as history grows.
+    ``state`` is never changed in place once anyone has seen it: field setters write in place
+    only the objects they copied since the state was last read.
     """
 
     def __init__(self, state: JsonObject) -> None:
-        self.state = state
+        self._state = state
+        self._owned: set[int] = set()
         self.revision = 0
         self.journal = _MemoryJournal()
-        self.audit: list[AuditEvent] = []
+        self._audit: list[AuditEvent | _FieldAudit] = []
         self.queue: dict[str, JsonObject] = {}
         self._idem: dict[str, tuple[Envelope, float]] = {}
         self._rate: dict[tuple[str, int], int] = {}
+
+    @property
+    def state(self) -> JsonObject:
+        """The current state (never changed in place after this read)."""
+        self._owned.clear()  # shared from now on: the next field write copies again
+        return self._state
+
+    @state.setter
+    def state(self, value: JsonObject) -> None:
+        self._owned.clear()
+        self._state = value
+
+    @property
+    def audit(self) -> list[AuditEvent]:
+        """The audit events, oldest first."""
+        audit = self._audit
+        for i, item in enumerate(audit):
+            if type(item) is tuple:
+                audit[i] = _field_event(item)
+        return audit  # type: ignore[return-value]
+
+    def field_writer(self, spec: CommandSpec, tokens: tuple[str, ...]) -> FieldWriter:
+        """The write of a field setter (:data:`modgate.bus_fields.FieldWriter`): the scalar at
+        ``tokens`` replaced, journaled and audited; None when it is not a scalar under objects."""
+        parents, leaf, scope, command_id = tokens[:-1], tokens[-1], spec.mutation_scope, spec.id
+        path = spec.handler.path  # type: ignore[attr-defined]  # a FieldSetter's
+        owned, audit, journal = self._owned, self._audit, self.journal
+        entries, status = journal._entries, journal.status
+        done, undone = journal._done.setdefault(scope, []), journal._undone.setdefault(scope, [])
+
+        parent: list[Any] = [None]  # the parent object of the last write while it stays owned
+
+        def write(value: Any, role: str, now: float, number: int, meta: dict[str, Any] | None
+                  ) -> tuple[int, bool, bool] | None:
+            node = parent[0]
+            if node is None or id(node) not in owned:  # (held here, so its id is not reused)
+                node = self._state
+                for token in parents:
+                    node = node.get(token) if type(node) is dict else None
+                if type(node) is not dict:
+                    return None
+            before = node.get(leaf, MISSING)
+            if before is MISSING or type(before) in (dict, list):
+                return None
+            if before == value and type(before) is type(value):
+                audit.append((now, number, command_id, role, None, meta))
+                return self.revision, False, True
+            if id(node) in owned:  # copied by an earlier write, with its whole path: write in place
+                node[leaf] = value
+            else:
+                self._state = set_owned(self._state, tokens, value, owned)
+                node = self._state
+                for token in parents:
+                    node = node[token]
+                parent[0] = node
+            self.revision += 1
+            if undone:
+                journal._kill_undone(scope)
+            entries.append((command_id, role, scope, path, value, before))
+            status.append("done")
+            done.append(len(entries))
+            audit.append((now, number, command_id, role, path, meta))
+            return self.revision, True, True
+
+        return write
 
     def admit(self, role: str, minute: int, limit: int) -> bool:
         """Count one dispatch of ``role`` in this minute's window; False when its limit is reached."""
@@ -113,7 +192,7 @@ class MemoryBusStore:
 
     def record(self, events: list[AuditEvent]) -> None:
         """Append audit events (to a plain list)."""
-        self.audit.extend(events)
+        self._audit.extend(events)
 
     def idempotent_result(self, key: str, now: float) -> Envelope | None:
         """The result first stored under ``key`` while it has not expired, else None."""
@@ -132,7 +211,7 @@ class MemoryBusStore:
         self.queue[approval_id] = {**item, "id": approval_id, "status": "pending"}
         if reserve is not None:
             self._idem[reserve["key"]] = ({**reserve["envelope"], "approvalId": approval_id}, reserve["expiresAt"])
-        self.audit.extend(events)
+        self._audit.extend(events)
         return approval_id
 
     def approval(self, approval_id: str) -> JsonObject | None:
@@ -147,49 +226,80 @@ class MemoryBusStore:
             raise _NotPending(approval_id)
         self.queue[approval_id] = {**self.queue[approval_id], "status": status, "decidedBy": approver,
                                    "result": result, "output": result.get("result")}
-        self.audit.extend(events)
+        self._audit.extend(events)
 
 
 class _MemoryJournal:
     """The in-memory journal with per-scope indexes, so a dispatch costs the same after 10,000 entries.
 
     Only edits are undoable: per scope, the seqs of edits ``done`` (newest last: what undo
-    reverses) and ``undone`` (sorted: redo replays the oldest). A new edit kills every undone
-    edit (status ``dead``), as the list-rebuilding version of this store did.
+    reverses) and ``undone`` (sorted: redo replays the oldest). A new edit kills the undone edits
+    of its own scope (status ``dead``), as the SQLite store does: undo stacks are per scope.
+    Field setters' entries stay tuples until read (:meth:`entry`).
     """
 
-    __slots__ = ("_done", "_undone", "entries", "status")
+    __slots__ = ("_done", "_entries", "_undone", "status")
 
     def __init__(self) -> None:
-        self.entries: list[JournalEntry] = []  # seq N is entries[N - 1]
+        self._entries: list[JournalEntry | _FieldEntry] = []  # seq N is _entries[N - 1]
         self.status: list[str] = []
         self._done: dict[str, list[int]] = {}
         self._undone: dict[str, list[int]] = {}
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._entries)
+
+    def entry(self, seq: int) -> JournalEntry:
+        item = self._entries[seq - 1]
+        if type(item) is tuple:
+            command_id, role, scope, path, value, before = item
+            item = JournalEntry(command_id=command_id, role=role, scope=scope, kind="edit",
+                                ops=[Op("replace", path, value)], inverse=[Op("replace", path, before)])
+            self._entries[seq - 1] = item
+        return item  # type: ignore[return-value]
+
+    @property
+    def entries(self) -> list[JournalEntry]:
+        return [self.entry(seq) for seq in range(1, len(self._entries) + 1)]
 
     def rows(self) -> list[tuple[int, JournalEntry, str]]:
         """(seq, entry, status) for every entry, oldest first."""
-        return [(i + 1, e, st) for i, (e, st) in enumerate(zip(self.entries, self.status, strict=True))]
+        return [(seq, self.entry(seq), self.status[seq - 1]) for seq in range(1, len(self._entries) + 1)]
+
+    def _kill_undone(self, scope: str) -> None:
+        seqs = self._undone.get(scope)
+        if seqs:
+            for seq in seqs:
+                self.status[seq - 1] = "dead"
+            seqs.clear()
 
     def append(self, entry: JournalEntry) -> int:
         if entry.kind == "edit":
-            for seqs in self._undone.values():
-                for seq in seqs:
-                    self.status[seq - 1] = "dead"
-                seqs.clear()
-        self.entries.append(entry)
+            self._kill_undone(entry.scope)
+        self._entries.append(entry)
         self.status.append("done")
-        seq = len(self.entries)
+        seq = len(self._entries)
         if entry.kind == "edit":
             self._done.setdefault(entry.scope, []).append(seq)
         return seq
 
+    def append_field(self, entry: _FieldEntry, scope: str) -> None:
+        """An edit by a field setter (the hot path of :meth:`MemoryBusStore.commit_field`)."""
+        if self._undone.get(scope):
+            self._kill_undone(scope)
+        entries = self._entries
+        entries.append(entry)
+        self.status.append("done")
+        done = self._done.get(scope)
+        if done is None:
+            self._done[scope] = [len(entries)]
+        else:
+            done.append(len(entries))
+
     def set_status(self, seq: int, status: str) -> None:
-        if not 0 < seq <= len(self.entries):
+        if not 0 < seq <= len(self._entries):
             return
-        entry, old = self.entries[seq - 1], self.status[seq - 1]
+        entry, old = self.entry(seq), self.status[seq - 1]
         self.status[seq - 1] = status
         if entry.kind != "edit" or old == status:
             return
@@ -207,11 +317,18 @@ class _MemoryJournal:
 
     def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None:
         seqs = self._done.get(scope)
-        return (seqs[-1], self.entries[seqs[-1] - 1].inverse) if seqs else None
+        return (seqs[-1], self.entry(seqs[-1]).inverse) if seqs else None
 
     def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None:
         seqs = self._undone.get(scope)
-        return (seqs[0], self.entries[seqs[0] - 1].ops) if seqs else None
+        return (seqs[0], self.entry(seqs[0]).ops) if seqs else None
+
+
+def _field_event(item: _FieldAudit) -> AuditEvent:
+    now, number, command_id, path, role, meta = item[0], item[1], item[2], item[4], item[3], item[5]
+    return AuditEvent(event_type="dispatch-executed", correlation_id=correlation_id(now, number),
+                      command_id=command_id, role=role,
+                      data={"paths": [path] if path is not None else [], "refSeq": None, "meta": meta or {}})
 
 
 class _MemorySession:
@@ -242,7 +359,7 @@ class _MemorySession:
     def commit(self, commit: Commit) -> int:
         store = self._store
         if commit.ops:
-            store.state = apply_ops(store.state, commit.ops)
+            store.state = apply_ops(store._state, commit.ops)
             store.revision += 1
         if commit.journal is not None:
             store.journal.append(commit.journal)
@@ -250,7 +367,7 @@ class _MemorySession:
             store.journal.set_status(seq, status)
         if commit.decision is not None:
             store.decide(commit.decision, [])
-        store.audit.extend(commit.events)
+        store._audit.extend(commit.events)
         if commit.idempotency is not None:
             key, envelope, expires = commit.idempotency
             store._idem[key] = (dict(envelope), expires)

@@ -57,6 +57,11 @@ def _tokens(path: str) -> tuple[str, ...]:
     return tuple(t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/"))
 
 
+def pointer_tokens(path: str) -> tuple[str, ...]:
+    """RFC 6901 pointer → its unescaped tokens as a tuple (cached)."""
+    return _tokens(path)
+
+
 def split_pointer(path: str) -> list[str]:
     """RFC 6901 pointer → unescaped tokens. ``""`` is the root. (Cached: paths repeat.)"""
     return list(_tokens(path))
@@ -119,6 +124,40 @@ def apply_ops(state: JsonObject, ops: Iterable[Op]) -> JsonObject:
             node = child
         _assign(node, tokens[-1], value, insert=op.op == "add")
     return root  # type: ignore[no-any-return]
+
+
+def scalar_at(state: Any, tokens: tuple[str, ...]) -> Any:
+    """The scalar at ``tokens`` when every container on the way is an object, else MISSING.
+
+    The precondition of :func:`set_owned` (a field setter's fast path)."""
+    node = state
+    for token in tokens:
+        if type(node) is not dict or token not in node:
+            return MISSING
+        node = node[token]
+    return MISSING if isinstance(node, (dict, list)) else node
+
+
+def set_owned(root: JsonObject, tokens: tuple[str, ...], value: Any, owned: set[int]) -> JsonObject:
+    """``root`` with the scalar at ``tokens`` (see :func:`scalar_at`) replaced by ``value``.
+
+    Copy-on-write like :func:`apply_ops`, except that the objects whose ids are in ``owned`` were
+    copied by an earlier call and never handed out since: they are written in place. The caller
+    clears ``owned`` whenever the state is shared (returned to anyone, or replaced). Containers are
+    owned top-down, so an owned parent of ``tokens`` means its whole path is owned."""
+    if id(root) not in owned:
+        root = dict(root)
+        owned.add(id(root))
+    node = root
+    for token in tokens[:-1]:
+        child = node[token]
+        if id(child) not in owned:
+            child = dict(child)
+            owned.add(id(child))
+            node[token] = child
+        node = child
+    node[tokens[-1]] = value
+    return root
 
 
 def _assign(node: Any, token: str, value: Any, *, insert: bool = False) -> None:

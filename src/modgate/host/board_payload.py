@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from modgate.errors import PayloadError
+from modgate.host.model import KeyNormalizer
 from modgate.state import JsonObject, StateView
 
 INVALID = "invalid-payload"
@@ -84,12 +85,7 @@ def _input(value: Any) -> Any:
 
 
 def _keys(fns: Mapping[str, Normalizer], *, null_as_empty: bool = False) -> Normalizer:
-    def normalize(payload: Any) -> Any:
-        if payload is None and null_as_empty:
-            return {}
-        return _map_keys(payload, fns)
-
-    return normalize
+    return KeyNormalizer(fns, null_as_empty)
 
 
 _FIELDS: Mapping[str, Mapping[str, Normalizer]] = {

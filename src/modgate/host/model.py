@@ -23,6 +23,24 @@ Normalizer = Callable[[Any], Any]
 Checker = Callable[[JsonObject, StateView | None], None]
 
 
+@dataclass(frozen=True, slots=True)
+class KeyNormalizer:
+    """A normalizer declared as data: ``fields[key](value)`` for each present key of an object
+    payload (``None`` becomes ``{}`` when ``null_as_empty``). The bus reads ``fields`` to
+    normalise a one-field payload without copying it."""
+
+    fields: Mapping[str, Normalizer]
+    null_as_empty: bool = False
+
+    def __call__(self, payload: Any) -> Any:
+        if payload is None and self.null_as_empty:
+            return {}
+        if not isinstance(payload, dict):
+            return payload
+        fields = self.fields
+        return {k: fields[k](v) if k in fields else v for k, v in payload.items()}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FieldSetter:
     """A handler declared as data: store ``convert(payload[key])`` at ``path``, answer ``{name: value}``.

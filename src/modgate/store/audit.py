@@ -8,6 +8,7 @@ triggers refuse UPDATE and DELETE on the table; ``verify`` recomputes the whole 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import sqlite3
 from collections.abc import Iterable
 from typing import Any
@@ -23,7 +24,7 @@ __all__ = ["GENESIS", "AuditEvent", "append", "chain_hash", "head", "recent", "v
 GENESIS = "0" * 64
 
 
-def _record(seq: int, created_at: float, event: AuditEvent, data: dict[str, Any]) -> dict[str, Any]:
+def _record(seq: int, created_at: float, event: AuditEvent, data: Any) -> dict[str, Any]:
     return {
         "seq": seq,
         "createdAt": created_at,
@@ -48,23 +49,29 @@ def head(conn: sqlite3.Connection) -> tuple[int, str]:
 
 
 def append(conn: sqlite3.Connection, events: Iterable[AuditEvent], now: float,
-           known_head: tuple[int, str] | None = None) -> tuple[int, str]:
+           known_head: tuple[int, str] | None = None, times: Iterable[float] | None = None) -> tuple[int, str]:
     """Append events inside the caller's transaction (which holds the write lock).
 
     ``known_head`` skips reading the last row when the caller already knows it within the
-    same write transaction. Returns the new head.
+    same write transaction; ``times``: each event's own time (buffered events), else ``now``.
+    Returns the new head.
     """
     seq, prev = known_head if known_head is not None else head(conn)
     rows = []
     fixture = evidence.current() is not None
-    for event in events:
+    for event, at in zip(events, times if times is not None else itertools.repeat(now), strict=False):
+        now = at
         seq += 1
         # While a drill runs, every event it writes is controlled-fixture evidence (task 258); the
         # caller's event is left as it is.
         data = evidence.stamp(event.data) if fixture else event.data
-        digest = chain_hash(prev, _record(seq, now, event, data))
+        # The data is serialised once, with sorted keys: the stored text, and (as a fragment) the
+        # same bytes chain_hash's sorted dump of the record would contain.
+        text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+        body = orjson.dumps(_record(seq, now, event, orjson.Fragment(text)), option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.sha256(prev.encode("ascii") + body).hexdigest()
         rows.append((seq, now, event.event_type, event.correlation_id, event.command_id, event.role,
-                     orjson.dumps(data).decode(), prev, digest))
+                     text.decode(), prev, digest))
         prev = digest
     conn.executemany(
         "INSERT INTO audit(seq, created_at, event_type, correlation_id, command_id, role, data,"

@@ -16,11 +16,14 @@ from typing import Any
 import orjson
 
 from modgate.bus import Commit, Envelope, JournalEntry
+from modgate.bus_fields import FieldWriter
+from modgate.host.model import CommandSpec
 from modgate.state import JsonObject, Op, apply_ops, domains_of
 from modgate.store import audit
 from modgate.store.anchor import AnchorWriter
 from modgate.store.audit import AuditEvent
 from modgate.store.db import Database
+from modgate.store.grouped import FieldBuffer
 
 
 def _ops_json(ops: list[Op]) -> str:
@@ -53,6 +56,8 @@ class SqliteBusStore:
         if db.read_only:
             return  # a read-only open writes nothing: no anchor, no seeded domain (load fills them in)
         db.after_commit = self._anchor
+        self.fields = FieldBuffer(self)
+        db.before_use, db.after_rollback = self.fields.flush, self._rolled_back
         self.anchors.adopt(*audit.head(db.conn), clock())
         self._ensure_state(domains)
 
@@ -87,13 +92,54 @@ class SqliteBusStore:
     def load(self) -> tuple[int, JsonObject]:
         """Current (revision, state); reuses the decoded state while the revision is unchanged."""
         rev = self.revision()
+        found = self.cached_state_at(self.db.conn, rev)
+        self._shared()
+        return found
+
+    def cached_state_at(self, conn: Any, rev: int | None = None) -> tuple[int, JsonObject]:
+        """(revision, state) as stored now, reusing the cache while the revision is unchanged.
+        Reads through ``conn`` (no flush): the field buffer calls it inside its own write."""
+        if rev is None:
+            rev = int(conn.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
         if self._cache is not None and self._cache[0] == rev:
             return self._cache
-        state = {d: orjson.loads(doc) for d, doc in self.db.query("SELECT domain, doc FROM state_domains")}
+        state = {d: orjson.loads(doc) for d, doc in conn.execute("SELECT domain, doc FROM state_domains")}
         for domain in set(self._defaults) - set(state):  # only on a read-only open of an older home
             state[domain] = self._defaults[domain]()
-        self._cache = (rev, state)
+        self.set_cached_state(rev, state)
+        assert self._cache is not None
         return self._cache
+
+    # The field buffer writes the cached state in place where it owns the objects (grouped.py);
+    # whoever else gets the state, or replaces it, makes it shared again.
+    def cached_state(self) -> JsonObject:
+        assert self._cache is not None
+        return self._cache[1]
+
+    def replace_cached_state(self, state: JsonObject) -> None:
+        assert self._cache is not None
+        self._cache = (self._cache[0], state)
+
+    def set_cached_state(self, rev: int, state: JsonObject) -> None:
+        if self._cache is None or self._cache[1] is not state:
+            self._shared()
+        self._cache = (rev, state)
+
+    def field_writer(self, spec: CommandSpec, tokens: tuple[str, ...]) -> FieldWriter | None:
+        """The bus's field path (:mod:`modgate.store.grouped`); none on a read-only open."""
+        return None if self.db.read_only else self.fields.writer(spec, tokens)
+
+    def forget_head(self) -> None:
+        """Someone else may append to the audit now: read the head again next time."""
+        self._head = None
+
+    def _shared(self) -> None:
+        if not self.db.read_only:
+            self.fields.owned.clear()
+
+    def _rolled_back(self) -> None:
+        self.fields.discard()
+        self._cache, self._cache_epoch, self._head = None, -1, None
 
     def state(self) -> JsonObject:
         return self.load()[1]
@@ -110,6 +156,7 @@ class SqliteBusStore:
             else:
                 rev, state = self.load()
                 self._cache_epoch = self.db.epoch
+            self._shared()
             session = _SqliteSession(self, rev, state)
             try:
                 yield session
@@ -117,15 +164,23 @@ class SqliteBusStore:
                 self._cache_epoch, self._head = -1, None
                 raise
             if session.new_cache is not None:
-                self._cache = session.new_cache
+                self.set_cached_state(*session.new_cache)
         if self.db.in_transaction:
             return
         # Committed at top level: the next write re-reads what other processes may change.
         self._cache_epoch, self._head = -1, None
 
-    def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None:
-        known = self._head[1] if self._head is not None and self._head[0] == self.db.epoch else None
-        self._head = (self.db.epoch, audit.append(conn, events, now, known))
+    def audit_head(self, conn: Any) -> tuple[int, str]:
+        """The audit head, known without a read when this transaction appended last."""
+        if self._head is not None and self._head[0] == self.db.epoch:
+            return self._head[1]
+        return audit.head(conn)
+
+    def append_audit(self, conn: Any, events: list[AuditEvent], now: float, *, times: list[float] | None = None,
+                     head: tuple[int, str] | None = None) -> None:
+        """Append ``events`` to the chain (``head``: the head the caller read in this transaction)."""
+        known = head if head is not None else self.audit_head(conn)
+        self._head = (self.db.epoch, audit.append(conn, events, now, known, times))
 
     def _anchor(self) -> None:
         """After every top-level COMMIT: anchor the audit head when it moved.
@@ -204,6 +259,20 @@ def state_event(commit: Commit, revision: int, domains: dict[str, int], journal_
                       command_id=entry.command_id if entry else None, role=entry.role if entry else None, data=data)
 
 
+# An executed dispatch's one audit event carries its state change (revision, domains, opsHash,
+# journalSeq); a commit without such an event (a transaction's) records a ``state.commit`` event.
+STATE_EVENTS = frozenset({"state.commit", "dispatch-executed", "dispatch-undone", "dispatch-redone"})
+
+
+def bind_state(events: list[AuditEvent], binding: AuditEvent) -> list[AuditEvent]:
+    last = events[-1] if events else None
+    if last is None or last.event_type not in STATE_EVENTS or "opsHash" in last.data:
+        return [*events, binding]
+    merged = AuditEvent(event_type=last.event_type, correlation_id=last.correlation_id, command_id=last.command_id,
+                        role=last.role, data={**last.data, **binding.data})
+    return [*events[:-1], merged]
+
+
 class _SqliteSession:
     def __init__(self, store: SqliteBusStore, revision: int, state: JsonObject) -> None:
         self._store = store
@@ -235,7 +304,7 @@ class _SqliteSession:
             if commit.journal.ops is not commit.ops:
                 ops_text = None  # the journal row's ops are not the commit's: hash the commit's own
         if commit.ops:
-            events = [*events, state_event(commit, revision, domains, journal_seq, ops_text)]
+            events = bind_state(events, state_event(commit, revision, domains, journal_seq, ops_text))
         for seq, status in commit.journal_status:
             conn.execute("UPDATE journal SET status=? WHERE seq=?", (status, seq))
         self._store.append_audit(conn, events, now)

@@ -84,6 +84,12 @@ class Database:
         self.epoch = 0
         # Called after every top-level COMMIT (the audit anchor is written there, outside the file).
         self.after_commit: Callable[[], None] | None = None
+        # A writer that buffers rows inside a transaction (the bus store's grouped commits):
+        # ``before_use`` runs before anyone else uses the connection in a transaction (a nested
+        # atomic block, query, execute) and before the top-level COMMIT, so every reader and the
+        # commit see the buffered rows; ``after_rollback`` runs after any rollback (buffer dropped).
+        self.before_use: Callable[[], None] | None = None
+        self.after_rollback: Callable[[], None] | None = None
         with self._setup(path), translating(path):
             self.conn = self._connect(path, busy_timeout_ms / 1000)
             self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
@@ -134,13 +140,18 @@ class Database:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self.epoch += 1
             else:
+                self._flush()
                 self.conn.execute(f"SAVEPOINT sp{self._depth}")
         self._depth += 1
         try:
             yield self.conn
+            if self._depth == 1:
+                self._flush()  # buffered rows are written inside the transaction they belong to
         except BaseException as exc:
             self._depth -= 1
             self._rollback()
+            if self.after_rollback is not None:
+                self.after_rollback()
             if isinstance(exc, sqlite3.Error):
                 raise translate(exc, self.path) from exc
             raise
@@ -163,16 +174,22 @@ class Database:
         except sqlite3.Error:
             pass  # the original exception matters more than a failed rollback
 
+    def _flush(self) -> None:
+        if self.before_use is not None and self._depth > 0:
+            self.before_use()
+
     @property
     def in_transaction(self) -> bool:
         return self._depth > 0
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with translating(self.path):
+            self._flush()
             return self.conn.execute(sql, params).fetchall()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with translating(self.path):
+            self._flush()
             self.conn.execute(sql, params)
 
     def migrate(self, migrations: Sequence[Migration]) -> list[str]:

@@ -6,9 +6,10 @@ What is checked, in one pass over the audit table:
    the canonical text modgate writes, is the broken row;
 2. the anchors in ``audit.anchors`` (store/anchor.py): every signed ``(count, head)`` must match
    row ``count`` -- a deleted tail or a re-hashed rewrite breaks here;
-3. the state: from the last ``state.base`` event, every ``state.commit`` event's ops (kept in
-   its journal row, or inline) are hashed against the event and replayed; the result must equal
-   ``state_domains`` (docs and revisions);
+3. the state: from the last ``state.base`` event, every state change bound to the chain (a
+   ``state.commit`` event, or an executed dispatch's one event carrying ``opsHash``) has its ops
+   (kept in its journal row, or inline) hashed against the event and replayed; the result must
+   equal ``state_domains`` (docs and revisions);
 4. the transaction tables: every ``tx`` row's state is the ``nextState`` of its last ``tx.*``
    event, every attempt's ``preview_hash`` the one its preview event announced, every commit's
    ops hash the ``writeSetHash`` its apply/rollback event announced.
@@ -27,6 +28,7 @@ import orjson
 from modgate.state import JsonObject, Op, apply_ops
 from modgate.store import anchor
 from modgate.store.audit import GENESIS, chain_hash
+from modgate.store.bus_store import STATE_EVENTS
 from modgate.store.db import Database
 
 _COLUMNS = "seq, created_at, event_type, correlation_id, command_id, role, data, prev_hash, hash"
@@ -51,7 +53,7 @@ class _Replay:
             for domain, item in data["domains"].items():
                 self.state[domain], self.revisions[domain] = item["doc"], int(item["revision"])
             self.based, self.last_seq = True, seq
-        elif event_type == "state.commit" and self.based:
+        elif event_type in STATE_EVENTS and self.based and "opsHash" in data:
             ops_text = self._ops_text(seq, data)
             if "sha256:" + hashlib.sha256(ops_text.encode()).hexdigest() != data["opsHash"]:
                 raise Broken(seq, "the ops of this commit (journal row or event) do not match its opsHash",
