@@ -307,24 +307,24 @@ class Bus:
         correlation = idempotency_key or correlation_id(now, next(_COUNTER))
         # One audit event per executed dispatch (the executed event carries the meta); a refusal
         # or a queued dispatch also records its request.
-        request = AuditEvent(event_type="dispatch-request", correlation_id=correlation,
-                             command_id=command_id, role=role, data={"meta": dict(meta) if meta else {}})
+        meta_copy = dict(meta) if meta else {}
         if plan is None:
-            return self._refuse([request], _fail("unknown-command", command_id,
-                                                 f"unknown command {command_id!r}"), cache_key, now, ttl_ms)
+            return self._refuse([_request(correlation, command_id, role, meta_copy)], _fail(
+                "unknown-command", command_id, f"unknown command {command_id!r}"), cache_key, now, ttl_ms)
         spec = plan.spec
         checked, invalid = self._validate(plan, payload)
         if invalid is not None:
-            return self._refuse([request], invalid, cache_key, now, ttl_ms)
+            return self._refuse([_request(correlation, command_id, role, meta_copy)], invalid, cache_key, now, ttl_ms)
         gate = self.protected if queued else _NO_GATE
         envelope = None
         if not (gate and spec.requires_approval):
             envelope = self._execute(plan, checked, role, [], correlation, cache_key, now, ttl_ms, gate=gate,
-                                     meta=request.data["meta"])
+                                     meta=meta_copy)
         if envelope is None:  # gated by its label, or by the ops it would write
             reserve = (cache_key, now + _ttl(ttl_ms) / 1000) if cache_key else None
-            return self._queue(spec, checked, role, idempotency_key, meta, [request], correlation, reserve,
-                               limits.max_pending)
+            return self._queue(spec, checked, role, idempotency_key, meta, [_request(correlation, command_id, role,
+                                                                                     meta_copy)],
+                               correlation, reserve, limits.max_pending)
         if idempotency_key:
             envelope["idempotencyKey"] = idempotency_key
         return envelope
@@ -494,8 +494,7 @@ class Bus:
                          approvalId=decision[0] if decision else None)
         except _Abort as abort:
             if meta is not None:
-                events.insert(0, AuditEvent(event_type="dispatch-request", correlation_id=correlation,
-                                            command_id=spec.id, role=role, data={"meta": meta}))
+                events.insert(0, _request(correlation, spec.id, role, meta))
             events.append(AuditEvent(event_type="dispatch-execution-failed", correlation_id=correlation,
                                      command_id=spec.id, role=role,
                                      data={"code": abort.envelope["code"], "error": abort.envelope["error"]}))
@@ -605,6 +604,11 @@ def _approval_text(role: str) -> str:
 
 def _ttl(ttl_ms: int) -> int:
     return max(1, min(int(ttl_ms), MAX_TTL_MS))
+
+
+def _request(correlation: str, command_id: str, role: str, meta: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(event_type="dispatch-request", correlation_id=correlation, command_id=command_id, role=role,
+                      data={"meta": meta})
 
 
 def _executed_event(journal: JournalEntry | None) -> str:

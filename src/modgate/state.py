@@ -179,6 +179,8 @@ def _assign(node: Any, token: str, value: Any, *, insert: bool = False) -> None:
 def inverse_ops(state: JsonObject, ops: Iterable[Op]) -> list[Op]:
     """Ops that undo ``ops`` when applied to the state they produced (reverse order)."""
     ops = list(ops)
+    if len(ops) == 1:  # the common case: nothing to be independent of
+        return [_inverse_of(state, ops[0])]
     paths = [op.path for op in ops]
     path_set = set(paths)
     # Array-index ops shift their siblings, so two ops in one array are never independent.

@@ -27,7 +27,8 @@ def payload_problem(command: CommandSpec, payload: Any) -> str | None:
     """Why ``payload`` would be refused by the bus (normalize, schema, check), or None."""
     try:
         value = command.normalize(payload) if command.normalize is not None else payload
-        error = next(iter(_payload_validator(command).iter_errors(value)), None)
+        validator = _payload_validator(command)
+        error = None if validator.is_valid(value) else next(iter(validator.iter_errors(value)), None)
         if error is not None:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path)
             return f"{error.message} (at payload{where})"

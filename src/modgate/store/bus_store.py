@@ -251,6 +251,10 @@ def state_event(commit: Commit, revision: int, domains: dict[str, int], journal_
     them) and the resulting revisions, so ``audit --verify`` can replay and compare the state.
     ``ops_text``: the ops' JSON when the caller already made it (the journal row's)."""
     text = _ops_json(commit.ops) if ops_text is None else ops_text
+    if journal_seq is None:
+        # Inline ops are stored in the event's data, which is written with sorted keys: hash them
+        # in that form, the one ``audit --verify`` re-serialises.
+        text = orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS).decode()
     data: JsonObject = {"revision": revision, "domains": domains, "opsHash": ops_hash(text), "journalSeq": journal_seq}
     if journal_seq is None:
         data["ops"] = orjson.loads(text)
