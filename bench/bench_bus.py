@@ -12,12 +12,12 @@ from typing import Any
 from benchutil import per_call_ns, ratio
 
 from modgate.app import open_runtime
-from modgate.store.db import Database
-from modgate.store.schema import CORE_MIGRATIONS
 from modgate.bus import Bus
 from modgate.bus_memory import MemoryBusStore
 from modgate.host import get_host
 from modgate.state import StateView
+from modgate.store.db import Database
+from modgate.store.schema import CORE_MIGRATIONS
 
 COLORS = ("#112233", "#445566")
 
