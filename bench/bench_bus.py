@@ -183,7 +183,8 @@ def durable(quick: bool) -> dict[str, Any]:
     grouped_s, grouped_floor_s = sorted(grouped)[1], sorted(grouped_floor)[1]
     return {"durable_per_s": round(ours_s, 1), "sqlite_floor_per_s": round(floor_s, 1),
             "ratio_vs_floor": ratio(ours_s, floor_s), "grouped_per_s": round(grouped_s, 1),
-            "grouped_floor_per_s": round(grouped_floor_s, 1), "grouped_ratio_vs_floor": ratio(grouped_s, grouped_floor_s)}
+            "grouped_floor_per_s": round(grouped_floor_s, 1),
+            "grouped_ratio_vs_floor": ratio(grouped_s, grouped_floor_s)}
 
 
 def run(quick: bool) -> dict[str, Any]:
