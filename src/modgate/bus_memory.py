@@ -85,12 +85,11 @@ class _MemoryQueue:
 
 
 # -- in-memory store ------------------------------------------------------------------------------
-# A field setter's journal entry and audit record, kept as tuples of plain values until someone
-# reads them (the garbage collector stops tracking such tuples, so history costs it nothing):
-# (commandId, role, scope, path, value, before) and (now, correlation number, commandId, role,
-# path or None when nothing changed, meta).
-_FieldEntry = tuple[str, str, str, str, Any, Any]
-_FieldAudit = tuple[float, int, str, str, "str | None", "dict[str, Any] | None"]
+# A field setter's journal entry and audit record: one tuple of plain values in both lists until
+# someone reads them (the garbage collector stops tracking such tuples, so history costs it
+# nothing): (commandId, role, scope, path -- None when nothing changed --, value, before, now,
+# correlation number, meta).
+_FieldRecord = tuple[str, str, str, "str | None", Any, Any, float, int, "dict[str, Any] | None"]
 
 
 class MemoryBusStore:
@@ -107,7 +106,7 @@ class MemoryBusStore:
         self._owned: set[int] = set()
         self.revision = 0
         self.journal = _MemoryJournal()
-        self._audit: list[AuditEvent | _FieldAudit] = []
+        self._audit: list[AuditEvent | _FieldRecord] = []
         self.queue: dict[str, JsonObject] = {}
         self._idem: dict[str, tuple[Envelope, float]] = {}
         self._rate: dict[tuple[str, int], int] = {}
@@ -156,7 +155,7 @@ class MemoryBusStore:
             if before is MISSING or type(before) in (dict, list):
                 return None
             if before == value and type(before) is type(value):
-                audit.append((now, number, command_id, role, None, meta))
+                audit.append((command_id, role, scope, None, value, before, now, number, meta))
                 return self.revision, False, True
             if id(node) in owned:  # copied by an earlier write, with its whole path: write in place
                 node[leaf] = value
@@ -169,10 +168,11 @@ class MemoryBusStore:
             self.revision += 1
             if undone:
                 journal._kill_undone(scope)
-            entries.append((command_id, role, scope, path, value, before))
+            record = (command_id, role, scope, path, value, before, now, number, meta)
+            entries.append(record)
             status.append("done")
             done.append(len(entries))
-            audit.append((now, number, command_id, role, path, meta))
+            audit.append(record)
             return self.revision, True, True
 
         return write
@@ -241,7 +241,7 @@ class _MemoryJournal:
     __slots__ = ("_done", "_entries", "_undone", "status")
 
     def __init__(self) -> None:
-        self._entries: list[JournalEntry | _FieldEntry] = []  # seq N is _entries[N - 1]
+        self._entries: list[JournalEntry | _FieldRecord] = []  # seq N is _entries[N - 1]
         self.status: list[str] = []
         self._done: dict[str, list[int]] = {}
         self._undone: dict[str, list[int]] = {}
@@ -252,7 +252,8 @@ class _MemoryJournal:
     def entry(self, seq: int) -> JournalEntry:
         item = self._entries[seq - 1]
         if type(item) is tuple:
-            command_id, role, scope, path, value, before = item
+            command_id, role, scope, path, value, before = item[:6]
+            assert path is not None  # a journal entry changed something
             item = JournalEntry(command_id=command_id, role=role, scope=scope, kind="edit",
                                 ops=[Op("replace", path, value)], inverse=[Op("replace", path, before)])
             self._entries[seq - 1] = item
@@ -283,7 +284,7 @@ class _MemoryJournal:
             self._done.setdefault(entry.scope, []).append(seq)
         return seq
 
-    def append_field(self, entry: _FieldEntry, scope: str) -> None:
+    def append_field(self, entry: _FieldRecord, scope: str) -> None:
         """An edit by a field setter (the hot path of :meth:`MemoryBusStore.commit_field`)."""
         if self._undone.get(scope):
             self._kill_undone(scope)
@@ -324,8 +325,8 @@ class _MemoryJournal:
         return (seqs[0], self.entry(seqs[0]).ops) if seqs else None
 
 
-def _field_event(item: _FieldAudit) -> AuditEvent:
-    now, number, command_id, path, role, meta = item[0], item[1], item[2], item[4], item[3], item[5]
+def _field_event(item: _FieldRecord) -> AuditEvent:
+    command_id, role, _, path, _, _, now, number, meta = item
     return AuditEvent(event_type="dispatch-executed", correlation_id=correlation_id(now, number),
                       command_id=command_id, role=role,
                       data={"paths": [path] if path is not None else [], "refSeq": None, "meta": meta or {}})
