@@ -8,7 +8,6 @@ triggers refuse UPDATE and DELETE on the table; ``verify`` recomputes the whole 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import sqlite3
 from collections.abc import Iterable
 from typing import Any
@@ -19,19 +18,20 @@ import modgate.evidence as evidence
 from modgate.auditevent import AuditEvent
 from modgate.store.db import Database
 
-__all__ = ["GENESIS", "AuditEvent", "append", "chain_hash", "head", "recent", "verify"]
+__all__ = ["GENESIS", "AuditEvent", "RawEvent", "append", "append_raw", "chain_hash", "head", "recent", "verify"]
 
 GENESIS = "0" * 64
 
 
-def _record(seq: int, created_at: float, event: AuditEvent, data: Any) -> dict[str, Any]:
+def _record(seq: int, created_at: float, event_type: str, correlation_id: str, command_id: str | None,
+            role: str | None, data: Any) -> dict[str, Any]:
     return {
         "seq": seq,
         "createdAt": created_at,
-        "eventType": event.event_type,
-        "correlationId": event.correlation_id,
-        "commandId": event.command_id,
-        "role": event.role,
+        "eventType": event_type,
+        "correlationId": correlation_id,
+        "commandId": command_id,
+        "role": role,
         "data": data,
     }
 
@@ -48,30 +48,41 @@ def head(conn: sqlite3.Connection) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
+# An event as the chain stores it: (createdAt, eventType, correlationId, commandId, role, data).
+RawEvent = tuple[float, str, str, "str | None", "str | None", "dict[str, Any]"]
+
+
 def append(conn: sqlite3.Connection, events: Iterable[AuditEvent], now: float,
-           known_head: tuple[int, str] | None = None, times: Iterable[float] | None = None) -> tuple[int, str]:
+           known_head: tuple[int, str] | None = None) -> tuple[int, str]:
     """Append events inside the caller's transaction (which holds the write lock).
 
     ``known_head`` skips reading the last row when the caller already knows it within the
-    same write transaction; ``times``: each event's own time (buffered events), else ``now``.
-    Returns the new head.
+    same write transaction. Returns the new head.
     """
+    return append_raw(conn, ((now, e.event_type, e.correlation_id, e.command_id, e.role, e.data) for e in events),
+                      known_head)
+
+
+def append_raw(conn: sqlite3.Connection, events: Iterable[RawEvent], known_head: tuple[int, str] | None = None
+               ) -> tuple[int, str]:
+    """:func:`append` for events given as :data:`RawEvent` tuples, each with its own time (the
+    bus store's buffered field writes)."""
     seq, prev = known_head if known_head is not None else head(conn)
     rows = []
     fixture = evidence.current() is not None
-    for event, at in zip(events, times if times is not None else itertools.repeat(now), strict=False):
-        now = at
+    for at, event_type, correlation_id, command_id, role, data in events:
         seq += 1
         # While a drill runs, every event it writes is controlled-fixture evidence (task 258); the
         # caller's event is left as it is.
-        data = evidence.stamp(event.data) if fixture else event.data
+        if fixture:
+            data = evidence.stamp(data)
         # The data is serialised once, with sorted keys: the stored text, and (as a fragment) the
         # same bytes chain_hash's sorted dump of the record would contain.
         text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-        body = orjson.dumps(_record(seq, now, event, orjson.Fragment(text)), option=orjson.OPT_SORT_KEYS)
+        body = orjson.dumps(_record(seq, at, event_type, correlation_id, command_id, role, orjson.Fragment(text)),
+                            option=orjson.OPT_SORT_KEYS)
         digest = hashlib.sha256(prev.encode("ascii") + body).hexdigest()
-        rows.append((seq, now, event.event_type, event.correlation_id, event.command_id, event.role,
-                     text.decode(), prev, digest))
+        rows.append((seq, at, event_type, correlation_id, command_id, role, text.decode(), prev, digest))
         prev = digest
     conn.executemany(
         "INSERT INTO audit(seq, created_at, event_type, correlation_id, command_id, role, data,"

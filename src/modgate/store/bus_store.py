@@ -176,11 +176,13 @@ class SqliteBusStore:
             return self._head[1]
         return audit.head(conn)
 
-    def append_audit(self, conn: Any, events: list[AuditEvent], now: float, *, times: list[float] | None = None,
-                     head: tuple[int, str] | None = None) -> None:
-        """Append ``events`` to the chain (``head``: the head the caller read in this transaction)."""
-        known = head if head is not None else self.audit_head(conn)
-        self._head = (self.db.epoch, audit.append(conn, events, now, known, times))
+    def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None:
+        """Append ``events`` to the chain in the caller's transaction."""
+        self._head = (self.db.epoch, audit.append(conn, events, now, self.audit_head(conn)))
+
+    def append_raw_audit(self, conn: Any, events: list[audit.RawEvent], head: tuple[int, str]) -> None:
+        """Append buffered events (each with its own time) after ``head``, read in this transaction."""
+        self._head = (self.db.epoch, audit.append_raw(conn, events, head))
 
     def _anchor(self) -> None:
         """After every top-level COMMIT: anchor the audit head when it moved.

@@ -16,17 +16,16 @@ Everything is dropped when someone else may write (before_use) and on rollback.
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 import modgate.evidence as evidence
-from modgate.auditevent import AuditEvent
 from modgate.bus import correlation_id
 from modgate.host.model import CommandSpec
 from modgate.state import MISSING, set_owned
+from modgate.store import audit
 
 if TYPE_CHECKING:
     from modgate.bus_fields import FieldWriter
@@ -47,8 +46,7 @@ class _Epoch:
     head: tuple[int, str]
     clean_scopes: set[str] = field(default_factory=set)  # scopes known to have no undone edit
     rows: list[tuple[Any, ...]] = field(default_factory=list)
-    events: list[AuditEvent] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
+    events: list[audit.RawEvent] = field(default_factory=list)
     dirty: set[str] = field(default_factory=set)
 
 
@@ -116,11 +114,9 @@ class FieldBuffer:
 
     def _event(self, ep: _Epoch, spec: CommandSpec, role: str, now: float, number: int, data: dict[str, Any]
                ) -> None:
-        if evidence.current() is not None:
+        if evidence.current() is not None:  # stamped now: the drill running at the dispatch
             data = evidence.stamp(data)
-        ep.events.append(AuditEvent(event_type="dispatch-executed", correlation_id=correlation_id(now, number),
-                                    command_id=spec.id, role=role, data=data))
-        ep.times.append(now)
+        ep.events.append((now, "dispatch-executed", correlation_id(now, number), spec.id, role, data))
 
     def _end_redo(self, scope: str) -> None:
         """A new edit ends the redo stack of its scope (the rows are already written: no buffer)."""
@@ -154,7 +150,7 @@ class FieldBuffer:
         if ep.dirty:
             conn.execute("UPDATE meta SET value=? WHERE key='revision'", (str(ep.revision),))
         self.store.set_cached_state(ep.revision, state)
-        self.store.append_audit(conn, ep.events, time.time(), times=ep.times, head=ep.head)
+        self.store.append_raw_audit(conn, ep.events, ep.head)
         self.store.forget_head()  # whoever uses the connection next may append on their own
 
     def discard(self) -> None:
