@@ -25,8 +25,10 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Bus": "modgate.bus",
     "CommandSpec": "modgate.host.model",
+    "FieldSetter": "modgate.host.model",
     "HandlerError": "modgate.errors",
     "Host": "modgate.host.model",
+    "KeyNormalizer": "modgate.host.model",
     "LightVocabulary": "modgate.light.vocab",
     "MemoryBusStore": "modgate.bus_memory",
     "ModgateError": "modgate.errors",
@@ -52,8 +54,10 @@ _EXPORTS = {
 __all__ = [
     "Bus",
     "CommandSpec",
+    "FieldSetter",
     "HandlerError",
     "Host",
+    "KeyNormalizer",
     "LightVocabulary",
     "MemoryBusStore",
     "ModgateError",
@@ -84,7 +88,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from modgate.embed import emit_event, graph_document, import_package, install_mod, serve_mcp, uninstall_mod
     from modgate.errors import HandlerError, ModgateError, PayloadError, Problem
     from modgate.host import get_host, host_names, register_host, unregister_host
-    from modgate.host.model import CommandSpec, Host
+    from modgate.host.model import CommandSpec, FieldSetter, Host, KeyNormalizer
     from modgate.light.vocab import LightVocabulary, PrefField, ShortcutAction
     from modgate.state import StateView
 

@@ -55,6 +55,7 @@ class FieldSetter:
 
     @property
     def name(self) -> str:
+        """The result's key: the last token of ``path``."""
         return self.path.rsplit("/", 1)[-1]
 
     def __call__(self, view: StateView, payload: JsonObject) -> JsonObject:
