@@ -334,8 +334,8 @@ class Bus:
         if limits.max_payload_bytes:
             try:
                 size = len(orjson.dumps(payload))
-            except TypeError:
-                size = 0  # not JSON at all: the payload validation refuses it with its own code
+            except TypeError as exc:  # not JSON (a non-str key, an int past 64 bits, an object): unmeasurable
+                return _not_json(command_id, exc)
             if size > limits.max_payload_bytes:
                 return refusal("payload-too-large", command_id, f"the payload is {size} bytes; a {role} may send at"
                                f" most {limits.max_payload_bytes}", path="payload", limit=limits.max_payload_bytes)
@@ -367,7 +367,11 @@ class Bus:
         except PayloadError as exc:
             return None, _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
                                auditTag=spec.audit_tag, path=exc.problem.path or "payload")
-        if not plan.is_valid(value):
+        try:
+            valid = plan.is_valid(value)
+        except (TypeError, ValueError) as exc:  # jsonschema-rs refuses what JSON cannot hold
+            return None, _not_json(spec.id, exc, spec.audit_tag)
+        if not valid:
             # Quote what the caller sent (normalisation may have changed it, e.g. upper-cased a colour).
             reason, where = plan.explain(payload) or plan.explain(value) or ("does not match the schema", "payload")
             return None, _fail("invalid-payload", spec.id, f"payload validation failed: {reason}",
@@ -591,6 +595,11 @@ def _run_setter(plan: _Plan, payload: Any, role: str, state: JsonObject) -> _Out
     journal = JournalEntry(command_id=spec.id, role=role, scope=spec.mutation_scope, kind="edit", ops=ops,
                            inverse=[Op("replace", setter.path, before)])
     return result, ops, journal, []
+
+
+def _not_json(command_id: str, exc: Exception, audit_tag: str | None = None) -> Envelope:
+    return _fail("invalid-payload", command_id, f"payload validation failed: the payload is not JSON ({exc})",
+                 auditTag=audit_tag, path="payload")
 
 
 def quota_text(item: JsonObject) -> str:

@@ -1,0 +1,65 @@
+"""The bus's field path (issue 16) must refuse exactly what the general pipeline refuses: no
+payload limit, role or approval is bypassed by a payload shaped to take the compiled path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.fieldhost import field_host
+
+from modgate.bus import Bus
+from modgate.bus_memory import MemoryBusStore
+from modgate.host import get_host
+from modgate.limits import DEFAULT_LIMITS, RoleLimits
+
+BOARD = get_host("board")
+ROLES = ("host", "owner", "student", "agent", "extension", "light_user")
+
+
+class _Text(str):
+    """A str subclass: len() counts what it likes, orjson writes the real string."""
+
+
+def _both(host: Any, limits: dict[str, RoleLimits], command_id: str, payload: Any, role: str) -> tuple[Any, Any]:
+    fast = Bus(host, MemoryBusStore(host.initial_state()), limits=limits)
+    slow = Bus(host, MemoryBusStore(host.initial_state()), limits=limits)
+    slow._fast = {}  # the general pipeline only
+    return fast.dispatch(command_id, payload, role=role), slow.dispatch(command_id, payload, role=role)
+
+
+@pytest.mark.parametrize("role", ["host", "extension"])
+def test_a_container_value_cannot_skip_the_payload_limit(role: str) -> None:
+    limits = {**DEFAULT_LIMITS, "extension": RoleLimits(max_payload_bytes=1000)}  # MODGATE_LIMITS-style override
+    if role == "host":
+        limits["host"] = RoleLimits(max_payload_bytes=1000)
+    got, want = _both(field_host(), limits, "setAny", {"any": ["x" * 50] * 100}, role)
+    assert want["code"] == "payload-too-large"
+    assert got == want
+
+
+def test_a_str_subclass_cannot_skip_the_payload_limit() -> None:
+    limits = {**DEFAULT_LIMITS, "extension": RoleLimits(max_payload_bytes=1000)}
+    value = _Text("#" + "a" * 5000)
+    got, want = _both(field_host(), limits, "setName", {"name": value}, "extension")
+    assert want["code"] == "payload-too-large"
+    assert got == want
+
+
+@pytest.mark.parametrize("limit", [1, 10, 20, 30, 40])
+@pytest.mark.parametrize("value", [4, 4.5, 199.99999999999997, 0.5000000000000001])
+def test_a_tiny_payload_limit_refuses_a_number_on_both_paths(limit: int, value: Any) -> None:
+    for role in ROLES:
+        limits = {**DEFAULT_LIMITS, "extension": RoleLimits(max_payload_bytes=limit),
+                  "host": RoleLimits(max_payload_bytes=limit)}
+        got, want = _both(BOARD, limits, "setPenWidth", {"width": value}, role)
+        assert got == want, (role, limit, value)
+
+
+@pytest.mark.parametrize("payload", [{1: "#aabbcc"}, {"color": "#aabbcc", 1: 2}, {"color": object()},
+                                     {"color": 2**70}])
+def test_a_payload_that_is_not_json_gets_a_coded_refusal_on_both_paths(payload: Any) -> None:
+    for role in ROLES:
+        got, want = _both(BOARD, DEFAULT_LIMITS, "setPenColor", payload, role)
+        assert got == want
+        assert got["ok"] is False and got["code"] in ("invalid-payload", "invalid-role"), got

@@ -1,0 +1,124 @@
+"""The field path's edges (issue 16 review): what a setter's shape, a caller's transaction or a
+failing flush may do to the buffered SQLite writes, compared with the general pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.fieldhost import field_host
+
+from modgate.app import open_runtime
+from modgate.bus import Bus
+from modgate.bus_memory import MemoryBusStore
+from modgate.errors import ModgateError
+from modgate.store.verify import verify
+
+HOST = field_host()
+
+
+def _slow(bus: Bus) -> Bus:
+    bus._fast = {}
+    return bus
+
+
+def _stored(home: Path) -> tuple[Any, ...]:
+    rt = open_runtime(home, HOST)
+    try:
+        report = verify(rt.db)
+        journal = rt.db.query("SELECT command_id, scope, ops, inverse, status, revision FROM journal ORDER BY seq")
+        return rt.store.state(), rt.store.domain_revisions(), rt.store.revision(), journal, report["ok"]
+    finally:
+        rt.close()
+
+
+def test_a_setter_writing_outside_its_mutation_scope_stores_its_domain(tmp_path: Path) -> None:
+    """The document written is the path's domain, whatever the command's mutation scope says."""
+    for name, fast in (("fast", True), ("slow", False)):
+        rt = open_runtime(tmp_path / name, HOST)
+        try:
+            if not fast:
+                _slow(rt.bus)
+            assert rt.bus.dispatch("setCross", {"x": 5})["ok"]
+        finally:
+            rt.close()
+    fast_home, slow_home = _stored(tmp_path / "fast"), _stored(tmp_path / "slow")
+    assert fast_home[0]["sync"]["cross"]["x"] == 5
+    assert fast_home == slow_home
+    assert fast_home[-1] is True  # audit --verify replays the same state
+
+
+def test_a_normaliser_refusal_is_a_coded_refusal() -> None:
+    fast, slow = Bus(HOST, MemoryBusStore(HOST.initial_state())), _slow(Bus(HOST, MemoryBusStore(HOST.initial_state())))
+    got, want = fast.dispatch("setName", {"name": "!x"}), slow.dispatch("setName", {"name": "!x"})
+    assert got == want and got["code"] == "invalid-payload" and got["path"] == "payload.name"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_conversion_leaving_json_spoils_nothing_in_the_callers_transaction(tmp_path: Path, fast: bool) -> None:
+    """The dispatch fails on its own (its savepoint), the caller's other writes commit."""
+    rt = open_runtime(tmp_path / "home", HOST)
+    try:
+        if not fast:
+            _slow(rt.bus)
+        with rt.db.atomic():
+            assert rt.bus.dispatch("setName", {"name": "before"})["ok"]
+            with pytest.raises(TypeError):
+                rt.bus.dispatch("setHuge", {"n": 6})  # 6e30 is no JSON number orjson writes
+            assert rt.bus.dispatch("setHuge", {"n": 2})["revision"] == 2
+        box = rt.store.state()["local"]["box"]
+        assert (box["name"], box["huge"]) == ("before", 2)
+        assert rt.db.query("SELECT seq, revision FROM journal ORDER BY seq") == [(1, 1), (2, 2)]
+        assert verify(rt.db)["ok"]
+    finally:
+        rt.close()
+
+
+def test_meta_that_is_not_json_never_leaves_a_write_unaudited(tmp_path: Path) -> None:
+    """A field write inside a caller's transaction used to buffer its meta and fail at the next
+    flush: its journal row and state committed, its audit event (and its neighbours') lost."""
+    rt = open_runtime(tmp_path / "home", HOST)
+    try:
+        with rt.db.atomic():
+            assert rt.bus.dispatch("setName", {"name": "a"})["ok"]
+            with pytest.raises(TypeError):
+                rt.bus.dispatch("setName", {"name": "b"}, meta={1: "not a JSON key"})
+            rt.db.query("SELECT 1")  # someone else uses the connection: the buffer is flushed
+            assert rt.bus.dispatch("setName", {"name": "c"})["ok"]
+        journal = rt.db.query("SELECT seq FROM journal ORDER BY seq")
+        executed = rt.db.query("SELECT data FROM audit WHERE event_type='dispatch-executed' ORDER BY seq")
+        assert len(journal) == len(executed) == 2
+        assert rt.store.state()["local"]["box"]["name"] == "c"
+        assert verify(rt.db)["ok"]
+    finally:
+        rt.close()
+
+
+def test_a_failed_flush_writes_nothing_and_keeps_the_buffer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """A flush that fails half-way (here the audit append) leaves no journal row or state document
+    behind, and the transaction cannot commit without the writes its dispatches reported."""
+    rt = open_runtime(tmp_path / "home", HOST)
+    try:
+        real = rt.store.append_audit
+        calls = {"n": 0}
+
+        def failing(*args: Any, **kwargs: Any) -> None:
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise ModgateError.make("store-error", "injected failure", path="audit")
+            real(*args, **kwargs)
+
+        monkeypatch.setattr(rt.store, "append_audit", failing)
+        with rt.db.atomic():
+            assert rt.bus.dispatch("setName", {"name": "a"})["ok"]
+            with pytest.raises(ModgateError):
+                rt.db.query("SELECT 1")  # the flush fails here; the caller goes on
+            assert rt.db.query("SELECT count(*) FROM journal")[0][0] == 1  # flushed again, whole
+        monkeypatch.setattr(rt.store, "append_audit", real)
+        assert rt.store.state()["local"]["box"]["name"] == "a"
+        assert rt.db.query("SELECT count(*) FROM audit WHERE event_type='dispatch-executed'")[0][0] == 1
+        assert verify(rt.db)["ok"]
+    finally:
+        rt.close()
