@@ -122,3 +122,32 @@ def test_a_failed_flush_writes_nothing_and_keeps_the_buffer(tmp_path: Path, monk
         assert verify(rt.db)["ok"]
     finally:
         rt.close()
+
+
+def test_an_audit_append_through_the_callers_connection_comes_after_the_buffered_events(tmp_path: Path) -> None:
+    """The store's own append (the tx engine's, the approval queue's) on the connection a caller
+    holds, between buffered field writes: one chain, no seq taken twice."""
+    from modgate.auditevent import AuditEvent
+
+    rt = open_runtime(tmp_path / "home", HOST)
+    try:
+        with rt.db.atomic() as conn:
+            assert rt.bus.dispatch("setName", {"name": "a"})["ok"]
+            rt.store.append_audit(conn, [AuditEvent(event_type="test.note", correlation_id="t")], 0.0)
+            assert rt.bus.dispatch("setName", {"name": "b"})["ok"]
+        kinds = [r[0] for r in rt.db.query("SELECT event_type FROM audit WHERE seq > 1 ORDER BY seq")]
+        assert kinds == ["dispatch-executed", "test.note", "dispatch-executed"]
+        assert verify(rt.db)["ok"]
+    finally:
+        rt.close()
+
+
+def test_undo_found_through_the_journal_lookup_sees_buffered_edits(tmp_path: Path) -> None:
+    rt = open_runtime(tmp_path / "home", HOST)
+    try:
+        with rt.db.atomic():
+            assert rt.bus.dispatch("setName", {"name": "a"})["ok"]
+            found = rt.store.journal_lookup("undo", "local")
+        assert found is not None and found[0] == 1
+    finally:
+        rt.close()

@@ -133,6 +133,10 @@ class SqliteBusStore:
         """Someone else may append to the audit now: read the head again next time."""
         self._head = None
 
+    def _flush_fields(self) -> None:
+        if not self.db.read_only and self.fields.pending:
+            self.fields.flush()
+
     def _shared(self) -> None:
         if not self.db.read_only:
             self.fields.owned.clear()
@@ -179,6 +183,8 @@ class SqliteBusStore:
     def append_audit(self, conn: Any, events: list[AuditEvent], now: float, *, times: list[float] | None = None,
                      head: tuple[int, str] | None = None) -> None:
         """Append ``events`` to the chain (``head``: the head the caller read in this transaction)."""
+        if head is None:
+            self._flush_fields()  # buffered field events come first, whatever connection the caller holds
         known = head if head is not None else self.audit_head(conn)
         self._head = (self.db.epoch, audit.append(conn, events, now, known, times))
 
@@ -217,6 +223,7 @@ class SqliteBusStore:
         return True
 
     def journal_lookup(self, action: str, scope: str) -> tuple[int, list[Op]] | None:
+        self._flush_fields()  # the buffered edits are the newest
         return find_edit(self.db.conn, scope, undo=action == "undo")
 
     # -- journal ----------------------------------------------------------------------------------

@@ -148,6 +148,12 @@ class FieldBuffer:
         self._epoch = _Epoch(self.db.epoch, revision, domains, seq, self.store.audit_head(conn))
         return self._epoch
 
+    @property
+    def pending(self) -> bool:
+        """True while this transaction has buffered writes not yet in the database."""
+        ep = self._epoch
+        return ep is not None and bool(ep.events) and ep.epoch == self.db.epoch
+
     def flush(self) -> None:
         """Write what is buffered (called by the database before COMMIT or another use); then
         forget the epoch, since the next user may write under our feet.
