@@ -151,3 +151,67 @@ def test_undo_found_through_the_journal_lookup_sees_buffered_edits(tmp_path: Pat
         assert found is not None and found[0] == 1
     finally:
         rt.close()
+
+
+GROUP_THEN_HANG = """
+import sys, time
+from modgate.app import open_runtime
+rt = open_runtime(sys.argv[1])
+with rt.db.atomic():
+    for width in range(1, 101):
+        rt.bus.dispatch("setPenWidth", {"width": width})
+with rt.db.atomic():
+    for width in range(101, 151):
+        rt.bus.dispatch("setPenWidth", {"width": width % 200 + 1})
+    rt.db.query("SELECT 1")  # flushed into the open transaction
+    rt.bus.dispatch("setPenColor", {"color": "#123456"})  # buffered
+    print("mid-group", flush=True)
+    time.sleep(30)
+"""
+
+
+def test_sigkill_mid_group_leaves_nothing_half_written(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    proc = subprocess.Popen([sys.executable, "-c", GROUP_THEN_HANG, str(home)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "mid-group"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    rt = open_runtime(home)
+    try:
+        assert rt.store.state()["local"]["tool"]["penWidth"] == 100
+        assert rt.store.revision() == 100
+        assert rt.db.query("SELECT count(*), max(revision) FROM journal") == [(100, 100)]
+        assert rt.db.query("SELECT count(*) FROM audit WHERE event_type='dispatch-executed'") == [(100,)]
+        assert verify(rt.db)["ok"]
+        assert rt.bus.dispatch("setPenWidth", {"width": 7})["revision"] == 101
+    finally:
+        rt.close()
+
+
+def test_buffered_real_traffic_flushed_during_a_drill_stays_real_traffic(tmp_path: Path) -> None:
+    from modgate import evidence
+
+    case = evidence.Fixture(fixture_run_id="run-1", fixture_case_id="case-1", expected_outcome="executed")
+    rt = open_runtime(tmp_path / "home", HOST)
+    try:
+        with rt.db.atomic():
+            assert rt.bus.dispatch("setName", {"name": "real"})["ok"]
+            with evidence.fixture(case):
+                assert rt.bus.dispatch("setName", {"name": "drill"})["ok"]
+                rt.db.query("SELECT 1")  # the drill's read flushes both
+        rows = rt.db.query("SELECT data FROM audit WHERE event_type='dispatch-executed' ORDER BY seq")
+        import orjson
+
+        channels = [orjson.loads(r[0]).get("evidenceChannel") for r in rows]
+        assert channels == [None, evidence.CONTROLLED_FIXTURE]
+        assert verify(rt.db)["ok"]
+    finally:
+        rt.close()

@@ -53,12 +53,13 @@ def append(conn: sqlite3.Connection, events: Iterable[AuditEvent], now: float,
     """Append events inside the caller's transaction (which holds the write lock).
 
     ``known_head`` skips reading the last row when the caller already knows it within the
-    same write transaction; ``times``: each event's own time (buffered events), else ``now``.
-    Returns the new head.
+    same write transaction; ``times``: each event's own time (buffered events, which were
+    stamped with their evidence channel when buffered: a drill running at the flush is not
+    theirs), else ``now``. Returns the new head.
     """
     seq, prev = known_head if known_head is not None else head(conn)
     rows = []
-    fixture = evidence.current() is not None
+    fixture = times is None and evidence.current() is not None
     for event, at in zip(events, times if times is not None else itertools.repeat(now), strict=False):
         now = at
         seq += 1
