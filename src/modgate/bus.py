@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import orjson
@@ -200,13 +201,24 @@ class Bus:
 
             if isinstance(store, MemoryBusStore):
                 self.approvals = _MemoryQueue(self, store)
-        self.limits = dict(DEFAULT_LIMITS if limits is None else limits)
+        self._limits: Mapping[str, RoleLimits] = MappingProxyType(dict(DEFAULT_LIMITS if limits is None else limits))
         self._plans = _compile(host)
         self._roles = _dispatch_roles()
         # Approval follows the effect: the domains a gated command may write are protected, and a
         # dispatch by a role that waits for a host is queued when its ops touch one, whatever its label.
         self.protected = frozenset(s.mutation_scope for s in host.commands.values() if s.requires_approval)
         self.after_commit: list[AfterCommit] = []
+        self._fast = self._fast_paths()
+
+    @property
+    def limits(self) -> Mapping[str, RoleLimits]:
+        """The per-role limits, read-only: assign a new mapping to change them (the field paths,
+        compiled for the roles without a rate limit, are compiled again)."""
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: Mapping[str, RoleLimits]) -> None:
+        self._limits = MappingProxyType(dict(limits))
         self._fast = self._fast_paths()
 
     def _fast_paths(self) -> dict[str, FastDispatch]:
@@ -257,7 +269,8 @@ class Bus:
         """The same bus (validators compiled once) over another store, with no approval queue."""
         clone = Bus.__new__(Bus)
         clone.host, clone.store, clone.clock, clone.approvals = self.host, store, self.clock, None
-        clone._plans, clone._roles, clone.limits, clone.protected = self._plans, self._roles, {}, self.protected
+        clone._plans, clone._roles, clone.protected = self._plans, self._roles, self.protected
+        clone._limits = MappingProxyType({})
         clone.after_commit = []  # a dry run commits nothing anyone should hear about
         clone._fast = clone._fast_paths()
         return clone

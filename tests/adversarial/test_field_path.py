@@ -63,3 +63,15 @@ def test_a_payload_that_is_not_json_gets_a_coded_refusal_on_both_paths(payload: 
         got, want = _both(BOARD, DEFAULT_LIMITS, "setPenColor", payload, role)
         assert got == want
         assert got["ok"] is False and got["code"] in ("invalid-payload", "invalid-role"), got
+
+
+def test_limits_changed_after_the_bus_was_built_hold_on_the_field_path() -> None:
+    """A host tightening a role's limits on a running bus: the compiled field paths follow."""
+    store = MemoryBusStore(BOARD.initial_state())
+    bus = Bus(BOARD, store)
+    assert bus.dispatch("setPenWidth", {"width": 5}, role="extension")["ok"]
+    bus.limits = {**bus.limits, "extension": RoleLimits(per_minute=1)}
+    answers = [bus.dispatch("setPenWidth", {"width": w}, role="extension")["code"] for w in (6, 7)]
+    assert answers == ["executed", "rate-limited"]
+    with pytest.raises(TypeError):  # changed in place, the compiled paths would not know
+        bus.limits["extension"] = RoleLimits()  # type: ignore[index]
