@@ -223,22 +223,35 @@ class Bus:
 
     def _fast_paths(self) -> dict[str, FastDispatch]:
         """The field path of every setter plan, when the store offers a field writer."""
+        self._uncompiled: set[str] = set()
+        out: dict[str, FastDispatch] = {}
+        for plan in self._plans.values():
+            fast = self._fast_path(plan)
+            if fast is not None:
+                out[plan.spec.id] = fast
+        return out
+
+    def _fast_path(self, plan: _Plan) -> FastDispatch | None:
         factory: Callable[[CommandSpec, tuple[str, ...]], FieldWriter | None] | None = getattr(
             self.store, "field_writer", None)
-        out: dict[str, FastDispatch] = {}
-        for plan in self._plans.values() if factory is not None else ():
-            if plan.rule is None:
-                continue
-            gated = plan.spec.requires_approval or plan.setter_domain in self.protected
-            allowed = {}
-            for name, (role, queued) in self._roles.items():
-                limits = self.limits.get(role) or _NO_LIMITS
-                if not limits.per_minute and not (queued and gated):  # no rate limit, never queued
-                    allowed[name] = (role, limits.max_payload_bytes)
-            writer = factory(plan.spec, plan.tokens) if allowed and factory is not None else None
-            if writer is not None:
-                out[plan.spec.id] = fast_dispatch(self, plan.spec, plan.rule, allowed, writer, _COUNTER)
-        return out
+        if plan.rule is None or factory is None:
+            return None
+        gated = plan.spec.requires_approval or plan.setter_domain in self.protected
+        allowed = {}
+        for name, (role, queued) in self._roles.items():
+            limits = self.limits.get(role) or _NO_LIMITS
+            if not limits.per_minute and not (queued and gated):  # no rate limit, never queued
+                allowed[name] = (role, limits.max_payload_bytes)
+        writer = factory(plan.spec, plan.tokens) if allowed else None
+        return fast_dispatch(self, plan.spec, plan.rule, allowed, writer, _COUNTER) if writer is not None else None
+
+    def _compile_fast(self, command_id: str) -> FastDispatch | None:
+        """A clone's field path, compiled on its first dispatch (a dry run dispatches one command)."""
+        self._uncompiled.discard(command_id)
+        fast = self._fast_path(self._plans[command_id])
+        if fast is not None:
+            self._fast[command_id] = fast
+        return fast
 
     def notify_field(self, envelope: Envelope, role: str, changed: bool) -> None:
         """The field path's post-commit events (it runs only when someone listens)."""
@@ -272,7 +285,8 @@ class Bus:
         clone._plans, clone._roles, clone.protected = self._plans, self._roles, self.protected
         clone._limits = MappingProxyType({})
         clone.after_commit = []  # a dry run commits nothing anyone should hear about
-        clone._fast = clone._fast_paths()
+        clone._fast = {}
+        clone._uncompiled = {cid for cid, plan in self._plans.items() if plan.rule is not None}
         return clone
 
     # -- the pipeline -------------------------------------------------------------------------
@@ -297,6 +311,8 @@ class Bus:
         """
         if idempotency_key is None:
             fast = self._fast.get(command_id)
+            if fast is None and command_id in self._uncompiled:
+                fast = self._compile_fast(command_id)
             if fast is not None:
                 envelope = fast(payload, role, meta)
                 if envelope is not None:
