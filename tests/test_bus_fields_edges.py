@@ -77,13 +77,14 @@ def test_a_conversion_leaving_json_spoils_nothing_in_the_callers_transaction(tmp
 
 def test_meta_that_is_not_json_never_leaves_a_write_unaudited(tmp_path: Path) -> None:
     """A field write inside a caller's transaction used to buffer its meta and fail at the next
-    flush: its journal row and state committed, its audit event (and its neighbours') lost."""
+    flush: its journal row and state committed, its audit event (and its neighbours') lost. Such
+    meta is now refused up front, with a code, on both paths."""
     rt = open_runtime(tmp_path / "home", HOST)
     try:
         with rt.db.atomic():
             assert rt.bus.dispatch("setName", {"name": "a"})["ok"]
-            with pytest.raises(TypeError):
-                rt.bus.dispatch("setName", {"name": "b"}, meta={1: "not a JSON key"})
+            refused = rt.bus.dispatch("setName", {"name": "b"}, meta={1: "not a JSON key"})
+            assert (refused["code"], refused["path"]) == ("invalid-argument", "meta")
             rt.db.query("SELECT 1")  # someone else uses the connection: the buffer is flushed
             assert rt.bus.dispatch("setName", {"name": "c"})["ok"]
         journal = rt.db.query("SELECT seq FROM journal ORDER BY seq")
@@ -93,6 +94,15 @@ def test_meta_that_is_not_json_never_leaves_a_write_unaudited(tmp_path: Path) ->
         assert verify(rt.db)["ok"]
     finally:
         rt.close()
+
+
+@pytest.mark.parametrize("meta", [{1: "x"}, {"x": object()}, {"x": 2**80}, {"x": "\ud800"}, ["not", "a", "map"]])
+def test_meta_that_is_not_a_json_object_is_refused_on_both_paths(meta: Any) -> None:
+    fast, slow = Bus(HOST, MemoryBusStore(HOST.initial_state())), _slow(Bus(HOST, MemoryBusStore(HOST.initial_state())))
+    got = fast.dispatch("setName", {"name": "n"}, meta=meta)
+    assert got == slow.dispatch("setName", {"name": "n"}, meta=meta)
+    assert (got["code"], got["path"]) == ("invalid-argument", "meta")
+    assert fast.store.revision == 0 and fast.store.audit == []  # type: ignore[attr-defined]
 
 
 def test_a_failed_flush_writes_nothing_and_keeps_the_buffer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch

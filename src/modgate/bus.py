@@ -309,6 +309,9 @@ class Bus:
         then one atomic commit with its journal entry and audit events. Never raises for bad
         input: a refusal is an envelope with ``ok: false`` and a documented ``code``.
         """
+        if meta is not None and not _json_object(meta):
+            return _fail("invalid-argument", command_id, "meta must be a JSON object (string keys, JSON values):"
+                         " it is recorded in the audit log", path="meta")
         if idempotency_key is None:
             fast = self._fast.get(command_id)
             if fast is None and command_id in self._uncompiled:
@@ -624,6 +627,17 @@ def _run_setter(plan: _Plan, payload: Any, role: str, state: JsonObject) -> _Out
     journal = JournalEntry(command_id=spec.id, role=role, scope=spec.mutation_scope, kind="edit", ops=ops,
                            inverse=[Op("replace", setter.path, before)])
     return result, ops, journal, []
+
+
+def _json_object(meta: Any) -> bool:
+    """True when ``meta`` is a mapping the audit log can record as a JSON object."""
+    if not isinstance(meta, Mapping):
+        return False
+    try:
+        orjson.dumps(dict(meta))
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _not_json(command_id: str, exc: Exception, audit_tag: str | None = None) -> Envelope:
