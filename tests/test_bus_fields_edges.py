@@ -240,3 +240,66 @@ def test_a_dry_run_compiles_only_the_field_path_it_dispatches() -> None:
     envelope, after = dry_runner(HOST)("setName", {"name": "m"}, state)
     assert envelope["result"] == {"name": "m"} and after["local"]["box"]["name"] == "m"
     assert state["local"]["box"]["name"] == ""  # the caller's state is never written
+
+
+# -- random scripts on SQLite: the field path stores and audits what the general pipeline does ----
+_BOARD_VALUES: list[Any] = [None, True, False, 0, 1, 5, 5.0, -0.0, 0.5, 150, 300, 1200, 2999.5, "#112233",
+                            " #aabbcc ", "edit", "presentation", "x", [1], {"a": 1}]
+_OTHERS: list[tuple[str, Any]] = [("undo", None), ("redo", None), ("setColumnCount", {"count": 3}),
+                                  ("setColumnCount", {"count": 2}), ("nextPage", None), ("togglePause", None)]
+# Fields that differ between any two runs (ids, times, the preview hash that covers them).
+_VOLATILE = {"approvalId", "txId", "eventId", "timestamp", "requestId", "expiresAt", "durationMs", "approvalTokenId",
+             "previewHash", "approvedPreviewHash"}
+
+
+def _board_script(seed: int) -> list[tuple[str, Any, str, Any, bool]]:
+    import random
+
+    from modgate.host import get_host
+    from modgate.host.model import FieldSetter
+
+    setters = sorted(s.id for s in get_host("board").commands.values() if isinstance(s.handler, FieldSetter))
+    keys = ["color", "width", "mode", "value", "speed", "delayMs", "opacity"]
+    rng = random.Random(seed)
+    out = []
+    for _ in range(rng.randint(5, 25)):
+        command, payload = rng.choice(_OTHERS) if rng.random() < 0.25 else (
+            rng.choice(setters), {rng.choice(keys): rng.choice(_BOARD_VALUES)})
+        role = rng.choice(("owner", "student", "agent", "extension", "light_user")) if rng.random() < 0.3 else "host"
+        out.append((command, payload, role, rng.choice([None, {"by": "t"}]), rng.random() < 0.2))
+    return out
+
+
+def _board_run(home: Path, fast: bool, script: list[tuple[str, Any, str, Any, bool]], grouped: bool) -> list[Any]:
+    import contextlib
+
+    import orjson
+
+    rt = open_runtime(home)
+    try:
+        if not fast:
+            _slow(rt.bus)
+        answers = []
+        with rt.db.atomic() if grouped else contextlib.nullcontext():
+            for command, payload, role, meta, read in script:
+                answer = rt.bus.dispatch(command, payload, role=role, meta=meta)
+                answers.append({k: v for k, v in answer.items() if k not in _VOLATILE | {"auditTag"}})
+                if read:
+                    rt.store.state()  # a reader in the middle of the group
+        journal = rt.db.query("SELECT seq, command_id, role, scope, kind, ops, inverse, status, ref_seq, revision"
+                              " FROM journal ORDER BY seq")
+        events = [(t, c, r, {k: v for k, v in orjson.loads(d).items() if k not in _VOLATILE})
+                  for t, c, r, d in rt.db.query("SELECT event_type, command_id, role, data FROM audit ORDER BY seq")]
+        return [answers, rt.store.state(), rt.store.revision(), rt.store.domain_revisions(), journal, events,
+                verify(rt.db)["ok"]]
+    finally:
+        rt.close()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_board_scripts_store_the_same_on_both_paths(tmp_path: Path, seed: int) -> None:
+    script, grouped = _board_script(seed), seed % 2 == 1
+    fast = _board_run(tmp_path / "fast", True, script, grouped)
+    slow = _board_run(tmp_path / "slow", False, script, grouped)
+    assert fast == slow
+    assert fast[-1] is True
