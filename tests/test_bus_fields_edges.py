@@ -303,3 +303,46 @@ def test_random_board_scripts_store_the_same_on_both_paths(tmp_path: Path, seed:
     slow = _board_run(tmp_path / "slow", False, script, grouped)
     assert fast == slow
     assert fast[-1] is True
+
+
+class _FailingCommit:
+    """A connection whose next COMMIT fails the way a full disk makes it fail (rolled back)."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn, self.armed = conn, True
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql == "COMMIT" and self.armed:
+            self.armed = False
+            self._conn.execute("ROLLBACK")
+            import sqlite3
+
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_failed_commit_leaves_no_cached_state_behind(tmp_path: Path, fast: bool) -> None:
+    """The decoded state is cached by revision: a write whose COMMIT failed must not stay cached
+    under a revision another process commits next (its whole documents would be written back)."""
+    home = tmp_path / "home"
+    one, two = open_runtime(home, HOST), open_runtime(home, HOST)
+    try:
+        if not fast:
+            _slow(one.bus)
+        real = one.db.conn
+        one.db.conn = _FailingCommit(real)  # type: ignore[assignment]
+        with pytest.raises(ModgateError):
+            one.bus.dispatch("setName", {"name": "lost"})
+        one.db.conn = real
+        assert two.bus.dispatch("setAny", {"any": 7})["revision"] == 1  # another process takes revision 1
+        assert one.store.state()["local"]["box"] == {"name": "", "any": 7, "huge": 0}
+        assert one.bus.dispatch("setHuge", {"n": 3})["revision"] == 2
+        assert two.store.state()["local"]["box"] == {"name": "", "any": 7, "huge": 3}
+        assert verify(one.db)["ok"]
+    finally:
+        one.close()
+        two.close()
