@@ -346,3 +346,25 @@ def test_a_failed_commit_leaves_no_cached_state_behind(tmp_path: Path, fast: boo
     finally:
         one.close()
         two.close()
+
+
+@pytest.mark.parametrize("fixture", ["a11c122", "wave1"])
+def test_an_older_home_takes_field_writes_and_still_verifies(tmp_path: Path, fixture: str) -> None:
+    """Homes written before the field path (state.commit events, unsorted audit data) verify with
+    the new one-event-per-dispatch records appended, grouped or not."""
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "homes" / fixture, home)
+    rt = open_runtime(home)
+    try:
+        assert rt.bus.dispatch("setPenWidth", {"width": 9})["ok"]
+        with rt.db.atomic():
+            assert rt.bus.dispatch("setPenColor", {"color": "#a1b2c3"})["ok"]
+            assert rt.bus.dispatch("setColumnCount", {"count": 3})["ok"]
+            assert rt.bus.dispatch("setPenWidth", {"width": 10})["ok"]
+        assert rt.bus.dispatch("undo")["ok"]
+        report = verify(rt.db)
+        assert report["ok"], report
+    finally:
+        rt.close()
