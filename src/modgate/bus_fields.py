@@ -38,6 +38,9 @@ _SLOW: Any = object()
 _SCHEMA_KEYS = frozenset({"$schema", "type", "properties", "required", "additionalProperties", "description",
                           "title", "$comment"})
 
+_REFERENCES = (b'"$ref"', b'"$dynamicRef"', b'"$recursiveRef"', b'"$id"', b'"$anchor"', b'"$dynamicAnchor"',
+               b'"$recursiveAnchor"')
+
 
 @dataclass(frozen=True, slots=True)
 class FieldRule:
@@ -60,8 +63,10 @@ def field_rule(spec: CommandSpec, setter: FieldSetter) -> FieldRule | None:
             or schema.get("additionalProperties") is not False or not isinstance(properties, dict)
             or list(properties) != [key] or not isinstance(properties[key], dict)):
         return None
+    # A reference or resource inside the property's schema resolves against the property's schema
+    # once it is compiled alone (its "#" is no longer the payload schema): general path only.
     text = orjson.dumps(properties[key])
-    if b'"$ref"' in text or b'"$dynamicRef"' in text:
+    if any(marker in text for marker in _REFERENCES):
         return None
     normalize = spec.normalize
     if normalize is not None and not isinstance(normalize, KeyNormalizer):

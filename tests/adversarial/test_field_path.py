@@ -75,3 +75,23 @@ def test_limits_changed_after_the_bus_was_built_hold_on_the_field_path() -> None
     assert answers == ["executed", "rate-limited"]
     with pytest.raises(TypeError):  # changed in place, the compiled paths would not know
         bus.limits["extension"] = RoleLimits()  # type: ignore[index]
+
+
+@pytest.mark.parametrize("prop", [{"$recursiveRef": "#"}, {"allOf": [{"$recursiveRef": "#"}]},
+                                  {"anyOf": [{"$ref": "#"}]}, {"$dynamicRef": "#"}])
+def test_a_reference_to_the_payload_schema_is_checked_against_it(prop: dict[str, Any]) -> None:
+    """The field path validates the value against its property's schema alone: a reference to the
+    document root ("#") there means the property schema, where the general path means the whole
+    payload schema. Such schemas take the general path."""
+    from modgate.host.model import CommandSpec, FieldSetter, Host
+
+    schema = {"$schema": "https://json-schema.org/draft/2019-09/schema", "type": "object", "properties": {"v": prop},
+              "required": ["v"], "additionalProperties": False}
+    spec = CommandSpec(id="setV", description="d", mutation_scope="local", requires_approval=False, audit_tag="t",
+                       undo_command=None, idempotent=False, writes=("/local/box/v",), payload_schema=schema,
+                       payload_example={}, handler=FieldSetter(path="/local/box/v", key="v"))
+    host = Host(app_id="refs", app_version="1.0.0", platform_ids=("*",), ui_slots=(), event_names=(),
+                commands={"setV": spec}, state_domains=("doc", "sync", "local"),
+                initial_state=lambda: {"doc": {}, "sync": {}, "local": {"box": {"v": "a"}}})
+    got, want = _both(host, DEFAULT_LIMITS, "setV", {"v": "b"}, "host")
+    assert got == want
