@@ -313,13 +313,18 @@ class Bus:
             return _fail("invalid-argument", command_id, "meta must be a JSON object (string keys, JSON values):"
                          " it is recorded in the audit log", path="meta")
         if idempotency_key is None:
-            fast = self._fast.get(command_id)
-            if fast is None and command_id in self._uncompiled:
-                fast = self._compile_fast(command_id)
+            try:
+                fast = self._fast.get(command_id)
+                if fast is None and command_id in self._uncompiled:
+                    fast = self._compile_fast(command_id)
+            except TypeError:  # an unhashable command id: refused below
+                fast = None
             if fast is not None:
                 envelope = fast(payload, role, meta)
                 if envelope is not None:
                     return envelope
+        if not isinstance(command_id, str) or not isinstance(role, str):
+            return _bad_names(command_id, role)
         plan = self._plans.get(command_id)
         now = self.clock()
         found = self._roles.get(role)
@@ -627,6 +632,14 @@ def _run_setter(plan: _Plan, payload: Any, role: str, state: JsonObject) -> _Out
     journal = JournalEntry(command_id=spec.id, role=role, scope=spec.mutation_scope, kind="edit", ops=ops,
                            inverse=[Op("replace", setter.path, before)])
     return result, ops, journal, []
+
+
+def _bad_names(command_id: Any, role: Any) -> Envelope:
+    """The refusal of a command id or role that is not a string (Python API callers)."""
+    if not isinstance(role, str):
+        allowed = ", ".join(roles.DISPATCH_CHOICES)
+        return _fail("invalid-role", repr(command_id), f"role must be one of {allowed}, not {role!r}")
+    return _fail("unknown-command", repr(command_id), f"unknown command {command_id!r}")
 
 
 def _json_object(meta: Any) -> bool:

@@ -118,7 +118,10 @@ def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping
     slow = _SLOW
 
     def dispatch(payload: Any, role_name: str, meta: Mapping[str, Any] | None) -> dict[str, Any] | None:
-        found = roles.get(role_name)
+        try:
+            found = roles.get(role_name)
+        except TypeError:  # an unhashable role: the general path refuses it
+            return None
         if found is None or type(payload) is not dict or len(payload) != 1:
             return None
         value = payload.get(key, slow)

@@ -95,3 +95,13 @@ def test_a_reference_to_the_payload_schema_is_checked_against_it(prop: dict[str,
                 initial_state=lambda: {"doc": {}, "sync": {}, "local": {"box": {"v": "a"}}})
     got, want = _both(host, DEFAULT_LIMITS, "setV", {"v": "b"}, "host")
     assert got == want
+
+
+@pytest.mark.parametrize("names", [("setPenWidth", ["host"]), ("setPenWidth", {"a": 1}), (["setPenWidth"], "host"),
+                                   ("setColumnCount", ["host"]), ({"x"}, "host")])
+def test_a_command_or_role_that_is_no_string_is_refused_with_a_code(names: tuple[Any, Any]) -> None:
+    command_id, role = names
+    bus = Bus(BOARD, MemoryBusStore(BOARD.initial_state()))
+    answer = bus.dispatch(command_id, {"width": 5}, role=role)
+    assert answer["ok"] is False and answer["code"] in ("invalid-role", "unknown-command")
+    assert bus.store.revision == 0  # type: ignore[attr-defined]
