@@ -105,3 +105,24 @@ def test_a_command_or_role_that_is_no_string_is_refused_with_a_code(names: tuple
     answer = bus.dispatch(command_id, {"width": 5}, role=role)
     assert answer["ok"] is False and answer["code"] in ("invalid-role", "unknown-command")
     assert bus.store.revision == 0  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("override", ['{"host": {"perMinute": 1}}', '{"student": {"perMinute": 0}}',
+                                      '{"host": {"maxPayloadBytes": 12}}'])
+def test_modgate_limits_overrides_hold_on_the_field_path(tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+                                                         override: str) -> None:
+    from modgate.app import open_runtime
+
+    monkeypatch.setenv("MODGATE_LIMITS", override)
+    answers = {}
+    for name, fast in (("fast", True), ("slow", False)):
+        rt = open_runtime(tmp_path / name)
+        try:
+            if not fast:
+                rt.bus._fast = {}
+            answers[name] = [rt.bus.dispatch("setPenWidth", {"width": w}, role=r)["code"]
+                             for w, r in ((5, "extension"), (6, "extension"), (7, "student"), (8, "student"),
+                                          (9, "host"), (10.5, "host"))]
+        finally:
+            rt.close()
+    assert answers["fast"] == answers["slow"]
