@@ -115,7 +115,7 @@ def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping
     key, norm, is_valid, convert = rule.key, rule.normalize, rule.is_valid, rule.convert
     roles = _field_roles(key, allowed)
     command_id, audit_tag, name = spec.id, spec.audit_tag, spec.handler.name  # type: ignore[attr-defined]
-    slow = _SLOW
+    slow, (low, high), transforms = _SLOW, _INT_RANGE, norm is not None or convert is not None
 
     def dispatch(payload: Any, role_name: str, meta: Mapping[str, Any] | None) -> dict[str, Any] | None:
         try:
@@ -125,8 +125,18 @@ def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping
         if found is None or type(payload) is not dict or len(payload) != 1:
             return None
         value = payload.get(key, slow)
-        if value is slow or not _plain(value) or (type(value) is str and len(value) > found[1]):
-            return None  # the general path measures, refuses or handles it
+        kind = type(value)  # _plain, inlined: this is the hot path
+        if kind is str:
+            if len(value) > found[1]:
+                return None  # the general path measures it
+        elif kind is int:
+            if not low <= value <= high:
+                return None
+        elif kind is float:
+            if value - value != 0.0:
+                return None
+        elif kind is not bool and value is not None:  # missing (slow), a container, a subclass, not JSON
+            return None
         try:
             if norm is not None:
                 value = norm(value)
@@ -136,7 +146,7 @@ def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping
                 value = convert(value)
         except Exception:
             return None  # the general path reports a normaliser's or the handler's failure with its code
-        if not _plain(value):
+        if transforms and type(value) is not str and not _plain(value):
             return None
         role = found[0]
         written = writer(value, role, bus.clock(), next(counter), dict(meta) if meta else None)
