@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import orjson
@@ -200,7 +201,7 @@ class Bus:
 
             if isinstance(store, MemoryBusStore):
                 self.approvals = _MemoryQueue(self, store)
-        self.limits = dict(DEFAULT_LIMITS if limits is None else limits)
+        self._limits: Mapping[str, RoleLimits] = MappingProxyType(dict(DEFAULT_LIMITS if limits is None else limits))
         self._plans = _compile(host)
         self._roles = _dispatch_roles()
         # Approval follows the effect: the domains a gated command may write are protected, and a
@@ -209,24 +210,48 @@ class Bus:
         self.after_commit: list[AfterCommit] = []
         self._fast = self._fast_paths()
 
+    @property
+    def limits(self) -> Mapping[str, RoleLimits]:
+        """The per-role limits, read-only: assign a new mapping to change them (the field paths,
+        compiled for the roles without a rate limit, are compiled again)."""
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: Mapping[str, RoleLimits]) -> None:
+        self._limits = MappingProxyType(dict(limits))
+        self._fast = self._fast_paths()
+
     def _fast_paths(self) -> dict[str, FastDispatch]:
         """The field path of every setter plan, when the store offers a field writer."""
+        self._uncompiled: set[str] = set()
+        out: dict[str, FastDispatch] = {}
+        for plan in self._plans.values():
+            fast = self._fast_path(plan)
+            if fast is not None:
+                out[plan.spec.id] = fast
+        return out
+
+    def _fast_path(self, plan: _Plan) -> FastDispatch | None:
         factory: Callable[[CommandSpec, tuple[str, ...]], FieldWriter | None] | None = getattr(
             self.store, "field_writer", None)
-        out: dict[str, FastDispatch] = {}
-        for plan in self._plans.values() if factory is not None else ():
-            if plan.rule is None:
-                continue
-            gated = plan.spec.requires_approval or plan.setter_domain in self.protected
-            allowed = {}
-            for name, (role, queued) in self._roles.items():
-                limits = self.limits.get(role) or _NO_LIMITS
-                if not limits.per_minute and not (queued and gated):  # no rate limit, never queued
-                    allowed[name] = (role, limits.max_payload_bytes)
-            writer = factory(plan.spec, plan.tokens) if allowed and factory is not None else None
-            if writer is not None:
-                out[plan.spec.id] = fast_dispatch(self, plan.spec, plan.rule, allowed, writer, _COUNTER)
-        return out
+        if plan.rule is None or factory is None:
+            return None
+        gated = plan.spec.requires_approval or plan.setter_domain in self.protected
+        allowed = {}
+        for name, (role, queued) in self._roles.items():
+            limits = self.limits.get(role) or _NO_LIMITS
+            if not limits.per_minute and not (queued and gated):  # no rate limit, never queued
+                allowed[name] = (role, limits.max_payload_bytes)
+        writer = factory(plan.spec, plan.tokens) if allowed else None
+        return fast_dispatch(self, plan.spec, plan.rule, allowed, writer, _COUNTER) if writer is not None else None
+
+    def _compile_fast(self, command_id: str) -> FastDispatch | None:
+        """A clone's field path, compiled on its first dispatch (a dry run dispatches one command)."""
+        self._uncompiled.discard(command_id)
+        fast = self._fast_path(self._plans[command_id])
+        if fast is not None:
+            self._fast[command_id] = fast
+        return fast
 
     def notify_field(self, envelope: Envelope, role: str, changed: bool) -> None:
         """The field path's post-commit events (it runs only when someone listens)."""
@@ -257,9 +282,11 @@ class Bus:
         """The same bus (validators compiled once) over another store, with no approval queue."""
         clone = Bus.__new__(Bus)
         clone.host, clone.store, clone.clock, clone.approvals = self.host, store, self.clock, None
-        clone._plans, clone._roles, clone.limits, clone.protected = self._plans, self._roles, {}, self.protected
+        clone._plans, clone._roles, clone.protected = self._plans, self._roles, self.protected
+        clone._limits = MappingProxyType({})
         clone.after_commit = []  # a dry run commits nothing anyone should hear about
-        clone._fast = clone._fast_paths()
+        clone._fast = {}
+        clone._uncompiled = {cid for cid, plan in self._plans.items() if plan.rule is not None}
         return clone
 
     # -- the pipeline -------------------------------------------------------------------------
@@ -282,12 +309,22 @@ class Bus:
         then one atomic commit with its journal entry and audit events. Never raises for bad
         input: a refusal is an envelope with ``ok: false`` and a documented ``code``.
         """
+        if meta is not None and not _json_object(meta):
+            return _fail("invalid-argument", command_id, "meta must be a JSON object (string keys, JSON values):"
+                         " it is recorded in the audit log", path="meta")
         if idempotency_key is None:
-            fast = self._fast.get(command_id)
+            try:
+                fast = self._fast.get(command_id)
+                if fast is None and command_id in self._uncompiled:
+                    fast = self._compile_fast(command_id)
+            except TypeError:  # an unhashable command id: refused below
+                fast = None
             if fast is not None:
                 envelope = fast(payload, role, meta)
                 if envelope is not None:
                     return envelope
+        if not isinstance(command_id, str) or not isinstance(role, str):
+            return _bad_names(command_id, role)
         plan = self._plans.get(command_id)
         now = self.clock()
         found = self._roles.get(role)
@@ -334,8 +371,8 @@ class Bus:
         if limits.max_payload_bytes:
             try:
                 size = len(orjson.dumps(payload))
-            except TypeError:
-                size = 0  # not JSON at all: the payload validation refuses it with its own code
+            except TypeError as exc:  # not JSON (a non-str key, an int past 64 bits, an object): unmeasurable
+                return _not_json(command_id, exc)
             if size > limits.max_payload_bytes:
                 return refusal("payload-too-large", command_id, f"the payload is {size} bytes; a {role} may send at"
                                f" most {limits.max_payload_bytes}", path="payload", limit=limits.max_payload_bytes)
@@ -367,7 +404,11 @@ class Bus:
         except PayloadError as exc:
             return None, _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
                                auditTag=spec.audit_tag, path=exc.problem.path or "payload")
-        if not plan.is_valid(value):
+        try:
+            valid = plan.is_valid(value)
+        except (TypeError, ValueError) as exc:  # jsonschema-rs refuses what JSON cannot hold
+            return None, _not_json(spec.id, exc, spec.audit_tag)
+        if not valid:
             # Quote what the caller sent (normalisation may have changed it, e.g. upper-cased a colour).
             reason, where = plan.explain(payload) or plan.explain(value) or ("does not match the schema", "payload")
             return None, _fail("invalid-payload", spec.id, f"payload validation failed: {reason}",
@@ -591,6 +632,30 @@ def _run_setter(plan: _Plan, payload: Any, role: str, state: JsonObject) -> _Out
     journal = JournalEntry(command_id=spec.id, role=role, scope=spec.mutation_scope, kind="edit", ops=ops,
                            inverse=[Op("replace", setter.path, before)])
     return result, ops, journal, []
+
+
+def _bad_names(command_id: Any, role: Any) -> Envelope:
+    """The refusal of a command id or role that is not a string (Python API callers)."""
+    if not isinstance(role, str):
+        allowed = ", ".join(roles.DISPATCH_CHOICES)
+        return _fail("invalid-role", repr(command_id), f"role must be one of {allowed}, not {role!r}")
+    return _fail("unknown-command", repr(command_id), f"unknown command {command_id!r}")
+
+
+def _json_object(meta: Any) -> bool:
+    """True when ``meta`` is a mapping the audit log can record as a JSON object."""
+    if not isinstance(meta, Mapping):
+        return False
+    try:
+        orjson.dumps(dict(meta))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _not_json(command_id: str, exc: Exception, audit_tag: str | None = None) -> Envelope:
+    return _fail("invalid-payload", command_id, f"payload validation failed: the payload is not JSON ({exc})",
+                 auditTag=audit_tag, path="payload")
 
 
 def quota_text(item: JsonObject) -> str:

@@ -38,6 +38,9 @@ _SLOW: Any = object()
 _SCHEMA_KEYS = frozenset({"$schema", "type", "properties", "required", "additionalProperties", "description",
                           "title", "$comment"})
 
+_REFERENCES = (b'"$ref"', b'"$dynamicRef"', b'"$recursiveRef"', b'"$id"', b'"$anchor"', b'"$dynamicAnchor"',
+               b'"$recursiveAnchor"')
+
 
 @dataclass(frozen=True, slots=True)
 class FieldRule:
@@ -60,8 +63,10 @@ def field_rule(spec: CommandSpec, setter: FieldSetter) -> FieldRule | None:
             or schema.get("additionalProperties") is not False or not isinstance(properties, dict)
             or list(properties) != [key] or not isinstance(properties[key], dict)):
         return None
+    # A reference or resource inside the property's schema resolves against the property's schema
+    # once it is compiled alone (its "#" is no longer the payload schema): general path only.
     text = orjson.dumps(properties[key])
-    if b'"$ref"' in text or b'"$dynamicRef"' in text:
+    if any(marker in text for marker in _REFERENCES):
         return None
     normalize = spec.normalize
     if normalize is not None and not isinstance(normalize, KeyNormalizer):
@@ -77,30 +82,72 @@ def _max_chars(key: str, max_bytes: int) -> int:
     return (max_bytes - 16) // 6 - len(key) if max_bytes else sys.maxsize
 
 
+# The JSON of any other plain scalar (see _plain) takes at most this many bytes (a float such as
+# -2.2250738585072014e-308); a role whose payload limit could refuse one is measured by the
+# general path, so both paths refuse the same payloads whatever the limit.
+_SCALAR_BYTES = 24
+_INT_RANGE = (-(2**63), 2**64 - 1)  # what orjson writes; larger ints are not stored as JSON
+
+
+def _plain(value: Any) -> bool:
+    """True for a value the field path may take as it is: a str, bool, None, a finite float or an
+    int orjson can write -- exactly those types, no subclass and no container (a container's size
+    is not known without measuring it, and it would be shared with the caller's payload)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(_INT_RANGE[0] <= value <= _INT_RANGE[1])
+    return kind is float and bool(value - value == 0.0)  # inf and nan give nan
+
+
+def _field_roles(key: str, allowed: Mapping[str, tuple[str, int]]) -> dict[str, tuple[str, int]]:
+    """name -> (stored role, longest string value taken), for the roles whose payload limit no
+    non-string scalar payload can exceed."""
+    smallest = len(orjson.dumps(key)) + 3 + _SCALAR_BYTES  # {"key":value}
+    return {name: (role, _max_chars(key, limit)) for name, (role, limit) in allowed.items()
+            if not limit or limit >= smallest}
+
+
 def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping[str, tuple[str, int]],
                   writer: FieldWriter, counter: itertools.count[int]) -> FastDispatch:
     """One setter's dispatch, compiled (see the module docstring)."""
     key, norm, is_valid, convert = rule.key, rule.normalize, rule.is_valid, rule.convert
-    roles = {name: (role, _max_chars(key, limit)) for name, (role, limit) in allowed.items()}
+    roles = _field_roles(key, allowed)
     command_id, audit_tag, name = spec.id, spec.audit_tag, spec.handler.name  # type: ignore[attr-defined]
-    slow = _SLOW
+    slow, (low, high), transforms = _SLOW, _INT_RANGE, norm is not None or convert is not None
 
     def dispatch(payload: Any, role_name: str, meta: Mapping[str, Any] | None) -> dict[str, Any] | None:
-        found = roles.get(role_name)
+        try:
+            found = roles.get(role_name)
+        except TypeError:  # an unhashable role: the general path refuses it
+            return None
         if found is None or type(payload) is not dict or len(payload) != 1:
             return None
         value = payload.get(key, slow)
-        if value is slow or (type(value) is str and len(value) > found[1]):
+        kind = type(value)  # _plain, inlined: this is the hot path
+        if kind is str:
+            if len(value) > found[1]:
+                return None  # the general path measures it
+        elif kind is int:
+            if not low <= value <= high:
+                return None
+        elif kind is float:
+            if value - value != 0.0:
+                return None
+        elif kind is not bool and value is not None:  # missing (slow), a container, a subclass, not JSON
             return None
-        if norm is not None:
-            value = norm(value)
-        if not is_valid(value):
-            return None
-        if convert is not None:
-            try:
+        try:
+            if norm is not None:
+                value = norm(value)
+            if not is_valid(value):
+                return None
+            if convert is not None:
                 value = convert(value)
-            except Exception:
-                return None  # the general path reports the handler's failure with its code
+        except Exception:
+            return None  # the general path reports a normaliser's or the handler's failure with its code
+        if transforms and type(value) is not str and not _plain(value):
+            return None
         role = found[0]
         written = writer(value, role, bus.clock(), next(counter), dict(meta) if meta else None)
         if written is None:

@@ -141,7 +141,8 @@ CAPS = {
 
 # --- CLI -----------------------------------------------------------------------------------------
 CLI = {
-    "invalid-argument": "A command-line argument is malformed (e.g. --payload is not strict JSON).",
+    "invalid-argument": "An argument is malformed (e.g. --payload is not strict JSON, a dispatch's meta is not a JSON"
+                        " object).",
     "internal-error": "A bug in modgate: an unexpected exception, reported without a traceback.",
     "file-not-found": "A file named on the command line does not exist or cannot be read.",
     "file-exists": "The file a command would create already exists.",

@@ -60,16 +60,18 @@ def append(conn: sqlite3.Connection, events: Iterable[AuditEvent], now: float,
     same write transaction. Returns the new head.
     """
     return append_raw(conn, ((now, e.event_type, e.correlation_id, e.command_id, e.role, e.data) for e in events),
-                      known_head)
+                      known_head, stamp=True)
 
 
-def append_raw(conn: sqlite3.Connection, events: Iterable[RawEvent], known_head: tuple[int, str] | None = None
-               ) -> tuple[int, str]:
+def append_raw(conn: sqlite3.Connection, events: Iterable[RawEvent], known_head: tuple[int, str] | None = None,
+               *, stamp: bool = False) -> tuple[int, str]:
     """:func:`append` for events given as :data:`RawEvent` tuples, each with its own time (the
-    bus store's buffered field writes)."""
+    bus store's buffered field writes). ``stamp``: mark them with the evidence channel of a drill
+    running now -- not for buffered events, stamped when they were buffered (a drill running at
+    the flush is not theirs)."""
     seq, prev = known_head if known_head is not None else head(conn)
     rows = []
-    fixture = evidence.current() is not None
+    fixture = stamp and evidence.current() is not None
     for at, event_type, correlation_id, command_id, role, data in events:
         seq += 1
         # While a drill runs, every event it writes is controlled-fixture evidence (task 258); the

@@ -133,6 +133,10 @@ class SqliteBusStore:
         """Someone else may append to the audit now: read the head again next time."""
         self._head = None
 
+    def _flush_fields(self) -> None:
+        if not self.db.read_only and self.fields.pending:
+            self.fields.flush()
+
     def _shared(self) -> None:
         if not self.db.read_only:
             self.fields.owned.clear()
@@ -177,7 +181,9 @@ class SqliteBusStore:
         return audit.head(conn)
 
     def append_audit(self, conn: Any, events: list[AuditEvent], now: float) -> None:
-        """Append ``events`` to the chain in the caller's transaction."""
+        """Append ``events`` to the chain in the caller's transaction (after any buffered field
+        events: they come first, whatever connection the caller holds)."""
+        self._flush_fields()
         self._head = (self.db.epoch, audit.append(conn, events, now, self.audit_head(conn)))
 
     def append_raw_audit(self, conn: Any, events: list[audit.RawEvent], head: tuple[int, str]) -> None:
@@ -219,6 +225,7 @@ class SqliteBusStore:
         return True
 
     def journal_lookup(self, action: str, scope: str) -> tuple[int, list[Op]] | None:
+        self._flush_fields()  # the buffered edits are the newest
         return find_edit(self.db.conn, scope, undo=action == "undo")
 
     # -- journal ----------------------------------------------------------------------------------

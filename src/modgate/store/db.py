@@ -156,11 +156,19 @@ class Database:
                 raise translate(exc, self.path) from exc
             raise
         self._depth -= 1
-        with translating(self.path):
-            if self._depth == 0:
-                self.conn.execute("COMMIT")
-            else:
-                self.conn.execute(f"RELEASE sp{self._depth}")
+        try:
+            with translating(self.path):
+                if self._depth == 0:
+                    self.conn.execute("COMMIT")
+                else:
+                    self.conn.execute(f"RELEASE sp{self._depth}")
+        except BaseException:
+            # A failed COMMIT (a full disk) is rolled back like any failure: what the writers
+            # cached of this transaction (the bus store's state and revision) is dropped.
+            self._rollback()
+            if self.after_rollback is not None:
+                self.after_rollback()
+            raise
         if self._depth == 0 and self.after_commit is not None:
             self.after_commit()
 

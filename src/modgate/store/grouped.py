@@ -15,7 +15,9 @@ Everything is dropped when someone else may write (before_use) and on rollback.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -87,10 +89,20 @@ class FieldBuffer:
         before = node.get(tokens[-1], MISSING) if type(node) is dict else MISSING
         if before is MISSING or type(before) in (dict, list):
             return None
-        if before == value and type(before) is type(value):
-            self._event(ep, spec, role, now, number, {"paths": [], "refSeq": None, "meta": meta or {}})
-            return ep.revision, False, committed
-        scope = spec.mutation_scope
+        # Everything that can fail is done before anything changes: a value or meta that is not
+        # JSON goes to the general path (which reports it), never into the buffer, whose flush
+        # must not fail on data (or the caller's whole transaction would).
+        try:
+            if meta:
+                orjson.dumps(meta)
+            if before == value and type(before) is type(value):
+                self._event(ep, spec, role, now, number, {"paths": [], "refSeq": None, "meta": meta or {}})
+                return ep.revision, False, committed
+            value_json, before_json = orjson.dumps(value), orjson.dumps(before)
+        except TypeError:
+            return None
+        head, tail = op_json
+        scope, domain = spec.mutation_scope, tokens[0]  # the journal's scope; the document written
         if scope not in ep.clean_scopes:
             self._end_redo(scope)
             ep.clean_scopes.add(scope)
@@ -99,16 +111,14 @@ class FieldBuffer:
         else:
             self.store.replace_cached_state(set_owned(state, tokens, value, self.owned))
         ep.revision = revision = ep.revision + 1
-        ep.domains[scope] = domain_revision = ep.domains.get(scope, 0) + 1
+        ep.domains[domain] = domain_revision = ep.domains.get(domain, 0) + 1
         ep.journal_seq = seq = ep.journal_seq + 1
-        ep.dirty.add(scope)
-        head, tail = op_json
-        ops = head + orjson.dumps(value) + tail
-        ep.rows.append((seq, now, spec.id, role, scope, ops.decode(), (head + orjson.dumps(before) + tail).decode(),
-                        revision))
+        ep.dirty.add(domain)
+        ops = head + value_json + tail
+        ep.rows.append((seq, now, spec.id, role, scope, ops.decode(), (head + before_json + tail).decode(), revision))
         self._event(ep, spec, role, now, number, {
             "paths": [path], "refSeq": None, "meta": meta or {}, "revision": revision,
-            "domains": {scope: domain_revision}, "opsHash": "sha256:" + hashlib.sha256(ops).hexdigest(),
+            "domains": {domain: domain_revision}, "opsHash": "sha256:" + hashlib.sha256(ops).hexdigest(),
             "journalSeq": seq})
         return revision, True, committed
 
@@ -134,23 +144,43 @@ class FieldBuffer:
         self._epoch = _Epoch(self.db.epoch, revision, domains, seq, self.store.audit_head(conn))
         return self._epoch
 
+    @property
+    def pending(self) -> bool:
+        """True while this transaction has buffered writes not yet in the database."""
+        ep = self._epoch
+        return ep is not None and bool(ep.events) and ep.epoch == self.db.epoch
+
     def flush(self) -> None:
         """Write what is buffered (called by the database before COMMIT or another use); then
-        forget the epoch, since the next user may write under our feet."""
-        ep, self._epoch = self._epoch, None
+        forget the epoch, since the next user may write under our feet.
+
+        All or nothing: the rows are written under a savepoint, and when that fails the buffer is
+        kept, so the transaction cannot commit without the writes its dispatches reported."""
+        ep = self._epoch
         if ep is None or not ep.events or ep.epoch != self.db.epoch:
+            self._epoch = None
             self.store.forget_head()
             return
         conn, state = self.db.conn, self.store.cached_state()
-        if ep.rows:
-            conn.executemany(_JOURNAL_INSERT, ep.rows)
-        for domain in sorted(ep.dirty):
-            conn.execute("UPDATE state_domains SET doc=?, revision=? WHERE domain=?",
-                         (orjson.dumps(state[domain]).decode(), ep.domains[domain], domain))
-        if ep.dirty:
-            conn.execute("UPDATE meta SET value=? WHERE key='revision'", (str(ep.revision),))
+        conn.execute("SAVEPOINT modgate_fields")
+        try:
+            if ep.rows:
+                conn.executemany(_JOURNAL_INSERT, ep.rows)
+            for domain in sorted(ep.dirty):
+                conn.execute("UPDATE state_domains SET doc=?, revision=? WHERE domain=?",
+                             (orjson.dumps(state[domain]).decode(), ep.domains[domain], domain))
+            if ep.dirty:
+                conn.execute("UPDATE meta SET value=? WHERE key='revision'", (str(ep.revision),))
+            self.store.append_raw_audit(conn, ep.events, ep.head)
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):  # (gone when SQLite rolled back the transaction itself)
+                conn.execute("ROLLBACK TO modgate_fields")
+                conn.execute("RELEASE modgate_fields")
+            self.store.forget_head()
+            raise
+        conn.execute("RELEASE modgate_fields")
+        self._epoch = None
         self.store.set_cached_state(ep.revision, state)
-        self.store.append_raw_audit(conn, ep.events, ep.head)
         self.store.forget_head()  # whoever uses the connection next may append on their own
 
     def discard(self) -> None:
