@@ -4,6 +4,7 @@ exactly what the general pipeline does, and keep every guarantee of the store.""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +233,23 @@ def test_a_read_only_runtime_takes_no_field_path(tmp_path: Path) -> None:
         assert rt.bus._fast == {}
     finally:
         rt.close()
+
+
+def test_a_payload_changed_by_its_caller_afterwards_does_not_change_the_state() -> None:
+    """A general handler may store a payload's objects: the bus dispatches a private copy."""
+    store = MemoryBusStore(HOST.initial_state())
+    bus = Bus(HOST, store)
+    payload = copy.deepcopy(HOST.commands["insertBlock"].payload_example)
+    envelope = bus.dispatch("insertBlock", payload)
+    assert envelope["ok"], envelope
+    payload["block"]["segments"][0]["style"]["color"] = "changed by the caller"
+    assert "changed by the caller" not in str(store.state)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 2**80, {1: "x"}, object()])
+def test_a_payload_that_is_not_json_is_refused_with_a_code(bad: Any) -> None:
+    bus = _slow(Bus(HOST, MemoryBusStore(HOST.initial_state())))
+    payload = copy.deepcopy(HOST.commands["insertBlock"].payload_example)
+    payload["block"]["segments"][0]["style"]["x"] = bad
+    envelope = bus.dispatch("insertBlock", payload)
+    assert envelope["ok"] is False and envelope["code"] == "invalid-payload" and envelope["path"] == "payload"

@@ -15,6 +15,7 @@ pending, executed (with the result) or decided otherwise -- never a second queue
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -338,7 +339,7 @@ class Bus:
             if cached is not None:
                 return self._replay(cached)
         limits = self.limits.get(role) or _NO_LIMITS
-        refused = self._over_limits(command_id, payload, role, limits, now)
+        refused, payload = self._over_limits(command_id, payload, role, limits, now)
         if refused is not None:
             return refused  # not audited: a flood of refusals must not fill the disk either
         correlation = idempotency_key or correlation_id(now, next(_COUNTER))
@@ -367,19 +368,22 @@ class Bus:
         return envelope
 
     def _over_limits(self, command_id: str, payload: Any, role: str, limits: RoleLimits, now: float
-                     ) -> Envelope | None:
-        if limits.max_payload_bytes:
-            try:
-                size = len(orjson.dumps(payload))
-            except TypeError as exc:  # not JSON (a non-str key, an int past 64 bits, an object): unmeasurable
-                return _not_json(command_id, exc)
-            if size > limits.max_payload_bytes:
-                return refusal("payload-too-large", command_id, f"the payload is {size} bytes; a {role} may send at"
-                               f" most {limits.max_payload_bytes}", path="payload", limit=limits.max_payload_bytes)
+                     ) -> tuple[Envelope | None, Any]:
+        """(a refusal or None, the payload to dispatch): a private copy of a container payload,
+        so a caller changing its object afterwards cannot change what was stored."""
+        try:
+            text = orjson.dumps(payload)
+            if b"null" in text and _non_finite(payload):  # orjson writes NaN and Infinity as null
+                raise TypeError("NaN and Infinity are not JSON numbers")
+        except TypeError as exc:  # not JSON (a non-str key, an int past 64 bits, an object): never storable
+            return _not_json(command_id, exc), None
+        if limits.max_payload_bytes and len(text) > limits.max_payload_bytes:
+            return refusal("payload-too-large", command_id, f"the payload is {len(text)} bytes; a {role} may send at"
+                           f" most {limits.max_payload_bytes}", path="payload", limit=limits.max_payload_bytes), None
         if limits.per_minute and not self.store.admit(role, minute_of(now), limits.per_minute):
             return refusal("rate-limited", command_id, f"a {role} may dispatch at most {limits.per_minute} commands"
-                           " a minute; wait and try again", path="role", limit=limits.per_minute)
-        return None
+                           " a minute; wait and try again", path="role", limit=limits.per_minute), None
+        return None, orjson.loads(text) if isinstance(payload, (dict, list, tuple)) else payload
 
     def _replay(self, cached: Envelope) -> Envelope:
         """The answer to a retry: the first answer, or for a queued dispatch its item's outcome now."""
@@ -651,6 +655,20 @@ def _json_object(meta: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def _non_finite(value: Any) -> bool:
+    """True when ``value`` holds a NaN or an infinite float (an explicit stack: no recursion)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
 
 
 def _not_json(command_id: str, exc: Exception, audit_tag: str | None = None) -> Envelope:
