@@ -98,13 +98,28 @@ def test_update_new_permission_needs_consent_and_rollback(tmp_path: Path, inst: 
     v1 = write_package(tmp_path / "v1", sample_files())
     v2 = write_package(tmp_path / "v2", sample_files(version="2.0.0", permissions=("projectRead", "network")))
     rec = inst.install(str(v1), consent=lambda _: True)["mod"]
+    inst.decide_permission(rec["id"], "projectRead", "denied")
     with pytest.raises(ExtError) as info:
         inst.update("acme.sample", str(v2), consent=lambda _: False)
     assert info.value.code == "install.consent-required"
     asked: list[tuple[str, ...]] = []
     out = inst.update("acme.sample", str(v2), consent=lambda r: asked.append(r.new_permissions) or True)
     assert asked == [("network",)] and out["mod"]["version"] == "2.0.0"
-    assert records.granted(inst.db, rec["id"]) == {"projectRead", "network"}
+    # C4: reviewing an update grants nothing, and the stored deny survives it
+    assert records.granted(inst.db, rec["id"]) == set()
+    assert {k: v[0] for k, v in records.decisions(inst.db, rec["id"]).items()} == {"projectRead": "denied"}
+
+
+def test_install_and_approve_never_grant(tmp_path: Path, inst: Installer) -> None:
+    """C4: the review at install informs; every permission stays undecided until first use."""
+    v1 = write_package(tmp_path / "v1", sample_files(permissions=("projectRead", "network")))
+    out = inst.install(str(v1), consent=lambda _: True)
+    assert out["permissions"] == ["network", "projectRead"] or set(out["permissions"]) == {"network", "projectRead"}
+    assert records.decisions(inst.db, out["mod"]["id"]) == {}
+    assert records.mirror(inst.db)["installs"][out["mod"]["id"]]["permissions"] == []
+    inst.decide_permission(out["mod"]["id"], "network", "denied")
+    inst.approve(out["mod"]["id"], consent=lambda _: True)  # re-approving the files decides nothing either
+    assert {k: v[0] for k, v in records.decisions(inst.db, out["mod"]["id"]).items()} == {"network": "denied"}
 
 
 def test_project_precedence_and_theme(tmp_path: Path, inst: Installer) -> None:

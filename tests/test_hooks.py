@@ -66,7 +66,7 @@ def test_unknown_event_and_bad_payload_are_coded(rt: Runtime) -> None:
 @needs_bwrap
 def test_permissions_at_first_use(tmp_path: Path, rt: Runtime) -> None:
     iid = installed(tmp_path, rt, [probe("p", "state", permissions=("projectRead",))])
-    code, out = run_json("mod", "permissions", "acme.probe", "--reset")
+    code, out = run_json("mod", "permissions", "acme.probe")  # C4: the install decided nothing
     assert code == 0 and out == {"ok": True, "installId": iid, "permissions": {
         "projectRead": "undecided", "projectWrite": "undecided", "network": "undecided",
         "runtimeControl": "undecided", "runWhenAppClosed": "undecided"}}
@@ -83,6 +83,9 @@ def test_permissions_at_first_use(tmp_path: Path, rt: Runtime) -> None:
     assert out["permissions"]["projectRead"] == "granted"
     code, out = run_json("events", "emit", "turn.completed")
     assert code == 0 and out["runs"][0]["status"] == "ok"
+    code, out = run_json("mod", "permissions", iid, "--reset")
+    assert out["permissions"]["projectRead"] == "undecided"
+    assert run_json("events", "emit", "turn.completed")[0] == 3  # asked again
     code, out = run_json("mod", "permissions", iid, "--grant", "everything")
     assert (code, out["code"]) == (1, "permission.unknown-key")
     tx = run_json("tx", "list")[1]
@@ -95,7 +98,6 @@ def test_permissions_at_first_use(tmp_path: Path, rt: Runtime) -> None:
 @needs_bwrap
 def test_permission_question_on_a_terminal_is_stored(tmp_path: Path, rt: Runtime) -> None:
     iid = installed(tmp_path, rt, [probe("p", "state", permissions=("network",))])
-    run_json("mod", "permissions", iid, "--reset")
     asked: list[Any] = []
     runs = runner(rt, ask=lambda q: asked.append(q) or True).emit(EventContext(event="turn.completed"))
     assert runs[0].status == "ok"

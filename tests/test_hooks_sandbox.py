@@ -43,7 +43,7 @@ def last_log(rt: Runtime, install_id: str, marker: str = " log: ") -> str:
 def mod_with(tmp_path: Path, rt: Runtime, *hooks: dict[str, Any], project: Path | None = None,
              name: str = "acme.probe") -> str:
     return install(rt, write_mod(tmp_path / f"src-{name}", name, list(hooks)), project=project,
-                   scope="project" if project else "global")
+                   scope="project" if project else "global", grant=True)  # what a granted key gives
 
 
 def sleepers() -> list[int]:

@@ -94,7 +94,8 @@ def _consent(yes: bool, verb: str) -> Callable[[Review], bool]:
 def _show_review(r: dict[str, Any]) -> None:
     click.echo(f"{r['action']}: {r['id']} {r['version']} ({r['name']}) from {r['source']} [{r['scope']}]", err=True)
     perms = r["newPermissions"] if r["action"] == "update" else r["permissions"]
-    click.echo(f"  permissions: {', '.join(perms) or 'none'}", err=True)
+    # C4: nothing is granted here; each key is asked when a hook or automation first needs it
+    click.echo(f"  permissions: {', '.join(perms) or 'none'} (asked at first use, not granted now)", err=True)
     for kind in ("hooks", "automations"):
         for item in r[kind]:
             click.echo(f"  runs {' '.join(item['command'])} ({kind[:-1]} {item['id']})", err=True)
