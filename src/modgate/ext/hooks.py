@@ -31,8 +31,7 @@ from modgate.ext.installer import Installer, project_id
 from modgate.ext.manifest import HostRules, Package, validate_package
 from modgate.ext.records import InstallRecord
 from modgate.ext.tree import DirReader
-from modgate.ext.uimod import EVENTS as UNIVERSAL_EVENTS
-from modgate.ext.uimod import Handler
+from modgate.ext.uimod import MODS_BAR_EVENT, Handler
 from modgate.ext.worker import WorkerResult, run_worker
 from modgate.host import get_host
 
@@ -144,7 +143,14 @@ class HookRunner:
 
     @staticmethod
     def declares(rec: InstallRecord, event: str) -> bool:
-        return event in UNIVERSAL_EVENTS or event in get_host(rec.host).event_names
+        """An event reaches a mod only when the host it was installed for declares it (the modsBar's
+        own ``modsBar.action`` everywhere)."""
+        if event == MODS_BAR_EVENT:
+            return True
+        try:
+            return event in get_host(rec.host).event_names
+        except ModgateError:  # a host that is no longer installed declares nothing
+            return False
 
     # --- events --------------------------------------------------------------------------------
 
