@@ -52,6 +52,8 @@ def run_worker(launch: Launch, stdin_line: bytes, timeout_ms: int) -> WorkerResu
         return _result(start, "failed", None, f"Failed to launch extension worker: {exc}")
     if gate:
         refused = _release(proc, gate, launch.limits, deadline)
+        if refused is not None and time.monotonic() >= deadline:  # the sandbox was still being set up
+            return _result(start, "timeout", None, f"Extension worker timed out after {timeout_ms}ms.")
         if refused is not None:
             return _result(start, "failed", None, f"Failed to launch extension worker: {refused}")
     _feed(proc, stdin_line)
