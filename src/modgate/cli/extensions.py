@@ -186,13 +186,20 @@ def inspect(source: str, host: str | None, as_json: bool) -> None:
 @yes_option
 @json_option
 def install(source: str, scope: str, project: Path | None, host: str | None, yes: bool, as_json: bool) -> None:
-    """Install the mod at SOURCE after a permission review (--yes accepts it)."""
+    """Install the mod at SOURCE after a permission review (--yes accepts it; it grants nothing).
+
+    Every permission stays undecided until a hook or automation first needs it (asked then on a
+    terminal, else `modgate mod permissions ID --grant KEY`). Hooks may only name events the
+    install host declares (a CodexChat mod installs with --host codexchat).
+    """
     with installer() as inst:
         result = inst.install(source, scope=scope, project=project, host=_rules_host(host),
                              consent=_consent(yes, "Install"))
 
     def human(r: dict[str, Any]) -> None:
         click.echo(f"installed {r['mod']['id']} {r['mod']['version']} at {r['mod']['path']} ({r['txId']})")
+        if r["permissions"]:
+            click.echo(f"permissions {', '.join(r['permissions'])}: undecided, asked at first use")
         for warning in r["warnings"]:
             click.echo(f"warning: {warning}")
         if r.get("message"):
