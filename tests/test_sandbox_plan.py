@@ -152,3 +152,20 @@ def as_nobody(call: Callable[[int, tuple[tuple[int, int], ...]], None]
             raise PermissionError("prlimit as nobody failed")
 
     return run
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_a_sandbox_that_fails_to_start_is_a_failed_run_with_bubblewraps_reason(tmp_path: Path) -> None:
+    """Before it reports its sandbox process (a bad option) or after (a missing mount source)."""
+    from dataclasses import replace
+
+    from modgate.ext.worker import run_worker
+
+    launch = sandbox.plan(spec(tmp_path, argv=("/bin/sh", "-c", "read x; echo '{}'")))
+    assert run_worker(launch, b"{}\n", 10_000).status == "ok"
+    bogus = run_worker(replace(launch, argv=(launch.argv[0], "--bogus-option", *launch.argv[1:])), b"{}\n", 10_000)
+    assert bogus.status == "failed" and "--bogus-option" in (bogus.error or "")
+    argv = list(launch.argv)
+    argv[argv.index(str(tmp_path / "mod"))] = str(tmp_path / "gone")
+    missing = run_worker(replace(launch, argv=tuple(argv)), b"{}\n", 10_000)
+    assert missing.status == "failed" and "gone" in (missing.error or "")
