@@ -65,10 +65,13 @@ def install_mod(rt: Runtime, source: str | os.PathLike[str], *, accept_permissio
 
     The mod's permissions are shown to nobody here: pass ``accept_permissions=True`` once your
     application has shown them (see :func:`modgate.ext.installer.Installer.inspect`), otherwise
-    the install is refused with ``install.consent-required``. ``scope`` is ``global`` (under the
-    home) or ``project`` (under ``project``/mods). ``host`` names the host whose platform and
-    namespace rules apply (default: the runtime's own, by its app id — register a host you built
-    yourself with :func:`modgate.register_host`). Returns the install result (``mod``, ``txId``).
+    the install is refused with ``install.consent-required``. Accepting grants nothing: each
+    permission stays undecided until a hook or automation first needs it (C4). ``scope`` is
+    ``global`` (under the home) or ``project`` (under ``project``/mods). ``host`` names the host
+    whose platform, namespace and event rules apply (default: the runtime's own, by its app id —
+    register a host you built yourself with :func:`modgate.register_host`): a hook naming an event
+    that host does not declare is refused (``package.event-not-declared``), and the mod's hooks
+    hear that host's events only. Returns the install result (``mod``, ``txId``).
     """
     from modgate.ext.installer import Installer
 
