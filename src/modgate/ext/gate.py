@@ -15,7 +15,7 @@ without them.
 from __future__ import annotations
 
 import os
-import selectors
+import select
 import time
 from contextlib import suppress
 from dataclasses import dataclass
@@ -84,16 +84,16 @@ def _close(fd: int) -> int:
 def read_info(fd: int, deadline: float) -> bytes:
     """bubblewrap's info document: read to EOF (it closes the fd after writing), bounded in size and time."""
     data = bytearray()
-    with selectors.DefaultSelector() as sel:
-        sel.register(fd, selectors.EVENT_READ)
-        while len(data) <= MAX_INFO:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not sel.select(remaining):
-                raise TimeoutError("bubblewrap did not report its sandbox process in time")
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            data += chunk
+    waiter = select.poll()  # poll(2): no epoll fd to create per handler run, and no FD_SETSIZE limit
+    waiter.register(fd, select.POLLIN)
+    while len(data) <= MAX_INFO:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not waiter.poll(max(1, int(remaining * 1000))):
+            raise TimeoutError("bubblewrap did not report its sandbox process in time")
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
     return bytes(data)
 
 

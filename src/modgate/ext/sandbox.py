@@ -250,7 +250,13 @@ def _system_mounts_for(home_text: str, prefix: str | None) -> tuple[str, ...]:
 
 def python_prefix() -> str | None:
     """modgate's Python installation (for ``python3`` handlers), when this user can read it."""
-    prefix = os.path.realpath(sys.base_prefix)
+    return _readable_prefix(sys.base_prefix, euid())
+
+
+@functools.lru_cache(maxsize=4)
+def _readable_prefix(base: str, uid: int) -> str | None:
+    # Resolved once per interpreter and uid, not per handler run.
+    prefix = os.path.realpath(base)
     return prefix if os.access(prefix, os.R_OK | os.X_OK) else None
 
 

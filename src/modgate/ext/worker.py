@@ -139,7 +139,8 @@ def _feed_rest(stdin: IO[bytes], rest: bytes) -> None:
 def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes, str | None]:
     """Read both pipes until EOF; stop the group at the deadline or when the cap is passed."""
     buffers = {"out": bytearray(), "err": bytearray()}
-    sel = selectors.DefaultSelector()
+    # poll(2) where there is one: no epoll fd to create and close per handler run
+    sel = selectors.PollSelector() if hasattr(selectors, "PollSelector") else selectors.DefaultSelector()
     assert proc.stdout is not None and proc.stderr is not None
     sel.register(proc.stdout, selectors.EVENT_READ, "out")
     sel.register(proc.stderr, selectors.EVENT_READ, "err")
