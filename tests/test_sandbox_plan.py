@@ -32,7 +32,7 @@ def test_root_drops_to_nobody_without_a_user_namespace(tmp_path: Path, monkeypat
     argv = sandbox.plan(spec(tmp_path)).argv
     assert "--unshare-user" not in argv and "--unshare-net" in argv and "--unshare-pid" in argv
     tail = argv[argv.index("--chdir"):]
-    assert "prlimit" not in argv  # the limits are set from outside (modgate.ext.gate): one exec less
+    assert not any(a.endswith("prlimit") for a in argv)  # limits are set from outside (modgate.ext.gate)
     import resource
 
     assert dict(sandbox.plan(spec(tmp_path)).limits)[resource.RLIMIT_NPROC] == sandbox.MAX_PROCESSES
@@ -45,7 +45,7 @@ def test_non_root_uses_an_unprivileged_user_namespace(tmp_path: Path, monkeypatc
     argv = sandbox.plan(spec(tmp_path, network=True)).argv
     assert argv[argv.index("--unshare-user"):][:6] == ("--unshare-user", "--uid", "65534", "--gid", "65534",
                                                       "--disable-userns")
-    assert "setpriv" not in argv and "--unshare-net" not in argv and "prlimit" not in argv
+    assert not any(a.endswith(("setpriv", "prlimit")) for a in argv) and "--unshare-net" not in argv
     assert len(sandbox.plan(spec(tmp_path)).limits) == 6
 
 

@@ -41,8 +41,8 @@ class Gate:
         return cls(info_r=info_r, info_w=info_w, block_r=block_r, block_w=block_w)
 
     def argv(self, argv: tuple[str, ...]) -> list[str]:
-        """``argv`` with the two fd options right after ``bwrap`` (wherever a wrapper put it)."""
-        at = argv.index("bwrap") + 1
+        """``argv`` with the two fd options right after bubblewrap (wherever a wrapper put it)."""
+        at = next(i for i, arg in enumerate(argv) if os.path.basename(arg) == "bwrap") + 1
         return [*argv[:at], "--info-fd", str(self.info_w), "--block-fd", str(self.block_r), *argv[at:]]
 
     def child_fds(self) -> tuple[int, int]:

@@ -108,6 +108,16 @@ def _reason(path: str, euid: int) -> str | None:
     return None
 
 
+def bwrap_path() -> str:
+    """bubblewrap's absolute path (found once per PATH: no PATH search per handler run)."""
+    return _which("bwrap", os.environ.get("PATH", "")) or "bwrap"
+
+
+@functools.lru_cache(maxsize=8)
+def _which(name: str, path: str) -> str | None:
+    return shutil.which(name, path=path)
+
+
 def state_dir(mod_dir: Path) -> Path:
     return mod_dir / STATE_REL
 
@@ -200,7 +210,8 @@ def _unsandboxed(spec: SandboxSpec) -> Launch:
 
 
 def _bwrap(spec: SandboxSpec) -> Launch:
-    args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    args = [bwrap_path(), "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try"]
     root = euid() == 0
     if not root:
         args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--disable-userns"]
@@ -223,8 +234,8 @@ def _bwrap(spec: SandboxSpec) -> Launch:
         args += ["--setenv", key, value]
     args += ["--chdir", cwd, "--"]
     if root:  # RLIMIT_NPROC does not bind uid 0: run the handler as nobody, without capabilities
-        args += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all",
-                 "--bounding-set=-all", "--no-new-privs", "--"]
+        args += [_system_command("setpriv") or "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     args += handler_argv(spec.argv)
     return Launch(argv=tuple(args), env={"PATH": PATH}, cwd="/", preexec=None, project_path=project,
                   sandboxed=True, limits=rlimits(spec.cpu_seconds))
