@@ -64,7 +64,8 @@ class Gate:
             return f"could not set the handler's resource limits: {exc}"
         finally:
             self.info_r = _close(self.info_r)
-        os.write(self.block_w, b"1")
+        with suppress(BrokenPipeError):  # it died after the limits were set: its exit status tells why
+            os.write(self.block_w, b"1")
         return None
 
     def close(self) -> None:
