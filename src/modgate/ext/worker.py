@@ -40,8 +40,9 @@ class WorkerResult:
 def run_worker(launch: Launch, stdin_line: bytes, timeout_ms: int) -> WorkerResult:
     start = time.monotonic()
     deadline = start + timeout_ms / 1000
-    gate = Gate.open() if launch.limits else None
+    gate: Gate | None = None
     try:
+        gate = Gate.open() if launch.limits else None  # pipes: out of file descriptors is a failed run too
         proc = subprocess.Popen(gate.argv(launch.argv) if gate else list(launch.argv), stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=launch.cwd, env=launch.env,
                                 start_new_session=True, preexec_fn=launch.preexec, close_fds=True,
