@@ -6,6 +6,12 @@ and manifest re-check) → permission and debounce checks → the same handler i
 parsed, hook state and runtime.log written. ``hooks.fanout_20_ms``: one event, 20 hooks, run
 concurrently (at most 8 at a time). Targets: roundtrip − bare ≤ 10 ms; fanout_20 ≤ 4 × roundtrip.
 Without bubblewrap the sandboxed figures are measured with MODGATE_SANDBOX=off and say so.
+
+The floor, in the same run: ``hooks.sandbox_spawn_ms`` is the very sandbox command line modgate
+builds, with ``/usr/bin/true`` as the handler, started bare (no modgate bookkeeping, no limits
+handshake); ``hooks.sandbox_fanout_20_ms`` is twenty of those, eight at a time, as the runner
+does. ``sandbox_fanout_ratio`` is what bubblewrap alone allows the fan-out ratio to be on this
+machine: with one sandbox per handler, ``fanout_ratio`` cannot go below it.
 """
 
 from __future__ import annotations
@@ -69,4 +75,32 @@ def _measure(tmp: Path, repeat: int) -> dict[str, float]:
         out["fanout_20_ms"] = median_ms(lambda: r.emit(fan), repeat=max(3, repeat // 3))
     out["overhead_ms"] = round(out["roundtrip_ms"] - out["bare_spawn_ms"], 3)
     out["fanout_ratio"] = round(out["fanout_20_ms"] / out["roundtrip_ms"], 2)
+    if os.environ.get("MODGATE_SANDBOX") != "off":
+        out.update(_floor(tmp, repeat))
     return out
+
+
+def _floor(tmp: Path, repeat: int) -> dict[str, float]:
+    """The sandbox alone: one bare bubblewrap start of ``true`` against twenty, eight at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from modgate.ext import sandbox
+    from modgate.ext.hooks import MAX_PARALLEL
+
+    mod = tmp / "floor"
+    sandbox.prepare_state(mod)
+    launch = sandbox.plan(sandbox.SandboxSpec(mod_dir=mod, argv=("/usr/bin/true",), cwd=None, project_dir=None,
+                                              project_access="none", network=False, home=Path(tmp) / "home",
+                                              cpu_seconds=9))
+
+    def spawn(_: object = None) -> None:
+        subprocess.run(list(launch.argv), env=launch.env, cwd=launch.cwd, capture_output=True, check=True, timeout=30)
+
+    def fan() -> None:
+        with ThreadPoolExecutor(MAX_PARALLEL) as pool:
+            list(pool.map(spawn, range(20)))
+
+    spawn()
+    one = median_ms(spawn, repeat=repeat)
+    twenty = median_ms(fan, repeat=max(3, repeat // 3))
+    return {"sandbox_spawn_ms": one, "sandbox_fanout_20_ms": twenty, "sandbox_fanout_ratio": round(twenty / one, 2)}

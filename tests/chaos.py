@@ -68,7 +68,7 @@ for step in range(steps):
     elif kind == "install" and pkg:
         inst = Installer(rt.tx, Path(home))
         try:
-            inst.install(pkg, consent=lambda review: True)
+            inst.install(pkg, host="codexchat", consent=lambda review: True)
             inst.uninstall("acme.sample")
         except Exception as exc:
             assert getattr(exc, "code", "").startswith(("install.", "mod.", "tx-")), exc
@@ -90,7 +90,7 @@ after = rt.bus.dispatch("setTool", {"tool": "pen"})
 inst = Installer(rt.tx, Path(home))
 if any(m["modId"] == "acme.sample" for m in inst.list()):  # the killed worker got that far
     inst.uninstall("acme.sample")
-installed = inst.install(pkg, consent=lambda review: True)
+installed = inst.install(pkg, host="codexchat", consent=lambda review: True)
 inst.uninstall("acme.sample")
 pending = rt.db.query("SELECT COUNT(*) FROM ext_pending")[0][0]
 orphans = [p.name for p in (Path(home) / "mods").iterdir()] if (Path(home) / "mods").exists() else []

@@ -55,12 +55,17 @@ def runtime() -> Iterator[Runtime]:
 
 
 def install(rt: Runtime, source: Path, *, scope: str = "global", project: Path | None = None,
-            host: str = "codexchat") -> str:
+            host: str = "codexchat", grant: bool = False) -> str:
+    """Install (permissions stay undecided: C4); ``grant`` then grants every declared key, as a user
+    running ``modgate mod permissions ID --grant KEY`` for each would."""
     inst = Installer(rt.tx, rt.home)
     if not rt.db.query("SELECT 1 FROM ext_settings WHERE key='allowExecutable' AND value='true'"):
         inst.allow_executable(True)
     result = inst.install(str(source), scope=scope, project=project, host=host, consent=lambda _: True)
-    return str(result["mod"]["id"])
+    install_id = str(result["mod"]["id"])
+    for key in result["permissions"] if grant else ():
+        inst.decide_permission(install_id, key, "granted")
+    return install_id
 
 
 def runner(rt: Runtime, ask: Any = None) -> HookRunner:

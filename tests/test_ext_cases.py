@@ -124,8 +124,9 @@ def _step(inst: Installer, step: dict[str, Any], pkgs: Path, tmp: Path, mp: pyte
         mp.setenv(key, value)
     op = step["op"]
     if op == "install":
+        # The sample packages are CodexChat mods (turn.completed hooks): the codexchat host declares their events.
         inst.install(_source(step["source"], pkgs), scope=step.get("scope", "global"), project=tmp / "project",
-                     consent=lambda _: bool(step.get("yes", True)))
+                     host=step.get("host", "codexchat"), consent=lambda _: bool(step.get("yes", True)))
     elif op == "update":
         inst.update(step["id"], _source(step["source"], pkgs), consent=lambda _: True)
     elif op in ("enable", "disable"):

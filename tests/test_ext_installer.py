@@ -77,11 +77,12 @@ def test_github_tree_url_with_slash_branch(tmp_path: Path, inst: Installer, monk
               "feature/x": {f"sub/mod/{k}": v for k, v in sample_files(version="2.0.0").items()}}
     make_repo(tmp_path / "gh", "acme", "mods", layout)
     monkeypatch.setenv("MODGATE_GITHUB_BASE", (tmp_path / "gh").as_uri())
-    out = inst.install("https://user:tok@github.com/acme/mods/tree/feature/x/sub/mod?x=1", consent=lambda _: True)
+    out = inst.install("https://user:tok@github.com/acme/mods/tree/feature/x/sub/mod?x=1", host="codexchat",
+                       consent=lambda _: True)
     assert out["mod"]["version"] == "2.0.0"
     assert out["mod"]["source"] == "https://github.com/acme/mods/tree/feature/x/sub/mod"
     assert "tok" not in json.dumps(inst.list())
-    preview = inst.inspect("https://github.com/acme/mods/tree/feature/x/sub/mod")
+    preview = inst.inspect("https://github.com/acme/mods/tree/feature/x/sub/mod", host="codexchat")
     assert preview["ref"] == "feature/x" and preview["id"] == "acme.sample"
 
 
@@ -89,7 +90,7 @@ def test_github_repo_root_without_package(tmp_path: Path, inst: Installer, monke
     make_repo(tmp_path / "gh", "acme", "empty", {"main": {"README.md": "x"}})
     monkeypatch.setenv("MODGATE_GITHUB_BASE", (tmp_path / "gh").as_uri())
     with pytest.raises(ExtError) as info:
-        inst.install("https://github.com/acme/empty", consent=lambda _: True)
+        inst.install("https://github.com/acme/empty", host="codexchat", consent=lambda _: True)
     assert info.value.code == "package.missing-manifest"
     assert not (tmp_path / "home" / "mods").exists()
 
@@ -97,14 +98,29 @@ def test_github_repo_root_without_package(tmp_path: Path, inst: Installer, monke
 def test_update_new_permission_needs_consent_and_rollback(tmp_path: Path, inst: Installer) -> None:
     v1 = write_package(tmp_path / "v1", sample_files())
     v2 = write_package(tmp_path / "v2", sample_files(version="2.0.0", permissions=("projectRead", "network")))
-    rec = inst.install(str(v1), consent=lambda _: True)["mod"]
+    rec = inst.install(str(v1), host="codexchat", consent=lambda _: True)["mod"]
+    inst.decide_permission(rec["id"], "projectRead", "denied")
     with pytest.raises(ExtError) as info:
         inst.update("acme.sample", str(v2), consent=lambda _: False)
     assert info.value.code == "install.consent-required"
     asked: list[tuple[str, ...]] = []
     out = inst.update("acme.sample", str(v2), consent=lambda r: asked.append(r.new_permissions) or True)
     assert asked == [("network",)] and out["mod"]["version"] == "2.0.0"
-    assert records.granted(inst.db, rec["id"]) == {"projectRead", "network"}
+    # C4: reviewing an update grants nothing, and the stored deny survives it
+    assert records.granted(inst.db, rec["id"]) == set()
+    assert {k: v[0] for k, v in records.decisions(inst.db, rec["id"]).items()} == {"projectRead": "denied"}
+
+
+def test_install_and_approve_never_grant(tmp_path: Path, inst: Installer) -> None:
+    """C4: the review at install informs; every permission stays undecided until first use."""
+    v1 = write_package(tmp_path / "v1", sample_files(permissions=("projectRead", "network")))
+    out = inst.install(str(v1), host="codexchat", consent=lambda _: True)
+    assert out["permissions"] == ["network", "projectRead"] or set(out["permissions"]) == {"network", "projectRead"}
+    assert records.decisions(inst.db, out["mod"]["id"]) == {}
+    assert records.mirror(inst.db)["installs"][out["mod"]["id"]]["permissions"] == []
+    inst.decide_permission(out["mod"]["id"], "network", "denied")
+    inst.approve(out["mod"]["id"], consent=lambda _: True)  # re-approving the files decides nothing either
+    assert {k: v[0] for k, v in records.decisions(inst.db, out["mod"]["id"]).items()} == {"network": "denied"}
 
 
 def test_project_precedence_and_theme(tmp_path: Path, inst: Installer) -> None:
@@ -112,8 +128,8 @@ def test_project_precedence_and_theme(tmp_path: Path, inst: Installer) -> None:
     g = write_package(tmp_path / "g", sample_files())
     p = write_package(tmp_path / "p", sample_files(version="3.0.0"))
     (tmp_path / "proj").mkdir()
-    inst.install(str(g), consent=lambda _: True)
-    inst.install(str(p), scope="project", project=tmp_path / "proj", consent=lambda _: True)
+    inst.install(str(g), host="codexchat", consent=lambda _: True)
+    inst.install(str(p), scope="project", project=tmp_path / "proj", host="codexchat", consent=lambda _: True)
     loaded = inst.load_enabled(tmp_path / "proj")
     assert [m["package"].manifest.version for m in loaded["mods"]] == ["3.0.0"]
     assert (tmp_path / "proj" / "mods" / "acme.sample").is_dir()
@@ -131,7 +147,7 @@ rt = open_runtime()
 inst = Installer(rt.tx, rt.home)
 op, source = sys.argv[1], sys.argv[2]
 if op == "install":
-    inst.install(source, consent=lambda _: True)
+    inst.install(source, host="codexchat", consent=lambda _: True)
 else:
     inst.update("acme.sample", source, consent=lambda _: True)
 """
@@ -189,8 +205,9 @@ def test_every_change_is_an_extension_transaction(tmp_path: Path, inst: Installe
     v1 = write_package(tmp_path / "v1", sample_files())
     v2 = write_package(tmp_path / "v2", sample_files(version="2.0.0"))
     yes = lambda _: True  # noqa: E731
-    results = [inst.allow_executable(True), inst.install(str(v1), consent=yes), inst.disable("acme.sample"),
-               inst.enable("acme.sample"), inst.update("acme.sample", str(v2), consent=yes)]
+    results = [inst.allow_executable(True), inst.install(str(v1), host="codexchat", consent=yes),
+               inst.disable("acme.sample"), inst.enable("acme.sample"),
+               inst.update("acme.sample", str(v2), consent=yes)]
     mirror = inst.tx.store.state()["extensions"]
     assert mirror == records.mirror(inst.db) and mirror["installs"]["global:acme.sample"]["version"] == "2.0.0"
     results.append(inst.uninstall("acme.sample"))
@@ -210,7 +227,7 @@ def test_every_change_is_an_extension_transaction(tmp_path: Path, inst: Installe
 def test_refused_consent_records_no_transaction(tmp_path: Path, inst: Installer) -> None:
     src = write_package(tmp_path / "v1", sample_files())
     with pytest.raises(ExtError):
-        inst.install(str(src), consent=lambda _: False)
+        inst.install(str(src), host="codexchat", consent=lambda _: False)
     assert inst.tx.list_tx(kind="extension") == []
 
 
@@ -218,7 +235,7 @@ def test_refused_consent_records_no_transaction(tmp_path: Path, inst: Installer)
 def test_sigkill_during_update(point: str, tmp_path: Path, inst: Installer) -> None:
     v1 = write_package(tmp_path / "v1", sample_files(extra_files=20))
     v2 = write_package(tmp_path / "v2", sample_files(version="2.0.0", extra_files=25))
-    inst.install(str(v1), consent=lambda _: True)
+    inst.install(str(v1), host="codexchat", consent=lambda _: True)
     _spawn(tmp_path, "update", v2, point)
     assert _consistent(inst) == ["2.0.0" if point == "update.committed" else "1.0.0"]
 
@@ -249,7 +266,7 @@ def test_cli_shows_extension_transactions_and_refuses_tx_rollback(tmp_path: Path
 
     monkeypatch.setenv("MODGATE_HOME", str(tmp_path / "home"))
     src = write_package(tmp_path / "v1", sample_files())
-    code, out = run("install", str(src), "--yes")
+    code, out = run("install", str(src), "--host", "codexchat", "--yes")
     assert code == 0
     code, listed = run_json("tx", "list", "--track", "extension")
     assert code == 0 and [(t["txId"], t["state"]) for t in listed["transactions"]] == [(out["txId"], "APPLIED")]
@@ -265,7 +282,7 @@ def test_a_failed_install_withdraws_its_transaction(tmp_path: Path, inst: Instal
     src = write_package(tmp_path / "v1", sample_files())
     monkeypatch.setenv("MODGATE_EXT_FAIL_AT", "install.copied")
     with pytest.raises(ExtError):
-        inst.install(str(src), consent=lambda _: True)
+        inst.install(str(src), host="codexchat", consent=lambda _: True)
     assert [t["state"] for t in inst.tx.list_tx(kind="extension")] == ["REJECTED"]
     assert inst.tx.store.state()["extensions"]["installs"] == {}
 
@@ -280,7 +297,7 @@ def test_the_approval_queue_cannot_approve_an_extension_change(inst: Installer) 
 
 def test_enable_reads_the_record_under_the_lock(tmp_path: Path, inst: Installer) -> None:
     src = write_package(tmp_path / "v1", sample_files(hook=False))
-    inst.install(str(src), consent=lambda _: True)
+    inst.install(str(src), host="codexchat", consent=lambda _: True)
     install_id = inst.resolve("acme.sample").id  # resolved, then another process uninstalls it
     inst.uninstall(install_id)
     with pytest.raises(ExtError) as err:

@@ -82,7 +82,7 @@ def test_hook_defaults(tmp_path: Path) -> None:
     files["ui.mod.json"]["hooks"][0].pop("permissions")
     files["ui.mod.json"]["automations"] = [{"id": "a", "schedule": "0 9 * * *", "handler": {"command": ["true"]}}]
     pkg = validate_package(DirReader(write_package(tmp_path / "p", files)), package_path="",
-                           rules=HostRules.for_host(get_host("board")))
+                           rules=HostRules.for_host(get_host("codexchat")))
     assert pkg.ui.hooks[0].timeout_ms == 8000 and pkg.ui.automations[0].timeout_ms == 60000
     assert pkg.ui_sha256.startswith("sha256:")
 
@@ -98,9 +98,14 @@ def test_tree_hash_ignores_runtime_state(tmp_path: Path) -> None:
 
 
 def test_scaffold_validates(tmp_path: Path) -> None:
+    """The sample hook listens to an event of the host it is written for, so it validates there."""
+    for host, event in (("board", "command.executed"), ("codexchat", "turn.completed")):
+        rules = HostRules.for_host(get_host(host))
+        init_package(tmp_path / host, "acme.m", with_hook=True, host_events=rules.events)
+        pkg = validate_package(DirReader(tmp_path / host), package_path="", rules=rules)
+        assert pkg.permissions == ("projectRead",) and not pkg.warnings and pkg.manifest.ui_mod_sha256 is None
+        assert pkg.ui.hooks[0].event == event
     init_package(tmp_path / "m", "acme.m", with_hook=True)
-    pkg = validate_package(DirReader(tmp_path / "m"), package_path="", rules=HostRules.for_host(get_host("board")))
-    assert pkg.permissions == ("projectRead",) and not pkg.warnings and pkg.manifest.ui_mod_sha256 is None
     with pytest.raises(ExtError):
         init_package(tmp_path / "m", "acme.m", with_hook=False)
 

@@ -24,7 +24,7 @@ def rt(modgate_home: Path) -> Iterator[Runtime]:
     runtime.close()
 
 
-def _install(rt: Runtime, source: Path, host: str = "board") -> str:
+def _install(rt: Runtime, source: Path, host: str = "codexchat") -> str:
     inst = Installer(rt.tx, rt.home)
     inst.allow_executable(True)
     return str(inst.install(str(source), host=host, consent=lambda _: True)["mod"]["id"])

@@ -21,6 +21,7 @@ from modgate.ext import runlog, runstate
 from modgate.ext.cron import Cron, cron_error
 from modgate.ext.errors import ExtError
 from modgate.ext.hooks import EventContext
+from modgate.host import get_host
 
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 
@@ -66,7 +67,7 @@ def test_unknown_event_and_bad_payload_are_coded(rt: Runtime) -> None:
 @needs_bwrap
 def test_permissions_at_first_use(tmp_path: Path, rt: Runtime) -> None:
     iid = installed(tmp_path, rt, [probe("p", "state", permissions=("projectRead",))])
-    code, out = run_json("mod", "permissions", "acme.probe", "--reset")
+    code, out = run_json("mod", "permissions", "acme.probe")  # C4: the install decided nothing
     assert code == 0 and out == {"ok": True, "installId": iid, "permissions": {
         "projectRead": "undecided", "projectWrite": "undecided", "network": "undecided",
         "runtimeControl": "undecided", "runWhenAppClosed": "undecided"}}
@@ -83,6 +84,9 @@ def test_permissions_at_first_use(tmp_path: Path, rt: Runtime) -> None:
     assert out["permissions"]["projectRead"] == "granted"
     code, out = run_json("events", "emit", "turn.completed")
     assert code == 0 and out["runs"][0]["status"] == "ok"
+    code, out = run_json("mod", "permissions", iid, "--reset")
+    assert out["permissions"]["projectRead"] == "undecided"
+    assert run_json("events", "emit", "turn.completed")[0] == 3  # asked again
     code, out = run_json("mod", "permissions", iid, "--grant", "everything")
     assert (code, out["code"]) == (1, "permission.unknown-key")
     tx = run_json("tx", "list")[1]
@@ -95,7 +99,6 @@ def test_permissions_at_first_use(tmp_path: Path, rt: Runtime) -> None:
 @needs_bwrap
 def test_permission_question_on_a_terminal_is_stored(tmp_path: Path, rt: Runtime) -> None:
     iid = installed(tmp_path, rt, [probe("p", "state", permissions=("network",))])
-    run_json("mod", "permissions", iid, "--reset")
     asked: list[Any] = []
     runs = runner(rt, ask=lambda q: asked.append(q) or True).emit(EventContext(event="turn.completed"))
     assert runs[0].status == "ok"
@@ -244,7 +247,8 @@ def test_board_hooks_dispatch_commands_as_extension_without_loops(tmp_path: Path
 def test_install_validates_hook_events_against_the_host(tmp_path: Path, rt: Runtime) -> None:
     for host, event, ok in (("board", "command.executed", True), ("board", "tx.rolled_back", True),
                             ("codexchat", "command.executed", False), ("board", "tx.bogus", False),
-                            ("codexchat", "turn.completed", True), ("board", "modsBar.action", True)):
+                            ("codexchat", "turn.completed", True), ("board", "turn.completed", False),
+                            ("board", "modsBar.action", True), ("codexchat", "modsBar.action", True)):
         src = write_mod(tmp_path / f"{host}-{event}", "acme.ev", [hook("h", ["sh", "scripts/ok.sh"], event=event)])
         if ok:
             iid = install(rt, src, host=host)
@@ -252,7 +256,39 @@ def test_install_validates_hook_events_against_the_host(tmp_path: Path, rt: Runt
         else:
             with pytest.raises(ExtError) as info:
                 install(rt, src, host=host)
-            assert info.value.code == "package.invalid-ui-mod" and f"host {host}" in info.value.message
+            assert info.value.code == "package.event-not-declared" and f"the {host} host" in info.value.message
+            declared = list(dict.fromkeys((*get_host(host).event_names, "modsBar.action")))
+            assert info.value.problem.detail["events"] == declared
+    # the command line names the install host's own list
+    src = write_mod(tmp_path / "cli", "acme.cli", [hook("h", ["sh", "scripts/ok.sh"], event="turn.completed")])
+    code, out = run_json("mod", "install", str(src), "--host", "board", "--yes")
+    assert (code, out["code"]) == (1, "package.event-not-declared")
+    assert "command.executed, command.queued" in out["message"] and "turn.completed'" in out["message"]
+    code, out = run_json("mod", "validate", str(src), "--host", "board")
+    assert (code, out["code"]) == (1, "package.event-not-declared")
+    assert run_json("mod", "validate", str(src), "--host", "codexchat")[0] == 0
+
+
+@needs_bwrap
+def test_an_event_reaches_only_mods_of_a_host_that_declares_it(tmp_path: Path, rt: Runtime) -> None:
+    chat = installed(tmp_path, rt, [hook("t", ["sh", "scripts/ok.sh"], event="turn.completed"),
+                                    hook("b", ["sh", "scripts/ok.sh"], event="modsBar.action")], name="acme.chat")
+    board = installed(tmp_path, rt, [hook("c", ["sh", "scripts/ok.sh"], event="command.executed"),
+                                     hook("b", ["sh", "scripts/ok.sh"], event="modsBar.action")], name="acme.board",
+                      host="board")
+    code, out = run_json("events", "emit", "turn.completed")
+    assert code == 0 and [(r["installId"], r["hookId"]) for r in out["runs"]] == [(chat, "t")]
+    code, out = run_json("events", "emit", "command.executed", "--payload", '{"commandId": "x", "role": "host"}')
+    assert code == 0 and [(r["installId"], r["hookId"]) for r in out["runs"]] == [(board, "c")]
+    code, out = run_json("events", "emit", "modsBar.action")  # the modsBar's own event: every host's mods
+    assert code == 0 and sorted(r["installId"] for r in out["runs"]) == sorted([chat, board])
+    code, out = run_json("events", "emit", "turn.exploded")
+    assert (code, out["code"]) == (1, "event.unknown")
+    assert "codexchat: thread.started" in out["message"] and "board: command.executed" in out["message"]
+    # the Python API follows the same rule
+    from modgate.embed import emit_event
+
+    assert [r["installId"] for r in emit_event(rt, "turn.completed")] == [chat]
 
 
 @pytest.mark.parametrize(("schedule", "after", "expected"), [

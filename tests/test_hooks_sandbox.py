@@ -43,7 +43,7 @@ def last_log(rt: Runtime, install_id: str, marker: str = " log: ") -> str:
 def mod_with(tmp_path: Path, rt: Runtime, *hooks: dict[str, Any], project: Path | None = None,
              name: str = "acme.probe") -> str:
     return install(rt, write_mod(tmp_path / f"src-{name}", name, list(hooks)), project=project,
-                   scope="project" if project else "global")
+                   scope="project" if project else "global", grant=True)  # what a granted key gives
 
 
 def sleepers() -> list[int]:
@@ -72,6 +72,39 @@ def test_environment_is_cleared_and_unprivileged(tmp_path: Path, rt: Runtime) ->
     assert seen["uid"] != 0
     assert seen["envelope"]["protocol"] == "codexchat.extension.v1"
     assert "MODGATE_HOME" not in seen["env"]
+
+
+def test_resource_limits_hold_in_the_handler(tmp_path: Path, rt: Runtime) -> None:
+    """Set from outside on the waiting sandbox (modgate.ext.gate), inherited by the handler."""
+    import json
+
+    from modgate.ext import sandbox
+
+    iid = mod_with(tmp_path, rt, probe("l", "limits", timeoutMs=3000))
+    assert one(runner(rt)).status == "ok"
+    seen = json.loads(last_log(rt, iid))
+    assert seen["NPROC"] == [sandbox.MAX_PROCESSES] * 2 and seen["AS"] == [sandbox.MAX_ADDRESS_SPACE] * 2
+    assert seen["FSIZE"] == [sandbox.MAX_FILE_SIZE] * 2 and seen["NOFILE"] == [sandbox.MAX_OPEN_FILES] * 2
+    assert seen["CPU"] == [4, 4] and seen["CORE"] == [0, 0]
+
+
+def test_a_sandbox_whose_limits_cannot_be_set_never_runs_the_handler(tmp_path: Path, rt: Runtime,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from modgate.ext import gate
+
+    iid = mod_with(tmp_path, rt, probe("s", "state"))
+    state = Path(rt.db.query("SELECT path FROM ext_installs WHERE id=?", (iid,))[0][0]) / ".codexchat" / "state"
+
+    def refuse(pid: int, limits: object) -> None:
+        raise PermissionError("prlimit refused")
+
+    monkeypatch.setattr(gate, "set_limits", refuse)
+    run = one(runner(rt))
+    assert run.status == "failed" and "could not set the handler's resource limits" in (run.error or "")
+    time.sleep(0.2)  # had the sandbox been released, the handler would have written its state by now
+    assert not any(state.iterdir())
+    monkeypatch.undo()
+    assert one_more_works(rt)
 
 
 def _server() -> tuple[socket.socket, int]:

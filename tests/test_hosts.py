@@ -145,8 +145,12 @@ def test_group_option_reaches_commands_and_mod_host() -> None:
     mod = str(Path(__file__).resolve().parent / "fixtures" / "mods" / "prompt-kit")
     code, out, _ = run("mod", "validate", mod, "--host", "nope", "--json")
     assert code == 1 and json.loads(out)["code"] == "host-unknown"
-    code, out, _ = run("mod", "validate", mod, "--host", "board", "--json")
+    code, out, _ = run("mod", "validate", mod, "--host", "board", "--json")  # its hooks hear CodexChat's events
+    assert code == 1 and json.loads(out)["code"] == "package.event-not-declared"
+    code, out, _ = run("mod", "validate", mod, "--host", "codexchat", "--json")
     assert code == 0 and json.loads(out)["id"] == "acme.prompt-kit"
+    code, out, _ = run("mod", "validate", mod, "--json")  # the home's host, codexchat, by default
+    assert code == 0
 
 
 def test_help_reads_no_entry_points_and_builds_no_host() -> None:

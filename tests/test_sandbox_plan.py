@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,10 @@ def test_root_drops_to_nobody_without_a_user_namespace(tmp_path: Path, monkeypat
     argv = sandbox.plan(spec(tmp_path)).argv
     assert "--unshare-user" not in argv and "--unshare-net" in argv and "--unshare-pid" in argv
     tail = argv[argv.index("--chdir"):]
-    assert tail[tail.index("prlimit"):tail.index("setpriv")][1] == f"--nproc={sandbox.MAX_PROCESSES}"
+    assert not any(a.endswith("prlimit") for a in argv)  # limits are set from outside (modgate.ext.gate)
+    import resource
+
+    assert dict(sandbox.plan(spec(tmp_path)).limits)[resource.RLIMIT_NPROC] == sandbox.MAX_PROCESSES
     assert "--reuid=65534" in tail and "--bounding-set=-all" in tail and "--no-new-privs" in tail
     assert tail[-1] == "scripts/x.sh" and tail[-2].endswith("/sh")
 
@@ -41,7 +45,8 @@ def test_non_root_uses_an_unprivileged_user_namespace(tmp_path: Path, monkeypatc
     argv = sandbox.plan(spec(tmp_path, network=True)).argv
     assert argv[argv.index("--unshare-user"):][:6] == ("--unshare-user", "--uid", "65534", "--gid", "65534",
                                                       "--disable-userns")
-    assert "setpriv" not in argv and "--unshare-net" not in argv and "prlimit" in argv
+    assert not any(a.endswith(("setpriv", "prlimit")) for a in argv) and "--unshare-net" not in argv
+    assert len(sandbox.plan(spec(tmp_path)).limits) == 6
 
 
 def test_project_mounts_follow_the_permissions_and_hide_home_and_mods(tmp_path: Path) -> None:
@@ -83,7 +88,7 @@ def test_missing_bwrap_is_coded(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_reason_names_the_missing_tool(tmp_path: Path) -> None:
     assert sandbox._reason(str(tmp_path), 0) == "`bwrap` was not found on PATH"
     folder = str(Path(shutil.which("bwrap") or "").parent)
-    if shutil.which("prlimit", path=folder) and shutil.which("setpriv", path=folder):
+    if shutil.which("setpriv", path=folder):
         assert sandbox._reason(folder, 0) is None
 
 
@@ -92,8 +97,11 @@ def test_reason_names_the_missing_tool(tmp_path: Path) -> None:
 def test_the_non_root_shape_really_runs_as_an_unprivileged_user(monkeypatch: pytest.MonkeyPatch) -> None:
     """The user-namespace sandbox, started by an unprivileged user (nobody): limits bind there too."""
     import os
-    import subprocess
     import tempfile
+    from dataclasses import replace
+
+    from modgate.ext import gate
+    from modgate.ext.worker import run_worker
 
     monkeypatch.setattr(sandbox, "euid", lambda: 65534)
     monkeypatch.setattr(sandbox, "python_prefix", lambda: None)  # root's Python is not nobody's to read
@@ -107,12 +115,57 @@ def test_the_non_root_shape_really_runs_as_an_unprivileged_user(monkeypatch: pyt
             folder.chmod(0o755)
         os.chown(state, 65534, 65534)
         (mod / "h.sh").write_text(
-            'read -r l; id -u; echo x > "$HOME/ok" && echo wrote; (echo y > /mod/bad) 2>/dev/null || echo rofs;'
+            'read -r l; exec > "$HOME/out"; id -u; echo x > "$HOME/ok" && echo wrote; (echo y > /mod/bad) 2>/dev/null'
+            ' || echo rofs;'
             ' n=0; while [ $n -lt 200 ]; do sleep 2 & n=$((n+1)); echo $n > "$HOME/n"; done\n')
         launch = sandbox.plan(spec(Path(base), argv=("sh", "h.sh"), home=base / "nohome"))
-        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", *launch.argv]
-        done = subprocess.run(argv, input=b"{}\n", capture_output=True, env=launch.env, cwd="/", timeout=60)
-        assert done.stdout.decode().split() == ["65534", "wrote", "rofs"], done.stderr
+        argv = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", *launch.argv)
+        # modgate itself would be nobody: prlimit(2) on its own uid's process needs no capability
+        monkeypatch.setattr(gate, "set_limits", as_nobody(gate.set_limits))
+        done = run_worker(replace(launch, argv=argv), b"{}\n", 60_000)  # the limits go through the gate
+        assert done.status == "failed" and done.error is not None, done  # three lines, none of them JSON
+        lines = (state / "out").read_text().split()
+        assert lines == ["65534", "wrote", "rofs"], done.stderr
         assert int((state / "n").read_text()) < sandbox.MAX_PROCESSES  # the fork loop hit RLIMIT_NPROC
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def as_nobody(call: Callable[[int, tuple[tuple[int, int], ...]], None]
+              ) -> Callable[[int, tuple[tuple[int, int], ...]], None]:
+    """``call`` made from a forked child that switched to nobody (no capabilities left)."""
+    import os
+
+    def run(pid: int, limits: tuple[tuple[int, int], ...]) -> None:
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the forked child
+            code = 1
+            try:
+                os.setgroups([])
+                os.setresgid(65534, 65534, 65534)
+                os.setresuid(65534, 65534, 65534)
+                call(pid, limits)
+                code = 0
+            finally:
+                os._exit(code)
+        if os.waitpid(child, 0)[1] != 0:
+            raise PermissionError("prlimit as nobody failed")
+
+    return run
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_a_sandbox_that_fails_to_start_is_a_failed_run_with_bubblewraps_reason(tmp_path: Path) -> None:
+    """Before it reports its sandbox process (a bad option) or after (a missing mount source)."""
+    from dataclasses import replace
+
+    from modgate.ext.worker import run_worker
+
+    launch = sandbox.plan(spec(tmp_path, argv=("/bin/sh", "-c", "read x; echo '{}'")))
+    assert run_worker(launch, b"{}\n", 10_000).status == "ok"
+    bogus = run_worker(replace(launch, argv=(launch.argv[0], "--bogus-option", *launch.argv[1:])), b"{}\n", 10_000)
+    assert bogus.status == "failed" and "--bogus-option" in (bogus.error or "")
+    argv = list(launch.argv)
+    argv[argv.index(str(tmp_path / "mod"))] = str(tmp_path / "gone")
+    missing = run_worker(replace(launch, argv=tuple(argv)), b"{}\n", 10_000)
+    assert missing.status == "failed" and "gone" in (missing.error or "")

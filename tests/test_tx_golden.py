@@ -92,7 +92,7 @@ def _managed(rt: Runtime) -> str:
     from modgate.ext.installer import Installer
 
     src = write_package(rt.home / "pkg", sample_files())
-    tx_id = Installer(rt.tx, rt.home).install(str(src), consent=lambda _: True)["txId"]
+    tx_id = Installer(rt.tx, rt.home).install(str(src), host="codexchat", consent=lambda _: True)["txId"]
     assert rt.tx.show(tx_id)["track"] == "extension"
     txapi.rollback(rt, tx_id)
     return "rolled back"

@@ -190,6 +190,8 @@ EXT = {
     "package.invalid-version": "The version is not semver-like x.y.z with an optional suffix.",
     "package.manifest-mismatch": "id, name or version differ between codex.mod.json and ui.mod.json's manifest.",
     "package.undeclared-permissions": "A hook or automation requests a permission codex.mod.json does not declare.",
+    "package.event-not-declared": "A hook names an event the install host does not declare (modsBar.action is"
+                                  " every host's); the message lists that host's events.",
     "package.incompatible-platform": "compatibility.platforms names none of the active host profile's platforms.",
     "package.invalid-compatibility-version": "minCodexChatVersion or maxCodexChatVersion is not semver.",
     "package.exists": "`modgate mod init` found a codex.mod.json already in the folder.",
@@ -298,7 +300,7 @@ RUNTIME = {
     "sandbox-unavailable": "bubblewrap is missing (or not Linux) and MODGATE_SANDBOX=off is not set: handlers do"
                            " not run.",
     "hook.state-folder-invalid": "The mod's .codexchat/state is a link or a file, not a folder.",
-    "event.unknown": "`events emit` names an event outside the host's events and the codexchat profile's nine.",
+    "event.unknown": "`events emit` names an event no known host declares (nor modsBar.action).",
     "event.invalid-payload": "--payload is not a JSON object of strings.",
     "modsbar.action-not-found": "The modsBar on show has no action with that id.",
     "modsbar.input-required": "A promptThenEmitEvent action needs --input.",

@@ -65,10 +65,13 @@ def install_mod(rt: Runtime, source: str | os.PathLike[str], *, accept_permissio
 
     The mod's permissions are shown to nobody here: pass ``accept_permissions=True`` once your
     application has shown them (see :func:`modgate.ext.installer.Installer.inspect`), otherwise
-    the install is refused with ``install.consent-required``. ``scope`` is ``global`` (under the
-    home) or ``project`` (under ``project``/mods). ``host`` names the host whose platform and
-    namespace rules apply (default: the runtime's own, by its app id — register a host you built
-    yourself with :func:`modgate.register_host`). Returns the install result (``mod``, ``txId``).
+    the install is refused with ``install.consent-required``. Accepting grants nothing: each
+    permission stays undecided until a hook or automation first needs it (C4). ``scope`` is
+    ``global`` (under the home) or ``project`` (under ``project``/mods). ``host`` names the host
+    whose platform, namespace and event rules apply (default: the runtime's own, by its app id —
+    register a host you built yourself with :func:`modgate.register_host`): a hook naming an event
+    that host does not declare is refused (``package.event-not-declared``), and the mod's hooks
+    hear that host's events only. Returns the install result (``mod``, ``txId``).
     """
     from modgate.ext.installer import Installer
 
@@ -85,13 +88,23 @@ def uninstall_mod(rt: Runtime, ident: str) -> JsonObject:
 
 
 def check_event(host: Host, event: str, path: str = "event") -> None:
-    """Refuse (``event.unknown``) an event that is neither the host's own nor one of CodexChat's nine."""
-    from modgate.ext.errors import fail
-    from modgate.ext.uimod import EVENTS
+    """Refuse (``event.unknown``) an event no host declares (``modsBar.action`` is every host's).
 
-    known = tuple(dict.fromkeys((*host.event_names, *EVENTS)))
-    if event not in known:
-        fail("event.unknown", f"Unknown event {event!r}; events: {', '.join(known)}", path)
+    The current host is asked first; the other known hosts (built-in, registered, installed)
+    only for an event it does not declare. The event then reaches the mods installed for a host
+    that declares it.
+    """
+    from modgate.ext.errors import fail
+    from modgate.ext.events import declared_events
+    from modgate.ext.uimod import MODS_BAR_EVENT
+
+    if event == MODS_BAR_EVENT or event in host.event_names:
+        return
+    declared = declared_events()
+    if not any(event in names for names in declared.values()):
+        listing = "; ".join(f"{name}: {', '.join(names)}" for name, names in declared.items())
+        fail("event.unknown", f"No host declares the event {event!r} ({MODS_BAR_EVENT} aside, the hosts' events are "
+             f"{listing})", path, hosts={k: list(v) for k, v in declared.items()})
 
 
 def emit_event(rt: Runtime, event: str, *, payload: Mapping[str, str] | None = None,
@@ -99,8 +112,9 @@ def emit_event(rt: Runtime, event: str, *, payload: Mapping[str, str] | None = N
                turn_id: str | None = None, turn_status: str | None = None) -> list[JsonObject]:
     """Deliver ``event`` to the hooks of the enabled extension mods and return their runs.
 
-    ``event`` is one of the host's ``event_names`` or the CodexChat profile's nine
-    (``thread.started``, ``turn.completed``, ...); ``payload`` is the envelope's payload, an object
+    ``event`` is one a known host declares (its ``event_names``: the board's bus events, the
+    codexchat profile's nine such as ``turn.completed``) or ``modsBar.action``; it reaches only the
+    mods installed for a host that declares it. ``payload`` is the envelope's payload, an object
     of strings. Hooks run sandboxed (bubblewrap), concurrently, and this returns when they have
     finished: one run per hook (``installId``, ``modId``, ``hookId``, ``status`` — ``ok``,
     ``failed``, ``timeout``, ``permission-required``, ``sandbox-unavailable``, ... — ``durationMs``,

@@ -136,7 +136,7 @@ def test_an_untouched_home_verifies_fully_anchored(modgate_home: Path, tmp_path:
     rt = open_runtime(modgate_home)
     try:  # the installer appends its own audit rows: they are anchored like the bus's
         Installer(rt.tx, modgate_home).install(str(write_package(tmp_path / "pkg", sample_files())),
-                                                  consent=lambda review: True)
+                                                  host="codexchat", consent=lambda review: True)
         check = audit.verify(rt.db)
         assert check["ok"] and check["unanchoredTail"] == 0 and check["anchored"] == check["count"]
     finally:

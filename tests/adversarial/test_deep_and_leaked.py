@@ -42,7 +42,8 @@ def test_a_deep_package_installs_and_uninstalls_cleanly(modgate_home: Path, tmp_
                                                         ) -> None:
     pkg = _deep_package(tmp_path / "pkg")
     try:
-        done = run_cli(modgate_home, "mod", "install", str(pkg), "--yes", "--json", timeout=120)
+        done = run_cli(modgate_home, "mod", "install", str(pkg), "--host", "codexchat", "--yes", "--json",
+                       timeout=120)
         out = json.loads(done.stdout)
         assert out["ok"], out
         assert not list(tmpdir_env.iterdir())  # the staging copy is gone

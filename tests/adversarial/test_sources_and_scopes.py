@@ -36,7 +36,8 @@ def test_file_urls_never_mean_the_current_folder(modgate_home: Path, tmp_path: P
 
 def test_file_url_with_an_absolute_path_still_works(modgate_home: Path, tmp_path: Path) -> None:
     write_package(tmp_path / "pkg", sample_files())
-    out = _cli(modgate_home, tmp_path, "mod", "install", f"file://{tmp_path / 'pkg'}", "--yes", "--json")
+    out = _cli(modgate_home, tmp_path, "mod", "install", f"file://{tmp_path / 'pkg'}", "--host", "codexchat",
+               "--yes", "--json")
     assert out["ok"], out
 
 
@@ -47,7 +48,7 @@ def test_a_project_mods_symlink_is_not_followed(modgate_home: Path, tmp_path: Pa
     elsewhere.mkdir()
     (project / "mods").symlink_to(elsewhere)
     out = _cli(modgate_home, tmp_path, "mod", "install", str(tmp_path / "pkg"), "--scope", "project", "--project",
-               str(project), "--yes", "--json")
+               str(project), "--host", "codexchat", "--yes", "--json")
     assert out["ok"] is False and out["code"] == "install.project-mods-link", out
     assert list(elsewhere.iterdir()) == []
 

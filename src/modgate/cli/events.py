@@ -1,4 +1,5 @@
-"""``modgate events emit``: deliver one CodexChat-profile event to the enabled mods' hooks."""
+"""``modgate events emit``: deliver one event to the hooks of the enabled mods installed for a host that
+declares it."""
 
 from __future__ import annotations
 
@@ -44,7 +45,10 @@ def _payload(text: str | None) -> dict[str, str]:
 @json_option
 def emit(event: str, project: str | None, thread: str | None, turn: str | None, turn_status: str | None,
          payload: str | None, as_json: bool) -> None:
-    """Emit EVENT (one of the host's events or the codexchat profile's nine) and run its hooks.
+    """Emit EVENT and run the hooks of the mods installed for a host that declares it.
+
+    EVENT is one a known host declares (board: command.executed, ...; codexchat: turn.completed,
+    ...) or modsBar.action (every host's); an event no host declares is refused (event.unknown).
 
     Exit 0 when every hook ran or was skipped by rule, 3 when one needs a permission decision
     (`modgate mod permissions ID --grant KEY`), 1 when the sandbox is unavailable.

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 host_option = click.option("--host", default=None, metavar="NAME",
-                           help="Host whose platform and namespace rules apply: any name `modgate --host` accepts"
-                                "  [default: the home's host]")
+                           help="Host whose platform, namespace and event rules apply: any name `modgate --host`"
+                                " accepts  [default: the home's host]")
 yes_option = click.option("--yes", is_flag=True, help="Accept the permission review without asking.")
 
 
@@ -94,7 +94,8 @@ def _consent(yes: bool, verb: str) -> Callable[[Review], bool]:
 def _show_review(r: dict[str, Any]) -> None:
     click.echo(f"{r['action']}: {r['id']} {r['version']} ({r['name']}) from {r['source']} [{r['scope']}]", err=True)
     perms = r["newPermissions"] if r["action"] == "update" else r["permissions"]
-    click.echo(f"  permissions: {', '.join(perms) or 'none'}", err=True)
+    # C4: nothing is granted here; each key is asked when a hook or automation first needs it
+    click.echo(f"  permissions: {', '.join(perms) or 'none'} (asked at first use, not granted now)", err=True)
     for kind in ("hooks", "automations"):
         for item in r[kind]:
             click.echo(f"  runs {' '.join(item['command'])} ({kind[:-1]} {item['id']})", err=True)
@@ -115,13 +116,18 @@ def mod() -> None:
 @mod.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--id", "mod_id", default=None, help="Mod id (default: derived from the folder name).")
-@click.option("--with-hook", is_flag=True, help="Add a sample turn.completed hook and its script.")
+@click.option("--with-hook", is_flag=True, help="Add a sample hook (on an event the host declares: turn.completed "
+              "on codexchat, command.executed on board) and its script.")
+@host_option
 @json_option
-def init(directory: Path, mod_id: str | None, with_hook: bool, as_json: bool) -> None:
+def init(directory: Path, mod_id: str | None, with_hook: bool, host: str | None, as_json: bool) -> None:
     """Create a new mod package in DIRECTORY (integrity left unset, as CodexChat's samples do)."""
+    from modgate.ext.manifest import HostRules
     from modgate.ext.scaffold import write_package
+    from modgate.host import get_host
 
-    written = write_package(directory, mod_id, with_hook=with_hook)
+    events = HostRules.for_host(get_host(_rules_host(host))).events if with_hook else ()
+    written = write_package(directory, mod_id, with_hook=with_hook, host_events=events)
     emit({"ok": True, "path": str(directory), "files": written}, as_json,
          lambda r: click.echo(f"created {len(r['files'])} files in {r['path']}"))
 
@@ -180,13 +186,20 @@ def inspect(source: str, host: str | None, as_json: bool) -> None:
 @yes_option
 @json_option
 def install(source: str, scope: str, project: Path | None, host: str | None, yes: bool, as_json: bool) -> None:
-    """Install the mod at SOURCE after a permission review (--yes accepts it)."""
+    """Install the mod at SOURCE after a permission review (--yes accepts it; it grants nothing).
+
+    Every permission stays undecided until a hook or automation first needs it (asked then on a
+    terminal, else `modgate mod permissions ID --grant KEY`). Hooks may only name events the
+    install host declares (a CodexChat mod installs with --host codexchat).
+    """
     with installer() as inst:
         result = inst.install(source, scope=scope, project=project, host=_rules_host(host),
                              consent=_consent(yes, "Install"))
 
     def human(r: dict[str, Any]) -> None:
         click.echo(f"installed {r['mod']['id']} {r['mod']['version']} at {r['mod']['path']} ({r['txId']})")
+        if r["permissions"]:
+            click.echo(f"permissions {', '.join(r['permissions'])}: undecided, asked at first use")
         for warning in r["warnings"]:
             click.echo(f"warning: {warning}")
         if r.get("message"):

@@ -93,6 +93,13 @@ def closed_allowed(runner: HookRunner) -> bool:
 
 
 def run_due(runner: HookRunner, now: float, *, closed: bool = False) -> list[Run]:
+    try:
+        return _run_due(runner, now, closed)
+    finally:
+        runner.flush()  # the log lines and states of whatever ran, even when something failed
+
+
+def _run_due(runner: HookRunner, now: float, closed: bool) -> list[Run]:
     jobs: list[Job] = []
     runs: list[Run | None] = []
     contexts: list[EventContext] = []

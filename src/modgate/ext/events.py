@@ -19,6 +19,20 @@ BOARD_EVENTS = ("command.executed", "command.queued", "module.imported", "state.
                 "tx.rolled_back")
 
 
+def declared_events() -> dict[str, tuple[str, ...]]:
+    """Every known host's declared events, by host name (a host that fails to load declares none)."""
+    from modgate.errors import ModgateError
+    from modgate.host import get_host, host_names
+
+    out: dict[str, tuple[str, ...]] = {}
+    for name in host_names():
+        try:
+            out[name] = tuple(get_host(name).event_names)
+        except ModgateError:
+            continue
+    return out
+
+
 def make_runner(rt: Runtime, ask: Any = None) -> HookRunner:
     from modgate.ext.hooks import HookRunner
     from modgate.ext.installer import Installer

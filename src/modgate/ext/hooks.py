@@ -31,8 +31,7 @@ from modgate.ext.installer import Installer, project_id
 from modgate.ext.manifest import HostRules, Package, validate_package
 from modgate.ext.records import InstallRecord
 from modgate.ext.tree import DirReader
-from modgate.ext.uimod import EVENTS as UNIVERSAL_EVENTS
-from modgate.ext.uimod import Handler
+from modgate.ext.uimod import MODS_BAR_EVENT, Handler
 from modgate.ext.worker import WorkerResult, run_worker
 from modgate.host import get_host
 
@@ -115,6 +114,7 @@ class HookRunner:
         self.installer, self.db, self.home = installer, installer.db, installer.home
         self.ask, self.dispatch, self.clock, self.max_parallel = ask, dispatch, clock, max_parallel
         self.pending: list[runstate.RunState] = []  # states of applied runs, written by flush()
+        self.log_lines: dict[str, list[tuple[float, str]]] = {}  # runtime.log lines per install, ditto
 
     # --- targets -------------------------------------------------------------------------------
 
@@ -135,7 +135,7 @@ class HookRunner:
                 self.installer.verify(rec)
                 pkg = _package(rec.path, rec.tree_hash, rec.host)
             except ModgateError as exc:
-                runlog.append(self.home, rec.id, f"not loaded: {exc.code}: {exc.message}")
+                runlog.append(self.home, rec.id, f"not loaded: {exc.code}: {exc.message}")  # no flush follows a listing
                 continue
             chosen[rec.mod_id] = (rec, pkg)
         items = list(chosen.values())
@@ -143,11 +143,24 @@ class HookRunner:
 
     @staticmethod
     def declares(rec: InstallRecord, event: str) -> bool:
-        return event in UNIVERSAL_EVENTS or event in get_host(rec.host).event_names
+        """An event reaches a mod only when the host it was installed for declares it (the modsBar's
+        own ``modsBar.action`` everywhere)."""
+        if event == MODS_BAR_EVENT:
+            return True
+        try:
+            return event in get_host(rec.host).event_names
+        except ModgateError:  # a host that is no longer installed declares nothing
+            return False
 
     # --- events --------------------------------------------------------------------------------
 
     def emit(self, ctx: EventContext) -> list[Run]:
+        try:
+            return self._emit(ctx)
+        finally:
+            self.flush()  # what the admission already logged or recorded, even when something failed
+
+    def _emit(self, ctx: EventContext) -> list[Run]:
         jobs: list[Job] = []
         runs: list[Run | None] = []
         for rec, pkg in self.targets(ctx.project):
@@ -168,16 +181,25 @@ class HookRunner:
 
     def finish(self, jobs: list[Job], runs: list[Run | None], ctx: EventContext) -> list[Run]:
         """Run the admitted jobs concurrently; apply their results in order; fill the ``None`` slots."""
-        results = self.execute(jobs, ctx)
-        applied = iter([self.apply(job, result, ctx) for job, result in zip(jobs, results, strict=True)])
-        self.flush()
+        try:
+            results = self.execute(jobs, ctx)
+            applied = iter([self.apply(job, result, ctx) for job, result in zip(jobs, results, strict=True)])
+        finally:
+            self.flush()
         return [run if run is not None else next(applied) for run in runs]
 
+    def log(self, install_id: str, line: str) -> None:
+        """A runtime.log line, written with the others of this event by :meth:`flush`."""
+        self.log_lines.setdefault(install_id, []).append((time.time(), line))  # wall time, even under --now
+
     def flush(self) -> None:
-        """Write the states of the runs applied so far, in one transaction."""
+        """Write the states of the runs applied so far in one transaction, and each mod's log lines at once."""
+        lines, self.log_lines = self.log_lines, {}
+        for install_id, entries in lines.items():
+            runlog.append_many(self.home, install_id, entries)
         if self.pending:
-            runstate.record(self.db, *self.pending)
-            self.pending = []
+            states, self.pending = self.pending, []
+            runstate.record(self.db, *states)
 
     # --- admission -----------------------------------------------------------------------------
 
@@ -224,23 +246,36 @@ class HookRunner:
             now = self.clock()
             state = runstate.get(self.db, job.rec.id, job.kind, job.item_id)
             runstate.record(self.db, replace(state, last_run_at=now, last_status=status, last_error=error))
-        runlog.append(self.home, job.rec.id, f"{job.kind} {job.item_id}: {status}" + (f": {error}" if error else ""))
+        self.log(job.rec.id, f"{job.kind} {job.item_id}: {status}" + (f": {error}" if error else ""))
         return Run(install_id=job.rec.id, mod_id=job.rec.mod_id, item_id=job.item_id, status=status,
                    duration_ms=0.0, error=error, kind=job.kind)
 
     # --- running -------------------------------------------------------------------------------
 
     def execute(self, jobs: list[Job], ctx: EventContext) -> list[WorkerResult]:
+        # The state folder of a mod is prepared once per event, however many of its hooks run.
+        prepared = {path: self.prepare(path) for path in {job.rec.path for job in jobs}}
         if len(jobs) <= 1:
-            return [self.run_one(job, ctx) for job in jobs]
+            return [self.run_one(job, ctx, prepared[job.rec.path]) for job in jobs]
         with ThreadPoolExecutor(max_workers=min(self.max_parallel, len(jobs))) as pool:
-            return list(pool.map(lambda job: self.run_one(job, ctx), jobs))
+            return list(pool.map(lambda job: self.run_one(job, ctx, prepared[job.rec.path]), jobs))
 
-    def run_one(self, job: Job, ctx: EventContext) -> WorkerResult:
+    @staticmethod
+    def prepare(path: str) -> str | None:
+        """Create the mod's writable state folder; the launch error when that fails."""
+        try:
+            sandbox.prepare_state(Path(path))
+        except (ModgateError, OSError) as exc:
+            message = f"{exc.code}: {exc.message}" if isinstance(exc, ModgateError) else str(exc)
+            return f"Failed to launch extension worker: {message}"
+        return None
+
+    def run_one(self, job: Job, ctx: EventContext, problem: str | None = None) -> WorkerResult:
         """Launch one handler (no database access: this runs on a worker thread)."""
+        if problem is not None:
+            return WorkerResult(status="failed", output=None, error=problem, duration_ms=0.0)
         try:
             mod_dir = Path(job.rec.path)
-            sandbox.prepare_state(mod_dir)
             access = "rw" if "projectWrite" in job.permissions else "ro" if "projectRead" in job.permissions else "none"
             launch = sandbox.plan(sandbox.SandboxSpec(
                 mod_dir=mod_dir, argv=job.handler.command, cwd=job.handler.cwd, project_dir=ctx.project,
@@ -278,19 +313,19 @@ class HookRunner:
         self.pending.append(replace(state, last_run_at=now, last_status="ok" if status == "ok" else "failed",
                                     last_error=error))
         line = f"{job.kind} {job.item_id}: {status} in {result.duration_ms:.0f}ms"
-        runlog.append(self.home, job.rec.id, line + (f": {error}" if error else ""))
+        self.log(job.rec.id, line + (f": {error}" if error else ""))
         if result.stderr.strip():
-            runlog.append(self.home, job.rec.id, f"{job.kind} {job.item_id} stderr: {result.stderr.strip()[:2000]}")
+            self.log(job.rec.id, f"{job.kind} {job.item_id} stderr: {result.stderr.strip()[:2000]}")
         return Run(install_id=job.rec.id, mod_id=job.rec.mod_id, item_id=job.item_id, status=status,
                    duration_ms=result.duration_ms, error=error, kind=job.kind)
 
     def apply_output(self, job: Job, out: HandlerOutput, ctx: EventContext) -> str | None:
         if out.log:
-            runlog.append(self.home, job.rec.id, f"{job.kind} {job.item_id} log: {out.log}")
+            self.log(job.rec.id, f"{job.kind} {job.item_id} log: {out.log}")
         if out.mods_bar is not None:
             self.store_mods_bar(job, out.mods_bar, ctx)
         for line in write_artifacts(ctx.project, out.artifacts, "projectWrite" in job.permissions):
-            runlog.append(self.home, job.rec.id, f"{job.kind} {job.item_id} {line}")
+            self.log(job.rec.id, f"{job.kind} {job.item_id} {line}")
         for command in out.commands:
             self.run_command(job, command)
         return None if out.ok else f"the handler reported ok: false{': ' + out.log if out.log else ''}"
@@ -299,12 +334,12 @@ class HookRunner:
         slot = job.package.ui.mods_bar
         if slot is None or not slot.enabled or not applies_to_slot(slot.source_type, slot.source_hook_id,
                                                                    job.item_id):
-            runlog.append(self.home, job.rec.id, f"{job.kind} {job.item_id}: modsBar output ignored (slot rule)")
+            self.log(job.rec.id, f"{job.kind} {job.item_id}: modsBar output ignored (slot rule)")
             return
         pid = project_id(ctx.project) if ctx.project is not None else ""
         key = scope_key(str(bar["scope"]), pid, ctx.thread_id)
         if key is None:
-            runlog.append(self.home, job.rec.id, f"{job.kind} {job.item_id}: modsBar output ignored: scope "
+            self.log(job.rec.id, f"{job.kind} {job.item_id}: modsBar output ignored: scope "
                           f"{bar['scope']} needs a {'project' if bar['scope'] == 'project' else 'thread'}")
             return
         runstate.put_mods_bar(self.db, job.rec.id, key, {**bar, "title": bar.get("title") or slot.title},
@@ -313,8 +348,8 @@ class HookRunner:
     def run_command(self, job: Job, command: Mapping[str, Any]) -> None:
         name = str(command.get("commandId"))
         if self.dispatch is None or job.rec.host != "board":
-            runlog.append(self.home, job.rec.id, f"command {name}: refused: the {job.rec.host} host runs no commands")
+            self.log(job.rec.id, f"command {name}: refused: the {job.rec.host} host runs no commands")
             return
         envelope = self.dispatch(name, command.get("payload"), {"installId": job.rec.id, "hookId": job.item_id})
-        runlog.append(self.home, job.rec.id, f"command {name}: {envelope.get('code')}"
+        self.log(job.rec.id, f"command {name}: {envelope.get('code')}"
                       + (f" ({envelope.get('approvalId')})" if envelope.get("approvalId") else ""))

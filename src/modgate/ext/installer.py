@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from modgate.errors import ModgateError
 from modgate.ext import moves, records
 from modgate.ext.catalog import Catalog
 from modgate.ext.changes import ExtensionChanges, Trace, event, traced
@@ -164,7 +165,7 @@ class Installer:
         pending = Pending(id=uuid.uuid4().hex, op="install", install_id=install_id, target=str(dest),
                           tmp=str(tmp), backup=None)
         trace.stage = "record"
-        proposal = self._propose_copy("install", rec, pkg.permissions, tmp, trace,
+        proposal = self._propose_copy("install", rec, (), tmp, trace,  # C4: install never grants
                                       undo=f"modgate mod uninstall {install_id}")
         moves.begin(self.db, pending, now)
         try:
@@ -172,7 +173,8 @@ class Installer:
             sc.root.mkdir(parents=True, exist_ok=True)
             os.rename(tmp, dest)
             moves.checkpoint("install.renamed")
-            self.changes.apply(proposal, self._rows(pending, rec, pkg.permissions, "ext.install", staged.source.host))
+            self.changes.apply(proposal, self._rows(pending, rec, pkg.permissions, "ext.install",
+                                                    staged.source.host))
         except BaseException as exc:
             moves.undo(self.db, pending)
             self.changes.withdraw(proposal.tx_id, "the install failed before it was applied")
@@ -194,14 +196,24 @@ class Installer:
             _reraise_os(exc, "install.copy-failed", "Failed to copy mod package into destination")
             raise
 
-    def _rows(self, pending: Pending, rec: InstallRecord, grant: tuple[str, ...], kind: str, host: str) -> OnCommit:
+    def _rows(self, pending: Pending, rec: InstallRecord, reviewed: tuple[str, ...], kind: str,
+              host: str) -> OnCommit:
+        """The records of an install or update. No permission decision is written (C4: install never
+        grants): each key stays undecided until first use, and stored decisions survive an update."""
         def write(conn: Any) -> None:
             now = self.clock()
             records.put(conn, rec)
-            records.grant(conn, rec.id, rec.mod_id, grant, now)
             records.drop_pending(conn, pending.id)
-            audit.append(conn, [event(kind, rec, sourceHost=host, permissions=list(grant))], now)
+            audit.append(conn, [event(kind, rec, sourceHost=host, reviewedPermissions=list(reviewed))], now)
         return write
+
+    def _declared_before(self, old: InstallRecord) -> set[str]:
+        """The permissions the installed version declares (what an update's review compares with)."""
+        try:
+            self.verify(old)
+            return set(self.catalog.revalidate(old).permissions)
+        except ModgateError:  # changed or unreadable files: every permission counts as new
+            return set()
 
     def update(self, ident: str, source_text: str | None = None, *, consent: Consent) -> dict[str, Any]:
         old = self.resolve(ident)
@@ -211,7 +223,7 @@ class Installer:
                 fail("install.update-id-mismatch", f"Updated mod package ID {pkg.id} does not match the existing "
                      f"install ID {old.mod_id}.", "SOURCE", expected=old.mod_id, actual=pkg.id)
             trace.stage = "review"
-            new = tuple(sorted(set(pkg.permissions) - records.granted(self.db, old.id)))
+            new = tuple(sorted(set(pkg.permissions) - self._declared_before(old)))
             review = _review("update", pkg, old.scope, staged.source.display, new)
             if (new or (pkg.executable and not old.executable)) and not consent(review):
                 fail("install.consent-required", f"Update of {pkg.id} asks for new permissions "
@@ -242,7 +254,7 @@ class Installer:
                       enabled=old.enabled and allowed, executable=pkg.executable, tree_hash=digest, updated_at=now,
                       actions=pkg.actions())
         trace.stage = "record"
-        permissions = tuple(records.granted(self.db, old.id) | set(new))
+        permissions = tuple(records.granted(self.db, old.id))  # decisions stay what they were
         proposal = self._propose_copy("update", rec, permissions, tmp, trace,
                                       undo=f"modgate mod update {old.id} <a source of version {old.version}>")
         moves.begin(self.db, pending, now)
@@ -253,7 +265,8 @@ class Installer:
             moves.checkpoint("update.backed-up")
             os.rename(tmp, old.path)
             moves.checkpoint("update.renamed")
-            self.changes.apply(proposal, self._rows(pending, rec, new, "ext.update", staged.source.host))
+            self.changes.apply(proposal, self._rows(pending, rec, pkg.permissions, "ext.update",
+                                                    staged.source.host))
         except BaseException as exc:
             moves.undo(self.db, pending)
             self.changes.withdraw(proposal.tx_id, "the update failed before it was applied")

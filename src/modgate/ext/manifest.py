@@ -21,8 +21,7 @@ from typing import Any, NoReturn, Protocol
 from modgate import strictjson
 from modgate.errors import JsonLoadError
 from modgate.ext.errors import fail
-from modgate.ext.uimod import EVENTS as UNIVERSAL_EVENTS
-from modgate.ext.uimod import PERMISSION_KEYS, UIMod, decode_ui_mod, invalid, is_safe_relative
+from modgate.ext.uimod import MODS_BAR_EVENT, PERMISSION_KEYS, UIMod, decode_ui_mod, is_safe_relative
 from modgate.host.model import Host
 
 MANIFEST_FILE = "codex.mod.json"
@@ -52,8 +51,9 @@ class HostRules:
     app_id: str
     platform_ids: tuple[str, ...]
     platform_label: str
-    # Events a hook may name: the host's own plus the CodexChat profile's nine, which every host
-    # accepts (`modgate events emit` feeds them anywhere; CodexChat packages install unchanged).
+    # Events a hook may name: the ones the install host declares, plus the modsBar's own
+    # ``modsBar.action`` (uiSlots.modsBar is accepted on every host). CodexChat's nine are
+    # codexchat's: a CodexChat mod installs onto the codexchat host (`--host codexchat`).
     events: tuple[str, ...] = ()
 
     @classmethod
@@ -62,7 +62,7 @@ class HostRules:
         if "macos" in ids:
             ids.add("darwin")  # the two names CodexChat accepts for the same OS
         label = "macOS" if host.app_id == "codexchat" else ", ".join(sorted(ids - {"*"})) or "this host"
-        events = tuple(dict.fromkeys((*host.event_names, *UNIVERSAL_EVENTS)))
+        events = tuple(dict.fromkeys((*host.event_names, MODS_BAR_EVENT)))
         return cls(app_id=host.app_id, platform_ids=tuple(sorted(ids)), platform_label=label, events=events)
 
 
@@ -290,11 +290,14 @@ def _unsupported_ui_schema(version: Any) -> None:
 
 
 def check_events(ui: UIMod, rules: HostRules) -> None:
-    """Every hook names an event the install host declares (CodexChat's list on ``codexchat``)."""
+    """Every hook names an event the install host declares (``modsBar.action`` on every host)."""
     for index, hook in enumerate(ui.hooks):
-        if rules.events and hook.event not in rules.events:
-            invalid(f"hooks[{index}].event", f"unknown event {hook.event!r} for host {rules.app_id} "
-                    f"(known: {', '.join(rules.events)})")
+        if hook.event not in rules.events:
+            fail("package.event-not-declared", f"hooks[{index}].event: the {rules.app_id} host does not declare "
+                 f"the event {hook.event!r}; its events: {', '.join(rules.events)}",
+                 f"ui.mod.json:hooks[{index}].event",
+                 hint="A CodexChat mod (thread.*, turn.*, ...) installs with `--host codexchat`; hooks hear only "
+                      "the events of the host they are installed for.", host=rules.app_id, events=list(rules.events))
 
 
 def check_identity(manifest: PackageManifest, ui: UIMod | None, first_party: bool) -> None:

@@ -176,12 +176,6 @@ def granted(db: Database, install_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def grant(conn: sqlite3.Connection, install_id: str, mod_id: str, keys: tuple[str, ...], now: float) -> None:
-    for key in keys:
-        conn.execute("INSERT OR REPLACE INTO ext_permissions VALUES (?,?,?,'granted',?)",
-                     (install_id, mod_id, key, now))
-
-
 def allow_executable(db: Database) -> bool:
     rows = db.query("SELECT value FROM ext_settings WHERE key = 'allowExecutable'")
     return bool(rows) and rows[0][0] == "true"

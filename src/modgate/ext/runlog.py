@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 MAX_LOG_BYTES = 256 * 1024
@@ -25,10 +26,17 @@ _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET", re.IGNORECASE)
 
 
 def redact(text: str, environ: dict[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
-    for name, value in env.items():
-        if _SECRET_NAME.search(name) and len(value) >= 4:
-            text = text.replace(value, REDACTED)
+    return redact_with(text, secret_values(os.environ if environ is None else environ))
+
+
+def secret_values(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The values to hide: those of every variable whose name contains KEY, TOKEN or SECRET."""
+    return tuple(value for name, value in env.items() if _SECRET_NAME.search(name) and len(value) >= 4)
+
+
+def redact_with(text: str, secrets: tuple[str, ...]) -> str:
+    for value in secrets:
+        text = text.replace(value, REDACTED)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
@@ -44,17 +52,38 @@ def log_path(home: Path, install_id: str) -> Path:
 
 def append(home: Path, install_id: str, line: str, now: float | None = None) -> None:
     """Append one redacted line; past the cap the log moves to ``runtime.log.1`` (one generation)."""
+    append_many(home, install_id, [(time.time() if now is None else now, line)])
+
+
+def append_many(home: Path, install_id: str, entries: list[tuple[float, str]]) -> None:
+    """Append ``(time, line)`` entries with one open (a fan-out's lines), rotating where the cap is passed."""
+    if not entries:
+        return
     path = log_path(home, install_id)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if now is None else now))
-    text = redact(" ".join(line.split("\n")))[:MAX_LINE]
+    secrets = secret_values(os.environ)  # once per batch, not per line
     try:
-        if path.stat().st_size > MAX_LOG_BYTES:
-            os.replace(path, path.with_name("runtime.log.1"))
+        size = path.stat().st_size
     except FileNotFoundError:
-        pass
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(f"{stamp} {text}\n")
+        size = 0
+    chunk: list[str] = []
+    for now, line in entries:
+        if size > MAX_LOG_BYTES:
+            _write(path, chunk)
+            chunk, size = [], 0
+            os.replace(path, path.with_name("runtime.log.1"))
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+        flat = " ".join(line.split("\n"))
+        text = f"{stamp} {redact_with(flat, secrets)[:MAX_LINE]}\n"
+        chunk.append(text)
+        size += len(text.encode("utf-8"))
+    _write(path, chunk)
+
+
+def _write(path: Path, chunk: list[str]) -> None:
+    if chunk:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("".join(chunk))
 
 
 def read(home: Path, install_id: str, limit: int = 1000) -> list[str]:

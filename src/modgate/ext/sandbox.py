@@ -9,12 +9,14 @@ TMPDIR only. Nothing under ``MODGATE_HOME`` is mounted (a system folder that con
 tmpfs over it), so the approval key, the database and modgate's own records of this mod
 (hook state, modsBar state, ``runtime.log``) are out of reach.
 
-Resource limits (processes, address space, file size, CPU, open files) are rlimits set by
-``prlimit`` inside the sandbox, before the handler starts. RLIMIT_NPROC does not bind uid 0,
-and inside a user namespace created by root the handler is still uid 0 outside, so when modgate
-runs as root the sandbox is built with root's own privileges (no user namespace) and the handler
-is switched to ``nobody`` (65534) by ``setpriv`` with an empty capability bounding set; as any
-other user, an unprivileged user namespace maps the handler to that user.
+Resource limits (processes, address space, file size, CPU, open files) are rlimits that modgate
+sets with ``prlimit(2)`` on the sandbox process while bubblewrap waits for it, before the handler
+starts (:mod:`modgate.ext.gate`: no extra exec, and Python can still spawn with vfork).
+RLIMIT_NPROC does not bind uid 0, and inside a user namespace created by root the handler is
+still uid 0 outside, so when modgate runs as root the sandbox is built with root's own
+privileges (no user namespace) and the handler is switched to ``nobody`` (65534) by ``setpriv``
+with an empty capability bounding set; as any other user, an unprivileged user namespace maps
+the handler to that user.
 
 Linux only. On macOS and Windows bubblewrap does not exist: handlers do not run
 (``sandbox-unavailable``) unless ``MODGATE_SANDBOX=off`` is set, which runs them as plain
@@ -67,9 +69,11 @@ class Launch:
     argv: tuple[str, ...]
     env: dict[str, str]
     cwd: str
-    preexec: Callable[[], None] | None  # None: the limits are in argv (prlimit), so spawning can use vfork
+    preexec: Callable[[], None] | None  # None: spawning can use vfork
     project_path: str | None  # the project as the handler sees it
     sandboxed: bool
+    # (RLIMIT_*, value) set on the bubblewrap sandbox process before it is released (modgate.ext.gate)
+    limits: tuple[tuple[int, int], ...] = ()
 
 
 def mode() -> str:
@@ -99,11 +103,19 @@ def _reason(path: str, euid: int) -> str | None:
         return f"bubblewrap does not exist on {sys.platform} (see docs/extensions.md, Sandbox)"
     if shutil.which("bwrap", path=path) is None:
         return "`bwrap` was not found on PATH"
-    if shutil.which("prlimit", path=path) is None:
-        return "`prlimit` (util-linux) was not found: it sets the handler's resource limits"
     if euid == 0 and shutil.which("setpriv", path=path) is None:
         return "running as root needs `setpriv` (util-linux) to drop the handler to an unprivileged uid"
     return None
+
+
+def bwrap_path() -> str:
+    """bubblewrap's absolute path (found once per PATH: no PATH search per handler run)."""
+    return _which("bwrap", os.environ.get("PATH", "")) or "bwrap"
+
+
+@functools.lru_cache(maxsize=8)
+def _which(name: str, path: str) -> str | None:
+    return shutil.which(name, path=path)
 
 
 def state_dir(mod_dir: Path) -> Path:
@@ -136,28 +148,26 @@ def _chown_tree(root: Path, budget: int = 10_000) -> None:
             os.chown(os.path.join(base, name), NOBODY, NOBODY, follow_symlinks=False)
 
 
+def rlimits(cpu_seconds: int) -> tuple[tuple[int, int], ...]:
+    """(RLIMIT_*, value): processes, address space, file size, CPU, open files, no core dumps."""
+    import resource  # POSIX only; imported where it is needed
+
+    return ((resource.RLIMIT_NPROC, MAX_PROCESSES), (resource.RLIMIT_AS, MAX_ADDRESS_SPACE),
+            (resource.RLIMIT_FSIZE, MAX_FILE_SIZE), (resource.RLIMIT_CPU, cpu_seconds),
+            (resource.RLIMIT_NOFILE, MAX_OPEN_FILES), (resource.RLIMIT_CORE, 0))
+
+
 def limits(cpu_seconds: int) -> Callable[[], None]:
-    """rlimits for the child, applied after fork and before exec (inherited by the sandbox)."""
+    """The rlimits applied in the child after fork and before exec (the unsandboxed mode only)."""
+    values = rlimits(cpu_seconds)
 
     def apply() -> None:
-        import resource  # POSIX only; imported where it is needed
+        import resource
 
-        for key, value in ((resource.RLIMIT_NPROC, MAX_PROCESSES), (resource.RLIMIT_AS, MAX_ADDRESS_SPACE),
-                           (resource.RLIMIT_FSIZE, MAX_FILE_SIZE), (resource.RLIMIT_CPU, cpu_seconds),
-                           (resource.RLIMIT_NOFILE, MAX_OPEN_FILES), (resource.RLIMIT_CORE, 0)):
+        for key, value in values:
             resource.setrlimit(key, (value, value))
 
     return apply
-
-
-def limit_argv(cpu_seconds: int) -> list[str]:
-    """The same limits as :func:`limits`, set by util-linux ``prlimit`` inside the sandbox.
-
-    Set before ``setpriv`` drops to nobody, so they bind the handler and everything it starts;
-    doing it in argv instead of a ``preexec_fn`` lets Python spawn with vfork (milliseconds less).
-    """
-    return ["prlimit", f"--nproc={MAX_PROCESSES}", f"--as={MAX_ADDRESS_SPACE}", f"--fsize={MAX_FILE_SIZE}",
-            f"--cpu={cpu_seconds}", f"--nofile={MAX_OPEN_FILES}", "--core=0", "--"]
 
 
 def handler_argv(argv: tuple[str, ...]) -> tuple[str, ...]:
@@ -200,7 +210,8 @@ def _unsandboxed(spec: SandboxSpec) -> Launch:
 
 
 def _bwrap(spec: SandboxSpec) -> Launch:
-    args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    args = [bwrap_path(), "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try"]
     root = euid() == 0
     if not root:
         args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--disable-userns"]
@@ -221,30 +232,42 @@ def _bwrap(spec: SandboxSpec) -> Launch:
     args += ["--clearenv"]
     for key, value in environment(home, "/tmp").items():
         args += ["--setenv", key, value]
-    args += ["--chdir", cwd, "--", *limit_argv(spec.cpu_seconds)]
+    args += ["--chdir", cwd, "--"]
     if root:  # RLIMIT_NPROC does not bind uid 0: run the handler as nobody, without capabilities
-        args += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all",
-                 "--bounding-set=-all", "--no-new-privs", "--"]
+        args += [_system_command("setpriv") or "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     args += handler_argv(spec.argv)
     return Launch(argv=tuple(args), env={"PATH": PATH}, cwd="/", preexec=None, project_path=project,
-                  sandboxed=True)
+                  sandboxed=True, limits=rlimits(spec.cpu_seconds))
 
 
 def _system_mounts(home: Path) -> list[str]:
+    return list(_system_mounts_for(str(home), python_prefix()))
+
+
+@functools.lru_cache(maxsize=16)
+def _system_mounts_for(home_text: str, prefix: str | None) -> tuple[str, ...]:
+    # The system folders do not move while modgate runs: worked out once, not per handler run.
+    home = Path(home_text)
     out: list[str] = []
-    prefix = python_prefix()
     for folder in (*SYSTEM_DIRS, *((prefix,) if prefix else ())):
         if os.path.isdir(folder) and not os.path.islink(folder):
             out += ["--ro-bind", folder, folder]
             out += _mask_inside(Path(folder), folder, (home,))
         elif os.path.islink(folder):  # merged /usr: /bin -> usr/bin
             out += ["--symlink", os.readlink(folder), folder]
-    return out
+    return tuple(out)
 
 
 def python_prefix() -> str | None:
     """modgate's Python installation (for ``python3`` handlers), when this user can read it."""
-    prefix = os.path.realpath(sys.base_prefix)
+    return _readable_prefix(sys.base_prefix, euid())
+
+
+@functools.lru_cache(maxsize=4)
+def _readable_prefix(base: str, uid: int) -> str | None:
+    # Resolved once per interpreter and uid, not per handler run.
+    prefix = os.path.realpath(base)
     return prefix if os.access(prefix, os.R_OK | os.X_OK) else None
 
 

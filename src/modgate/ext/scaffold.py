@@ -14,12 +14,21 @@ from typing import Any
 from modgate import strictjson
 from modgate.ext.errors import fail
 from modgate.ext.manifest import ID_PATTERN, MANIFEST_FILE
+from modgate.ext.uimod import MODS_BAR_EVENT
 
 HOOK_SCRIPT = """#!/bin/sh
 # Reads one JSON line (the event) on stdin; prints one JSON line.
 read -r _event
-printf '%s\\n' '{"ok": true, "modsBar": {"markdown": "Turn completed."}}'
+printf '%s\\n' '{"ok": true, "modsBar": {"markdown": "Event handled."}}'
 """
+PREFERRED_EVENT = "turn.completed"  # CodexChat's sample event, where the host declares it
+
+
+def sample_event(host_events: tuple[str, ...]) -> str:
+    """The sample hook's event: one the install host declares, so the package validates for it."""
+    if PREFERRED_EVENT in host_events:
+        return PREFERRED_EVENT
+    return host_events[0] if host_events else MODS_BAR_EVENT
 
 
 def default_id(directory: Path) -> str:
@@ -27,13 +36,13 @@ def default_id(directory: Path) -> str:
     return f"local.{name or 'mod'}"
 
 
-def sample_files(mod_id: str, name: str, with_hook: bool) -> dict[str, str]:
+def sample_files(mod_id: str, name: str, with_hook: bool, event: str = PREFERRED_EVENT) -> dict[str, str]:
     ui: dict[str, Any] = {"schemaVersion": 1, "manifest": {"id": mod_id, "name": name, "version": "0.1.0"},
                           "theme": {}}
     permissions: list[str] = []
     files = {"README.md": f"# {name}\n\nA modgate / CodexChat extension mod. See docs/extensions.md.\n"}
     if with_hook:
-        ui["hooks"] = [{"id": "turn-summary", "event": "turn.completed",
+        ui["hooks"] = [{"id": "turn-summary", "event": event,
                         "handler": {"command": ["sh", "scripts/hook.sh"], "cwd": "."},
                         "permissions": {"projectRead": True}, "timeoutMs": 8000, "debounceMs": 0}]
         ui["uiSlots"] = {"modsBar": {"enabled": True, "title": name,
@@ -48,7 +57,9 @@ def sample_files(mod_id: str, name: str, with_hook: bool) -> dict[str, str]:
     return files
 
 
-def write_package(directory: Path, mod_id: str | None, *, with_hook: bool) -> list[str]:
+def write_package(directory: Path, mod_id: str | None, *, with_hook: bool,
+                  host_events: tuple[str, ...] = (PREFERRED_EVENT,)) -> list[str]:
+    """Write the package; the sample hook (``with_hook``) listens to an event of ``host_events``."""
     ident = mod_id or default_id(directory)
     if not ID_PATTERN.match(ident):
         fail("package.invalid-id", f"Invalid mod package id: {ident}", "--id")
@@ -56,7 +67,7 @@ def write_package(directory: Path, mod_id: str | None, *, with_hook: bool) -> li
         fail("package.exists", f"{directory / MANIFEST_FILE} already exists; not overwriting it.",
              str(directory))
     name = ident.rsplit(".", 1)[-1].replace("-", " ").title()
-    files = sample_files(ident, name, with_hook)
+    files = sample_files(ident, name, with_hook, sample_event(host_events))
     try:
         for rel, text in sorted(files.items()):
             _write_new(directory / rel, text, 0o755 if rel.endswith(".sh") else 0o644)

@@ -87,11 +87,10 @@ class Settings:
 
             def rows(conn: Any) -> None:
                 now = self.clock()
-                records.put(conn, replace(approved[0], updated_at=now))
-                records.grant(conn, current.id, current.mod_id, pkg.permissions, now)
+                records.put(conn, replace(approved[0], updated_at=now))  # no permission decision (C4)
                 audit.append(conn, [event("ext.approve", current, treeHash=digest)], now)
 
-            permissions = tuple(records.granted(self.db, current.id) | set(pkg.permissions))
+            permissions = tuple(records.granted(self.db, current.id))
             return Change({records.entry_path(current.id): records.mirror_entry(approved[0], permissions)},
                           rows, f"modgate mod uninstall {current.id}")
 

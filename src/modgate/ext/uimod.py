@@ -21,6 +21,9 @@ EVENTS = (
     "thread.started", "turn.started", "assistant.delta", "action.card", "approval.requested",
     "modsBar.action", "turn.completed", "turn.failed", "transcript.persisted",
 )
+# The event of the modsBar's own actions: accepted on every host, as uiSlots.modsBar is. Every
+# other hook event must be one the install host declares (modgate.ext.manifest.check_events).
+MODS_BAR_EVENT = "modsBar.action"
 HOOK_TIMEOUT_MS = 8000
 AUTOMATION_TIMEOUT_MS = 60000
 MAX_TIMEOUT_MS = 3_600_000

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import orjson
 
+from modgate.ext.gate import Gate
 from modgate.ext.sandbox import Launch
 
 OUTPUT_CAP = 256 * 1024
@@ -38,14 +39,26 @@ class WorkerResult:
 
 def run_worker(launch: Launch, stdin_line: bytes, timeout_ms: int) -> WorkerResult:
     start = time.monotonic()
+    deadline = start + timeout_ms / 1000
+    gate: Gate | None = None
     try:
-        proc = subprocess.Popen(list(launch.argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, cwd=launch.cwd, env=launch.env, start_new_session=True,
-                                preexec_fn=launch.preexec, close_fds=True)
+        gate = Gate.open() if launch.limits else None  # pipes: out of file descriptors is a failed run too
+        proc = subprocess.Popen(gate.argv(launch.argv) if gate else list(launch.argv), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=launch.cwd, env=launch.env,
+                                start_new_session=True, preexec_fn=launch.preexec, close_fds=True,
+                                pass_fds=gate.child_fds() if gate else ())
     except (OSError, subprocess.SubprocessError) as exc:
+        if gate:
+            gate.close()
         return _result(start, "failed", None, f"Failed to launch extension worker: {exc}")
+    if gate:
+        refused = _release(proc, gate, launch.limits, deadline)
+        if refused is not None and time.monotonic() >= deadline:  # the sandbox was still being set up
+            return _result(start, "timeout", None, f"Extension worker timed out after {timeout_ms}ms.")
+        if refused is not None:
+            return _result(start, "failed", None, f"Failed to launch extension worker: {refused}")
     _feed(proc, stdin_line)
-    out, err, why = _collect(proc, start + timeout_ms / 1000)
+    out, err, why = _collect(proc, deadline)
     if why == "timeout":
         return _result(start, "timeout", None, f"Extension worker timed out after {timeout_ms}ms.", err)
     if why == "cap":
@@ -57,6 +70,37 @@ def run_worker(launch: Launch, stdin_line: bytes, timeout_ms: int) -> WorkerResu
                        err)
     output, problem = parse_output(out)
     return _result(start, "ok" if problem is None else "failed", output, problem, err)
+
+
+def _release(proc: subprocess.Popen[bytes], gate: Gate, limits: tuple[tuple[int, int], ...],
+             deadline: float) -> str | None:
+    """Set the limits on the waiting sandbox and let it go; on a problem nothing runs (the group dies)."""
+    gate.started()
+    try:
+        problem = gate.release(proc.pid, limits, deadline)
+        if problem is not None:
+            _kill_group(proc, signal.SIGKILL)  # before the go-ahead pipe closes: EOF would also release it
+            _stop(proc, graceful=False)
+            detail = _drain(proc)
+            return problem + (f": {detail}" if detail else "")
+        return None
+    finally:
+        gate.close()
+
+
+def _drain(proc: subprocess.Popen[bytes]) -> str:
+    """What a dead bubblewrap said on stderr (bounded), closing its pipes."""
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    with suppress(OSError):
+        proc.stdin.close()
+    proc.stdout.close()
+    os.set_blocking(proc.stderr.fileno(), False)
+    try:
+        text = proc.stderr.read(4096) or b""
+    except OSError:
+        text = b""
+    proc.stderr.close()
+    return text.decode("utf-8", "replace").strip()
 
 
 def _result(start: float, status: str, output: dict[str, Any] | None, error: str | None,
@@ -96,7 +140,8 @@ def _feed_rest(stdin: IO[bytes], rest: bytes) -> None:
 def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes, str | None]:
     """Read both pipes until EOF; stop the group at the deadline or when the cap is passed."""
     buffers = {"out": bytearray(), "err": bytearray()}
-    sel = selectors.DefaultSelector()
+    # poll(2) where there is one: no epoll fd to create and close per handler run
+    sel = selectors.PollSelector() if hasattr(selectors, "PollSelector") else selectors.DefaultSelector()
     assert proc.stdout is not None and proc.stderr is not None
     sel.register(proc.stdout, selectors.EVENT_READ, "out")
     sel.register(proc.stderr, selectors.EVENT_READ, "err")
