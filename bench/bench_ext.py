@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 def _write(root: Path, version: str = "1.0.0") -> Path:
     ui = {"schemaVersion": 1, "manifest": {"id": "acme.bench", "name": "Bench", "version": version},
           "theme": {"palette": {"accentHex": "#112233"}},
-          "hooks": [{"id": f"h{i}", "event": "turn.completed", "handler": {"command": ["sh", "scripts/h.sh"]},
+          "hooks": [{"id": f"h{i}", "event": "command.executed", "handler": {"command": ["sh", "scripts/h.sh"]},
                      "permissions": {"projectRead": True}} for i in range(3)],
           "uiSlots": {"modsBar": {"enabled": True, "source": {"type": "handlerOutput", "hookId": "h0"}}}}
     codex = {"schemaVersion": 1, "id": "acme.bench", "name": "Bench", "version": version,
