@@ -253,3 +253,29 @@ def test_a_payload_that_is_not_json_is_refused_with_a_code(bad: Any) -> None:
     payload["block"]["segments"][0]["style"]["x"] = bad
     envelope = bus.dispatch("insertBlock", payload)
     assert envelope["ok"] is False and envelope["code"] == "invalid-payload" and envelope["path"] == "payload"
+
+
+def test_facts_kept_between_transactions_follow_other_writers(tmp_path: Path) -> None:
+    """The field buffer reuses its last transaction's facts while the revision is unchanged; an
+    audit append or a state change by another connection in between must still be seen."""
+    from modgate.auditevent import AuditEvent
+
+    home = tmp_path / "home"
+    one, two = open_runtime(home), open_runtime(home)
+    try:
+        one.bus.dispatch("setPenWidth", {"width": 3})
+        two.store.record([AuditEvent(event_type="test.note", correlation_id="t")])  # audit only
+        one.bus.dispatch("setPenWidth", {"width": 4})
+        two.bus.dispatch("setColumnCount", {"count": 3})  # doc: the revision moves
+        assert two.bus.dispatch("undo")["result"]["undone"] is not None
+        one.bus.dispatch("setPenWidth", {"width": 5})
+        two.bus.dispatch("setPenWidth", {"width": 6})
+        one.bus.dispatch("setPenWidth", {"width": 7})
+        report = verify(one.db)
+        assert report["ok"], report
+        seqs = [r[0] for r in one.db.query("SELECT seq FROM journal ORDER BY seq")]
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert one.store.state()["local"]["tool"]["penWidth"] == 7
+    finally:
+        one.close()
+        two.close()

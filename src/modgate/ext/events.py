@@ -49,12 +49,22 @@ class BoardListener:
         self.busy = False
         self.runs: list[Run] = []
         self.errors: list[str] = []
+        self._runnable: tuple[int, bool] | None = None  # (db epoch, any enabled executable mod)
+
+    def _any_runnable(self) -> bool:
+        """Whether any enabled executable mod is installed, asked once per committed transaction
+        (a dispatch's ``command.executed`` and ``state.changed`` follow the same commit)."""
+        epoch = self.rt.db.epoch
+        if self._runnable is None or self._runnable[0] != epoch:
+            found = self.rt.db.query("SELECT 1 FROM ext_installs WHERE enabled = 1 AND executable = 1 LIMIT 1")
+            self._runnable = (epoch, bool(found))
+        return self._runnable[1]
 
     def __call__(self, event: str, info: dict[str, str]) -> None:
         if info.get("role") == "extension" or self.busy or self.rt.db.in_transaction:
             return
-        if not self.rt.db.query("SELECT 1 FROM ext_installs WHERE enabled = 1 AND executable = 1 LIMIT 1"):
-            return  # the common case costs one indexed query
+        if not self._any_runnable():
+            return  # the common case costs one indexed query a transaction
         from modgate.errors import ModgateError
         from modgate.ext.hooks import EventContext
 

@@ -60,6 +60,7 @@ class FieldBuffer:
         self.db = store.db
         self.owned: set[int] = set()  # state objects copied by field writes, not yet shared
         self._epoch: _Epoch | None = None
+        self._last: _Epoch | None = None  # the facts of the last transaction, at its end
 
     # -- the writer ---------------------------------------------------------------------------
     def writer(self, spec: CommandSpec, tokens: tuple[str, ...]) -> FieldWriter | None:
@@ -139,6 +140,14 @@ class FieldBuffer:
             return ep
         conn = self.db.conn
         revision, _ = self.store.cached_state_at(conn)
+        last = self._last
+        if last is not None and last.revision == revision:
+            # Nothing changed the state since our last transaction ended (every state write bumps
+            # the revision), so neither did the documents' revisions, the journal's last seq or
+            # any scope's undone edits; the audit head may have moved (installs, grants): re-read.
+            self._epoch = _Epoch(self.db.epoch, revision, dict(last.domains), last.journal_seq,
+                                 self.store.audit_head(conn), set(last.clean_scopes))
+            return self._epoch
         domains = {str(d): int(r) for d, r in conn.execute("SELECT domain, revision FROM state_domains")}
         seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM journal").fetchone()[0])
         self._epoch = _Epoch(self.db.epoch, revision, domains, seq, self.store.audit_head(conn))
@@ -159,6 +168,7 @@ class FieldBuffer:
         ep = self._epoch
         if ep is None or not ep.events or ep.epoch != self.db.epoch:
             self._epoch = None
+            self._last = ep if ep is not None and ep.epoch == self.db.epoch else self._last
             self.store.forget_head()
             return
         conn, state = self.db.conn, self.store.cached_state()
@@ -179,11 +189,12 @@ class FieldBuffer:
             self.store.forget_head()
             raise
         conn.execute("RELEASE modgate_fields")
-        self._epoch = None
+        self._epoch, self._last = None, ep  # (its facts hold until the state changes: see _current)
+        ep.rows, ep.events = [], []
         self.store.set_cached_state(ep.revision, state)
         self.store.forget_head()  # whoever uses the connection next may append on their own
 
     def discard(self) -> None:
         """After a rollback: nothing buffered happened, and the cached state may hold it."""
-        self._epoch = None
+        self._epoch = self._last = None
         self.owned.clear()
