@@ -9,7 +9,8 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 CORE = ["modgate.strictjson", "modgate.payloadlimits", "modgate.state",
-        "modgate.bus", "modgate.bus_memory", "modgate.errors", "modgate.codes", "modgate.auditevent",
+        "modgate.bus", "modgate.bus_model", "modgate.bus_plan", "modgate.bus_fields", "modgate.bus_memory",
+        "modgate.errors", "modgate.codes", "modgate.auditevent",
         "modgate.host.model", "modgate.host.board", "modgate.modules.registry", "modgate.modules.manifest",
         "modgate.modules.package", "modgate.modules.lint", "modgate.modules.fastpath", "modgate.modules.semver",
         "modgate.modules.schemas", "modgate.modules.normalize", "modgate.modules.payloads",

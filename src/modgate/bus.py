@@ -14,168 +14,68 @@ pending, executed (with the result) or decided otherwise -- never a second queue
 
 from __future__ import annotations
 
-import itertools
-import math
-import os
 import time
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 import modgate.roles as roles
 from modgate.auditevent import AuditEvent
-from modgate.bus_fields import FastDispatch, FieldRule, FieldWriter, fast_dispatch, field_rule
+from modgate.bus_fields import FastDispatch, FieldWriter, fast_dispatch
+
+# The vocabulary and the plans live beside the bus; their names stay importable from here.
+from modgate.bus_model import (
+    _COUNTER,
+    _NO_GATE,
+    _NO_LIMITS,
+    _PLAN_FAILURES,
+    DEFAULT_TTL_MS,
+    MAX_TTL_MS,
+    AfterCommit,
+    ApprovalQueue,
+    BusStore,
+    Commit,
+    Envelope,
+    JournalEntry,
+    WriteSession,
+    _approval_text,
+    _fail,
+    _NotPending,
+    _ttl,
+    correlation_id,
+    quota_text,
+)
+from modgate.bus_plan import (
+    _Abort,
+    _bad_names,
+    _compile,
+    _dispatch_roles,
+    _executed_event,
+    _Gated,
+    _json_object,
+    _non_finite,
+    _not_json,
+    _Outcome,
+    _Plan,
+    _request,
+    _run_setter,
+)
 from modgate.errors import HandlerError, ModgateError, PayloadError
-from modgate.host.model import CommandSpec, FieldSetter, Host
+from modgate.host.model import CommandSpec, Host
 from modgate.limits import DEFAULT_LIMITS, RoleLimits, minute_of, refusal
 from modgate.state import (
-    MISSING,
     JsonObject,
     Op,
     StateView,
     domains_of,
-    get_path,
     inverse_ops,
     path_within,
-    pointer_tokens,
-    split_pointer,
 )
 
-# Correlation ids are unique per process (pid + counter): cheaper than random bytes per dispatch.
-_COUNTER = itertools.count(1)
-_PROCESS_TAG = f"{os.getpid():x}-"
-_PLAN_FAILURES = frozenset({"command-execution-failed", "undeclared-write", "invalid-payload",
-                            "approval-quota-exceeded"})
-_NO_LIMITS = RoleLimits()
-_NO_GATE: frozenset[str] = frozenset()
-# Called after a commit, outside any SQLite transaction: (event, {commandId, role, revision, txId?}).
-AfterCommit = Callable[[str, dict[str, str]], None]
-DEFAULT_TTL_MS = 60_000
-MAX_TTL_MS = 24 * 3600 * 1000
-Envelope = dict[str, Any]
-
-
-@dataclass(slots=True, kw_only=True)
-class JournalEntry:
-    command_id: str
-    role: str
-    scope: str
-    kind: str  # edit | undo | redo
-    ops: list[Op]
-    inverse: list[Op]
-    ref_seq: int | None = None
-
-
-@dataclass(slots=True, kw_only=True)
-class Commit:
-    ops: list[Op]
-    journal: JournalEntry | None
-    events: list[AuditEvent]
-    idempotency: tuple[str, Envelope, float] | None = None
-    journal_status: list[tuple[int, str]] = field(default_factory=list)
-    # (approvalId, status, decidedBy, result): decides a queued item in the same transaction.
-    decision: tuple[str, str, str, Envelope] | None = None
-
-
-class WriteSession(Protocol):
-    state: JsonObject
-    revision: int
-
-    def last_undoable(self, scope: str) -> tuple[int, list[Op]] | None: ...
-    def next_redoable(self, scope: str) -> tuple[int, list[Op]] | None: ...
-    def commit(self, commit: Commit) -> int: ...
-    def idempotent(self, key: str, now: float) -> Envelope | None: ...
-
-
-class BusStore(Protocol):
-    """Persistence the bus needs: a write session, audit records and the idempotency cache."""
-
-    def write(self) -> AbstractContextManager[WriteSession]: ...
-    def record(self, events: list[AuditEvent]) -> None: ...
-    def idempotent_result(self, key: str, now: float) -> Envelope | None: ...
-    def admit(self, role: str, minute: int, limit: int) -> bool: ...
-
-
-class ApprovalQueue(Protocol):
-    """Where queued dispatches wait for a host (the SQLite one is :mod:`modgate.tx.approvals`)."""
-
-    def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str: ...
-    def item(self, approval_id: str) -> JsonObject | None: ...
-    def items(self, status: str | None) -> list[JsonObject]: ...
-    def approve(self, approval_id: str, approver: str) -> Envelope: ...
-    def reject(self, approval_id: str, approver: str, reason: str) -> Envelope: ...
-
-
-@dataclass(slots=True)
-class _Plan:
-    """One command compiled once: all a dispatch needs that does not depend on the payload."""
-
-    spec: CommandSpec
-    is_valid: Callable[[Any], bool]
-    explain: Callable[[Any], tuple[str, str] | None]  # (message, path)
-    # A handler declared as data whose path lies within the declared writes and that has no
-    # semantic check: the bus computes its op and inverse directly (same result as the view).
-    setter: FieldSetter | None = None
-    setter_domain: str = ""
-    # How the field path checks the setter's one-field payload (None: the general path only).
-    rule: FieldRule | None = None
-    tokens: tuple[str, ...] = ()
-
-
-def _compile(host: Host) -> dict[str, _Plan]:
-    import jsonschema_rs
-
-    plans: dict[str, _Plan] = {}
-    for spec in host.commands.values():
-        validator = jsonschema_rs.validator_for(spec.payload_schema)
-
-        def _first_error(payload: Any, v: Any = validator) -> tuple[str, str] | None:
-            for err in v.iter_errors(payload):
-                return str(err.message), _dotted(err.instance_path)
-            return None
-
-        plan = _Plan(spec, validator.is_valid, _first_error)
-        handler = spec.handler
-        if (isinstance(handler, FieldSetter) and spec.check is None and spec.journal_action is None
-                and path_within(handler.path, spec.writes) and handler.path.count("/") >= 2):
-            plan.setter, plan.setter_domain = handler, split_pointer(handler.path)[0]
-            plan.rule = field_rule(spec, handler)
-            plan.tokens = pointer_tokens(handler.path)
-        plans[spec.id] = plan
-    return plans
-
-
-def correlation_id(now: float, number: int) -> str:
-    """A dispatch's correlation id: unique per process (pid + counter), readable by time."""
-    return f"cmd-{int(now * 1000)}-{_PROCESS_TAG}{number:x}"
-
-
-def _dispatch_roles() -> dict[str, tuple[str, bool]]:
-    """Every name a dispatch may give (aliases too) -> (stored role, waits for a host when gated)."""
-    out = {}
-    for name in (*roles.NAMES, *roles.ALIASES):
-        known = roles.canonical(name)
-        if known is not None and roles.may_dispatch(known):
-            out[name] = (known, roles.queues_gated(known))
-    return out
-
-
-def _dotted(instance_path: Any) -> str:
-    """``payload.block.segments[0]``: the DESIGN's dotted paths, rooted at ``payload``."""
-    out = "payload"
-    for part in instance_path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
-def _fail(code: str, command_id: str, message: str, **extra: Any) -> Envelope:
-    out: Envelope = {"ok": False, "code": code, "commandId": command_id, "error": message, "message": message}
-    out.update({k: v for k, v in extra.items() if v is not None})
-    return out
+__all__ = ["DEFAULT_TTL_MS", "MAX_TTL_MS", "AfterCommit", "ApprovalQueue", "Bus", "BusStore", "Commit", "DryRun",
+           "Envelope", "JournalEntry", "WriteSession", "correlation_id", "dry_runner", "quota_text"]
 
 
 class Bus:
@@ -597,109 +497,6 @@ class Bus:
                                ops=ops, inverse=inverse_ops(session.state, ops), ref_seq=seq)
         status = "undone" if spec.journal_action == "undo" else "done"
         return {key: seq}, ops, journal, [(seq, status)]
-
-
-class _NotPending(Exception):
-    """Raised by a store when an approval item stopped being pending under our feet."""
-
-
-class _Gated(Exception):
-    """The dispatch would write a protected domain: leave the write and queue it."""
-
-
-class _Abort(Exception):
-    def __init__(self, envelope: Envelope) -> None:
-        super().__init__(envelope["code"])
-        self.envelope = envelope
-
-
-_Outcome = tuple[Any, list[Op], JournalEntry | None, list[tuple[int, str]]]
-
-
-def _run_setter(plan: _Plan, payload: Any, role: str, state: JsonObject) -> _Outcome | None:
-    """A :class:`FieldSetter`'s outcome computed directly: what the handler, ``view.ops()`` and
-    ``inverse_ops`` give for a scalar replaced by a scalar. None: take the general path."""
-    setter = plan.setter
-    assert setter is not None
-    try:
-        value = payload[setter.key] if setter.convert is None else setter.convert(payload[setter.key])
-    except Exception:
-        return None  # the general path reports the handler's failure with its code
-    before = get_path(state, setter.path)
-    if before is MISSING or isinstance(before, (dict, list)) or isinstance(value, (dict, list)):
-        return None
-    result = {setter.name: value}
-    if before is value or (type(before) is type(value) and before == value):
-        return result, [], None, []
-    ops = [Op("replace", setter.path, value)]
-    spec = plan.spec
-    journal = JournalEntry(command_id=spec.id, role=role, scope=spec.mutation_scope, kind="edit", ops=ops,
-                           inverse=[Op("replace", setter.path, before)])
-    return result, ops, journal, []
-
-
-def _bad_names(command_id: Any, role: Any) -> Envelope:
-    """The refusal of a command id or role that is not a string (Python API callers)."""
-    if not isinstance(role, str):
-        allowed = ", ".join(roles.DISPATCH_CHOICES)
-        return _fail("invalid-role", repr(command_id), f"role must be one of {allowed}, not {role!r}")
-    return _fail("unknown-command", repr(command_id), f"unknown command {command_id!r}")
-
-
-def _json_object(meta: Any) -> bool:
-    """True when ``meta`` is a mapping the audit log can record as a JSON object."""
-    if not isinstance(meta, Mapping):
-        return False
-    try:
-        orjson.dumps(dict(meta))
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _non_finite(value: Any) -> bool:
-    """True when ``value`` holds a NaN or an infinite float (an explicit stack: no recursion)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return True
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-    return False
-
-
-def _not_json(command_id: str, exc: Exception, audit_tag: str | None = None) -> Envelope:
-    return _fail("invalid-payload", command_id, f"payload validation failed: the payload is not JSON ({exc})",
-                 auditTag=audit_tag, path="payload")
-
-
-def quota_text(item: JsonObject) -> str:
-    return (f"a {item['role']} may have at most {item['maxPending']} items waiting for approval; wait until the"
-            " host decides some")
-
-
-def _approval_text(role: str) -> str:
-    return f"approval required: {role} command execution must be approved by host."
-
-
-def _ttl(ttl_ms: int) -> int:
-    return max(1, min(int(ttl_ms), MAX_TTL_MS))
-
-
-def _request(correlation: str, command_id: str, role: str, meta: dict[str, Any]) -> AuditEvent:
-    return AuditEvent(event_type="dispatch-request", correlation_id=correlation, command_id=command_id, role=role,
-                      data={"meta": meta})
-
-
-def _executed_event(journal: JournalEntry | None) -> str:
-    if journal is not None and journal.kind == "undo":
-        return "dispatch-undone"
-    if journal is not None and journal.kind == "redo":
-        return "dispatch-redone"
-    return "dispatch-executed"
 
 
 DryRun = Callable[[str, Any, JsonObject], "tuple[Envelope, JsonObject]"]

@@ -11,7 +11,8 @@ import bisect
 from typing import TYPE_CHECKING, Any
 
 from modgate.auditevent import AuditEvent
-from modgate.bus import (
+from modgate.bus_fields import FieldWriter
+from modgate.bus_model import (
     DEFAULT_TTL_MS,
     Commit,
     Envelope,
@@ -21,7 +22,6 @@ from modgate.bus import (
     correlation_id,
     quota_text,
 )
-from modgate.bus_fields import FieldWriter
 from modgate.errors import ModgateError, Problem
 from modgate.host.model import CommandSpec
 from modgate.state import MISSING, JsonObject, Op, apply_ops, set_owned

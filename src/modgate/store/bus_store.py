@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from modgate.bus import Commit, Envelope, JournalEntry
 from modgate.bus_fields import FieldWriter
+from modgate.bus_model import Commit, Envelope, JournalEntry
 from modgate.host.model import CommandSpec
 from modgate.state import JsonObject, Op, apply_ops, domains_of
 from modgate.store import audit

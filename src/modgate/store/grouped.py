@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 import modgate.evidence as evidence
-from modgate.bus import correlation_id
+from modgate.bus_model import correlation_id
 from modgate.host.model import CommandSpec
 from modgate.state import MISSING, set_owned
 from modgate.store import audit

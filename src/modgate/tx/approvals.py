@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from modgate.auditevent import AuditEvent
-from modgate.bus import quota_text
+from modgate.bus_model import quota_text
 from modgate.errors import Problem
 from modgate.faults import crash_point
 from modgate.tx import machine as m

@@ -39,7 +39,7 @@ import orjson
 import modgate.evidence as evidence
 import modgate.roles as roles
 from modgate.auditevent import AuditEvent
-from modgate.bus import Commit, JournalEntry
+from modgate.bus_model import Commit, JournalEntry
 from modgate.errors import ModgateError, Problem
 from modgate.faults import crash_point
 from modgate.state import JsonObject, Op, apply_ops, domains_of, inverse_ops

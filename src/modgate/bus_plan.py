@@ -1,0 +1,165 @@
+"""Commands compiled into plans, and the small pieces of the general pipeline.
+
+A :class:`_Plan` is what a dispatch needs that does not depend on the payload (validators, the
+setter declared as data, the field path's rule); the helpers below build the refusals and audit
+records of :mod:`modgate.bus` and check what a caller gave (payload, meta, names).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+import modgate.roles as roles
+from modgate.auditevent import AuditEvent
+from modgate.bus_fields import FieldRule, field_rule
+from modgate.bus_model import Envelope, JournalEntry, _fail
+from modgate.host.model import CommandSpec, FieldSetter, Host
+from modgate.state import MISSING, JsonObject, Op, get_path, path_within, pointer_tokens, split_pointer
+
+
+@dataclass(slots=True)
+class _Plan:
+    """One command compiled once: all a dispatch needs that does not depend on the payload."""
+
+    spec: CommandSpec
+    is_valid: Callable[[Any], bool]
+    explain: Callable[[Any], tuple[str, str] | None]  # (message, path)
+    # A handler declared as data whose path lies within the declared writes and that has no
+    # semantic check: the bus computes its op and inverse directly (same result as the view).
+    setter: FieldSetter | None = None
+    setter_domain: str = ""
+    # How the field path checks the setter's one-field payload (None: the general path only).
+    rule: FieldRule | None = None
+    tokens: tuple[str, ...] = ()
+
+
+def _compile(host: Host) -> dict[str, _Plan]:
+    import jsonschema_rs
+
+    plans: dict[str, _Plan] = {}
+    for spec in host.commands.values():
+        validator = jsonschema_rs.validator_for(spec.payload_schema)
+
+        def _first_error(payload: Any, v: Any = validator) -> tuple[str, str] | None:
+            for err in v.iter_errors(payload):
+                return str(err.message), _dotted(err.instance_path)
+            return None
+
+        plan = _Plan(spec, validator.is_valid, _first_error)
+        handler = spec.handler
+        if (isinstance(handler, FieldSetter) and spec.check is None and spec.journal_action is None
+                and path_within(handler.path, spec.writes) and handler.path.count("/") >= 2):
+            plan.setter, plan.setter_domain = handler, split_pointer(handler.path)[0]
+            plan.rule = field_rule(spec, handler)
+            plan.tokens = pointer_tokens(handler.path)
+        plans[spec.id] = plan
+    return plans
+
+
+def _dispatch_roles() -> dict[str, tuple[str, bool]]:
+    """Every name a dispatch may give (aliases too) -> (stored role, waits for a host when gated)."""
+    out = {}
+    for name in (*roles.NAMES, *roles.ALIASES):
+        known = roles.canonical(name)
+        if known is not None and roles.may_dispatch(known):
+            out[name] = (known, roles.queues_gated(known))
+    return out
+
+
+def _dotted(instance_path: Any) -> str:
+    """``payload.block.segments[0]``: the DESIGN's dotted paths, rooted at ``payload``."""
+    out = "payload"
+    for part in instance_path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+class _Gated(Exception):
+    """The dispatch would write a protected domain: leave the write and queue it."""
+
+
+class _Abort(Exception):
+    def __init__(self, envelope: Envelope) -> None:
+        super().__init__(envelope["code"])
+        self.envelope = envelope
+
+
+_Outcome = tuple[Any, list[Op], JournalEntry | None, list[tuple[int, str]]]
+
+
+def _run_setter(plan: _Plan, payload: Any, role: str, state: JsonObject) -> _Outcome | None:
+    """A :class:`FieldSetter`'s outcome computed directly: what the handler, ``view.ops()`` and
+    ``inverse_ops`` give for a scalar replaced by a scalar. None: take the general path."""
+    setter = plan.setter
+    assert setter is not None
+    try:
+        value = payload[setter.key] if setter.convert is None else setter.convert(payload[setter.key])
+    except Exception:
+        return None  # the general path reports the handler's failure with its code
+    before = get_path(state, setter.path)
+    if before is MISSING or isinstance(before, (dict, list)) or isinstance(value, (dict, list)):
+        return None
+    result = {setter.name: value}
+    if before is value or (type(before) is type(value) and before == value):
+        return result, [], None, []
+    ops = [Op("replace", setter.path, value)]
+    spec = plan.spec
+    journal = JournalEntry(command_id=spec.id, role=role, scope=spec.mutation_scope, kind="edit", ops=ops,
+                           inverse=[Op("replace", setter.path, before)])
+    return result, ops, journal, []
+
+
+def _bad_names(command_id: Any, role: Any) -> Envelope:
+    """The refusal of a command id or role that is not a string (Python API callers)."""
+    if not isinstance(role, str):
+        allowed = ", ".join(roles.DISPATCH_CHOICES)
+        return _fail("invalid-role", repr(command_id), f"role must be one of {allowed}, not {role!r}")
+    return _fail("unknown-command", repr(command_id), f"unknown command {command_id!r}")
+
+
+def _json_object(meta: Any) -> bool:
+    """True when ``meta`` is a mapping the audit log can record as a JSON object."""
+    if not isinstance(meta, Mapping):
+        return False
+    try:
+        orjson.dumps(dict(meta))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _non_finite(value: Any) -> bool:
+    """True when ``value`` holds a NaN or an infinite float (an explicit stack: no recursion)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
+
+def _not_json(command_id: str, exc: Exception, audit_tag: str | None = None) -> Envelope:
+    return _fail("invalid-payload", command_id, f"payload validation failed: the payload is not JSON ({exc})",
+                 auditTag=audit_tag, path="payload")
+
+
+def _request(correlation: str, command_id: str, role: str, meta: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(event_type="dispatch-request", correlation_id=correlation, command_id=command_id, role=role,
+                      data={"meta": meta})
+
+
+def _executed_event(journal: JournalEntry | None) -> str:
+    if journal is not None and journal.kind == "undo":
+        return "dispatch-undone"
+    if journal is not None and journal.kind == "redo":
+        return "dispatch-redone"
+    return "dispatch-executed"
