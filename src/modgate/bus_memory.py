@@ -24,7 +24,7 @@ from modgate.bus_model import (
 )
 from modgate.errors import ModgateError, Problem
 from modgate.host.model import CommandSpec
-from modgate.state import MISSING, JsonObject, Op, apply_ops, set_owned
+from modgate.state import MISSING, JsonObject, Op, apply_ops, object_at, set_owned
 
 if TYPE_CHECKING:
     from modgate.bus import Bus
@@ -146,10 +146,8 @@ class MemoryBusStore:
                   ) -> tuple[int, bool, bool] | None:
             node = parent[0]
             if node is None or id(node) not in owned:  # (held here, so its id is not reused)
-                node = self._state
-                for token in parents:
-                    node = node.get(token) if type(node) is dict else None
-                if type(node) is not dict:
+                node = object_at(self._state, parents)
+                if node is None:
                     return None
             before = node.get(leaf, MISSING)
             if before is MISSING or type(before) in (dict, list):
@@ -161,10 +159,7 @@ class MemoryBusStore:
                 node[leaf] = value
             else:
                 self._state = set_owned(self._state, tokens, value, owned)
-                node = self._state
-                for token in parents:
-                    node = node[token]
-                parent[0] = node
+                parent[0] = object_at(self._state, parents)
             self.revision += 1
             if undone:
                 journal._kill_undone(scope)

@@ -126,20 +126,17 @@ def apply_ops(state: JsonObject, ops: Iterable[Op]) -> JsonObject:
     return root  # type: ignore[no-any-return]
 
 
-def scalar_at(state: Any, tokens: tuple[str, ...]) -> Any:
-    """The scalar at ``tokens`` when every container on the way is an object, else MISSING.
-
-    The precondition of :func:`set_owned` (a field setter's fast path)."""
+def object_at(state: Any, tokens: tuple[str, ...]) -> dict[str, Any] | None:
+    """The object at ``tokens`` when it and every container on the way are objects, else None:
+    the parent a field setter writes into (see :func:`set_owned`)."""
     node = state
     for token in tokens:
-        if type(node) is not dict or token not in node:
-            return MISSING
-        node = node[token]
-    return MISSING if isinstance(node, (dict, list)) else node
+        node = node.get(token) if type(node) is dict else None
+    return node if type(node) is dict else None
 
 
 def set_owned(root: JsonObject, tokens: tuple[str, ...], value: Any, owned: set[int]) -> JsonObject:
-    """``root`` with the scalar at ``tokens`` (see :func:`scalar_at`) replaced by ``value``.
+    """``root`` with the scalar at ``tokens`` (under objects only: :func:`object_at`) replaced by ``value``.
 
     Copy-on-write like :func:`apply_ops`, except that the objects whose ids are in ``owned`` were
     copied by an earlier call and never handed out since: they are written in place. The caller

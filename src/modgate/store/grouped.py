@@ -26,7 +26,7 @@ import orjson
 import modgate.evidence as evidence
 from modgate.bus_model import correlation_id
 from modgate.host.model import CommandSpec
-from modgate.state import MISSING, set_owned
+from modgate.state import MISSING, object_at, set_owned
 from modgate.store import audit
 
 if TYPE_CHECKING:
@@ -84,11 +84,9 @@ class FieldBuffer:
                ) -> tuple[int, bool, bool] | None:
         ep = self._current()
         state = self.store.cached_state()
-        node: Any = state
-        for token in tokens[:-1]:
-            node = node.get(token) if type(node) is dict else None
-        before = node.get(tokens[-1], MISSING) if type(node) is dict else MISSING
-        if before is MISSING or type(before) in (dict, list):
+        node = object_at(state, tokens[:-1])
+        before = node.get(tokens[-1], MISSING) if node is not None else MISSING
+        if node is None or before is MISSING or type(before) in (dict, list):
             return None
         # Everything that can fail is done before anything changes: a value or meta that is not
         # JSON goes to the general path (which reports it), never into the buffer, whose flush
