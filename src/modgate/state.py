@@ -178,12 +178,7 @@ def inverse_ops(state: JsonObject, ops: Iterable[Op]) -> list[Op]:
     ops = list(ops)
     if len(ops) == 1:  # the common case: nothing to be independent of
         return [_inverse_of(state, ops[0])]
-    paths = [op.path for op in ops]
-    path_set = set(paths)
-    # Array-index ops shift their siblings, so two ops in one array are never independent.
-    parents = [p.rsplit("/", 1)[0] for p in paths if p.rsplit("/", 1)[-1].isdigit()]
-    independent = (len(path_set) == len(paths) and len(set(parents)) == len(parents)
-                   and not any(ancestors(p) & path_set for p in paths))
+    independent = independent_paths([op.path for op in ops])
     inverse: list[Op] = []
     current: Any = state
     for op in ops:
@@ -193,6 +188,16 @@ def inverse_ops(state: JsonObject, ops: Iterable[Op]) -> list[Op]:
             current = apply_ops(current, [op])
     inverse.reverse()
     return inverse
+
+
+def independent_paths(paths: list[str]) -> bool:
+    """True when ops at ``paths`` can each be inverted against the state before all of them: no
+    path twice, none beneath another, and no two indexes of one array."""
+    path_set = set(paths)
+    # Array-index ops shift their siblings, so two ops in one array are never independent.
+    parents = [p.rsplit("/", 1)[0] for p in paths if p.rsplit("/", 1)[-1].isdigit()]
+    return (len(path_set) == len(paths) and len(set(parents)) == len(parents)
+            and not any(ancestors(p) & path_set for p in paths))
 
 
 def _inverse_of(state: Any, op: Op) -> Op:
@@ -268,17 +273,14 @@ class StateView:
         as one replace made every journal row as large as the document, so the database grew
         quadratically. :func:`delta_ops` records only what changed.
         """
-        out: list[Op] = []
-        for path, value in self._staged.items():
-            before = get_path(self.state, path)
-            if value is MISSING:
-                if before is not MISSING:
-                    out.append(Op("remove", path))
-            elif before is MISSING:
-                out.append(Op("add", path, value))
-            else:
-                out.extend(delta_ops(path, before, value))
-        return out
+        from modgate.state_changes import staged_changes  # the walk lives beside: it builds on this module
+
+        return staged_changes(self.state, self._staged)[0]
+
+    @property
+    def staged(self) -> Mapping[str, Any]:
+        """The staged writes, path -> value (MISSING for a removal), in order: read, never change."""
+        return self._staged
 
     @property
     def staged_paths(self) -> list[str]:
@@ -293,48 +295,9 @@ class StateView:
         )
 
 
-_MAX_DELTA_DEPTH = 32
-
-
 def delta_ops(path: str, before: Any, after: Any, depth: int = 0) -> list[Op]:
     """Ops turning ``before`` into ``after`` at ``path``: key by key in objects; in arrays the
     changed middle between a common prefix and suffix (a whole replace when most changed)."""
-    if before is after or (type(before) is type(after) and before == after):
-        return []
-    if depth < _MAX_DELTA_DEPTH and isinstance(before, dict) and isinstance(after, dict):
-        out: list[Op] = []
-        for key in before.keys() - after.keys():
-            out.append(Op("remove", f"{path}/{escape_token(key)}"))
-        for key, value in after.items():
-            child = f"{path}/{escape_token(key)}"
-            out.extend(delta_ops(child, before[key], value, depth + 1) if key in before
-                       else [Op("add", child, value)])
-        return out
-    if depth < _MAX_DELTA_DEPTH and isinstance(before, list) and isinstance(after, list):
-        delta = _array_delta(path, before, after, depth)
-        if delta is not None:
-            return delta
-    return [Op("replace", path, after)]
+    from modgate.state_changes import delta_ops as walk  # the walk lives beside: it builds on this module
 
-
-def _array_delta(path: str, before: list[Any], after: list[Any], depth: int) -> list[Op] | None:
-    head = 0
-    while head < min(len(before), len(after)) and _same(before[head], after[head]):
-        head += 1
-    tail = 0
-    while (tail < min(len(before), len(after)) - head
-           and _same(before[len(before) - 1 - tail], after[len(after) - 1 - tail])):
-        tail += 1
-    old, new = before[head:len(before) - tail], after[head:len(after) - tail]
-    if len(old) + len(new) > max(4, len(after) // 2):
-        return None  # mostly rewritten: one replace is smaller and simpler
-    if len(old) == len(new):  # same length: element-wise (in place)
-        return [op for i, (a, b) in enumerate(zip(old, new, strict=True))
-                for op in delta_ops(f"{path}/{head + i}", a, b, depth + 1)]
-    ops = [Op("remove", f"{path}/{head}") for _ in old]
-    ops += [Op("add", f"{path}/{head + i}", value) for i, value in enumerate(new)]
-    return ops
-
-
-def _same(a: Any, b: Any) -> bool:
-    return a is b or (type(a) is type(b) and a == b)
+    return walk(path, before, after, depth)
