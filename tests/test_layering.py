@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src"
-CORE = ["modgate.strictjson", "modgate.payloadlimits", "modgate.state",
+CORE = ["modgate.strictjson", "modgate.payloadlimits", "modgate.state", "modgate.state_changes",
         "modgate.bus", "modgate.bus_model", "modgate.bus_plan", "modgate.bus_fields", "modgate.bus_memory",
         "modgate.errors", "modgate.codes", "modgate.auditevent",
         "modgate.host.model", "modgate.host.board", "modgate.modules.registry", "modgate.modules.manifest",

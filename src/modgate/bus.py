@@ -73,6 +73,7 @@ from modgate.state import (
     inverse_ops,
     path_within,
 )
+from modgate.state_changes import staged_changes
 
 __all__ = ["DEFAULT_TTL_MS", "MAX_TTL_MS", "AfterCommit", "ApprovalQueue", "Bus", "BusStore", "Commit", "DryRun",
            "Envelope", "JournalEntry", "WriteSession", "correlation_id", "dry_runner", "quota_text"]
@@ -470,14 +471,15 @@ class Bus:
             return _fail("command-execution-failed", spec.id,
                          f"command '{spec.id}' execution failed: {type(exc).__name__}: {exc}",
                          auditTag=spec.audit_tag)
-        outside = [p for p in view.staged_paths if not path_within(p, spec.writes)]
-        if outside:
-            return _fail("undeclared-write", spec.id,
-                         f"command '{spec.id}' wrote {outside[0]} outside its declared writes; nothing changed",
-                         auditTag=spec.audit_tag, path=outside[0])
-        ops = view.ops()
+        staged = view.staged
+        for path in staged:
+            if not path_within(path, spec.writes):
+                return _fail("undeclared-write", spec.id,
+                             f"command '{spec.id}' wrote {path} outside its declared writes; nothing changed",
+                             auditTag=spec.audit_tag, path=path)
+        ops, inverse = staged_changes(view.state, staged)  # view.ops() and inverse_ops in one walk
         journal = JournalEntry(command_id=spec.id, role=role, scope=spec.mutation_scope, kind="edit",
-                               ops=ops, inverse=inverse_ops(session.state, ops)) if ops else None
+                               ops=ops, inverse=inverse) if ops else None
         return result, ops, journal, []
 
     def _run_journal(self, spec: CommandSpec, role: str, session: WriteSession

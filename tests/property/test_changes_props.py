@@ -156,7 +156,7 @@ def _mutated(value: Any, data: st.DataObject) -> Any:
 @given(state=st.dictionaries(keys, values, max_size=4), data=st.data())
 def test_staged_changes_equal_the_reference(state: dict[str, Any], data: st.DataObject) -> None:
     doc = {"doc": state}
-    pointers = _pointers(doc)[1:] + ["/doc/new", "/doc/a/new", "/doc/0/9"]
+    pointers = [*_pointers(doc)[1:], "/doc/new", "/doc/a/new", "/doc/0/9"]
     staged: dict[str, Any] = {}
     for path in data.draw(st.lists(st.sampled_from(pointers), max_size=4)):
         before = get_path(doc, path)
@@ -192,3 +192,28 @@ def test_make_op_builds_the_same_frozen_op() -> None:
     op = make_op("replace", "/doc/x", [1])
     assert op == Op("replace", "/doc/x", [1]) and hash(make_op("remove", "/a")) == hash(Op("remove", "/a"))
     assert repr(op) == repr(Op("replace", "/doc/x", [1]))
+
+
+CASES: list[tuple[Any, dict[str, Any]]] = [
+    ({"l": [1, 2, 3]}, {"/doc/l": [1, 3]}),  # one removal inside an array
+    ({"l": [1, 2, 3]}, {"/doc/l": [1, 2, 9, 3]}),  # one insertion
+    ({"l": [1, 2, 3, 4, 5, 6]}, {"/doc/l": [1, 4, 5, 6]}),  # two removals at one index
+    ({"l": [1, 2, 3]}, {"/doc/l/1": MISSING}),  # a staged delete in an array
+    ({"m": {"a": 1, "b": 2, "c": 3}}, {"/doc/m": {"c": 4, "d": 5}}),  # removed, changed, added keys
+    ({"m": {"a": 1}}, {"/doc/m/a": MISSING, "/doc/n": True}),  # a staged delete in an object, an add
+    ({"m": {"a": 1}}, {"/doc/m/a": True}),  # 1 -> True is a change (not inside an equal object)
+    ({"m": {"x/y": 1, "t~": 2}}, {"/doc/m": {"x/y": 3, "t~": 2}}),  # escaped keys
+    ({"m": {"a": {"b": 1}}}, {"/doc/m": {"a": {"b": 2}}, "/doc/m/a/b": 3}),  # overlapping writes
+    ({"m": [{"a": 1}, {"a": 2}]}, {"/doc/m": [{"a": 1}, {"a": 3}]}),  # an object inside an array
+    ({"m": 1}, {"": {"doc": {"m": 2}, "other": []}}),  # the root
+]
+
+
+@pytest.mark.parametrize(("state", "staged"), CASES)
+def test_staged_changes_equal_the_reference_in_the_known_shapes(state: Any, staged: dict[str, Any]) -> None:
+    doc = {"doc": state}
+    ops, inverse = staged_changes(doc, staged)
+    ref_ops = _ref_ops(doc, staged)
+    assert ops and _strict(ops) == _strict(ref_ops)
+    assert _strict(inverse) == _strict(_ref_inverse(doc, ref_ops))
+    assert apply_ops(apply_ops(doc, ops), inverse) == doc
