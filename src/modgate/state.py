@@ -102,6 +102,8 @@ def apply_ops(state: JsonObject, ops: Iterable[Op]) -> JsonObject:
     Copy-on-write: each container along a written path is copied once per call (``owned``),
     so N ops cost O(N · depth), and unchanged subtrees stay shared with ``state``.
     """
+    if type(ops) is list and len(ops) == 1:
+        return _apply_one(state, ops[0])  # type: ignore[no-any-return]
     root: Any = _copy(state)
     owned = {id(root)}
     for op in ops:
@@ -124,6 +126,26 @@ def apply_ops(state: JsonObject, ops: Iterable[Op]) -> JsonObject:
             node = child
         _assign(node, tokens[-1], value, insert=op.op == "add")
     return root  # type: ignore[no-any-return]
+
+
+def _apply_one(state: Any, op: Op) -> Any:
+    """:func:`apply_ops` of one op (the common commit): every container on its path is copied
+    (with one op none of them was copied before), no ``owned`` set to keep."""
+    root: Any = _copy(state)
+    tokens = _tokens(op.path)
+    value = MISSING if op.op == "remove" else op.value
+    if not tokens:
+        return value
+    node = root
+    for token in tokens[:-1]:
+        if isinstance(node, list):
+            index = int(token)
+            child = node[index] = _copy(node[index])
+        else:
+            child = node[token] = _copy(node.get(token))
+        node = child
+    _assign(node, tokens[-1], value, insert=op.op == "add")
+    return root
 
 
 def object_at(state: Any, tokens: tuple[str, ...]) -> dict[str, Any] | None:

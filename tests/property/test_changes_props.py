@@ -217,3 +217,19 @@ def test_staged_changes_equal_the_reference_in_the_known_shapes(state: Any, stag
     assert ops and _strict(ops) == _strict(ref_ops)
     assert _strict(inverse) == _strict(_ref_inverse(doc, ref_ops))
     assert apply_ops(apply_ops(doc, ops), inverse) == doc
+
+
+@settings(max_examples=300, deadline=None)
+@given(state=st.dictionaries(keys, values, max_size=4), data=st.data())
+def test_one_op_applies_as_the_general_loop_does(state: dict[str, Any], data: st.DataObject) -> None:
+    doc = {"doc": state}
+    path = data.draw(st.sampled_from([*_pointers(doc), "/doc/new", "/doc/a/b/c", "/doc/0/-"]))
+    op = Op(data.draw(st.sampled_from(["add", "remove", "replace"])), path, data.draw(values))
+
+    def outcome(ops: Any) -> Any:
+        try:
+            return repr(apply_ops(doc, ops))
+        except Exception as exc:  # the same failure either way
+            return type(exc)
+
+    assert outcome([op]) == outcome((op,))  # a list of one takes the short path, a tuple the loop
