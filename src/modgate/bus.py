@@ -435,9 +435,10 @@ class Bus:
                 envelope["revision"] = session.commit(Commit(ops=ops, journal=journal, events=events,
                                                              idempotency=idem, journal_status=statuses,
                                                              decision=decided))
-            self._notify("command.executed", envelope, role)  # after the with: committed
-            if ops:
-                self._notify("state.changed", envelope, role)
+            if self.after_commit:  # after the with: committed
+                self._notify("command.executed", envelope, role)
+                if ops:
+                    self._notify("state.changed", envelope, role)
             return envelope
         except _Gated:
             return None  # nothing was written: the write transaction rolled back

@@ -131,20 +131,24 @@ def apply_ops(state: JsonObject, ops: Iterable[Op]) -> JsonObject:
 def _apply_one(state: Any, op: Op) -> Any:
     """:func:`apply_ops` of one op (the common commit): every container on its path is copied
     (with one op none of them was copied before), no ``owned`` set to keep."""
-    root: Any = _copy(state)
+    root: Any = dict(state) if type(state) is dict else _copy(state)
     tokens = _tokens(op.path)
     value = MISSING if op.op == "remove" else op.value
     if not tokens:
         return value
-    node = root
+    node = root  # always a fresh plain dict or list: what _copy makes
     for token in tokens[:-1]:
-        if isinstance(node, list):
+        if type(node) is list:
             index = int(token)
             child = node[index] = _copy(node[index])
         else:
-            child = node[token] = _copy(node.get(token))
+            child = node.get(token)
+            child = node[token] = dict(child) if type(child) is dict else _copy(child)
         node = child
-    _assign(node, tokens[-1], value, insert=op.op == "add")
+    if type(node) is dict and value is not MISSING:
+        node[tokens[-1]] = value  # _assign's object case, without the call
+    else:
+        _assign(node, tokens[-1], value, insert=op.op == "add")
     return root
 
 
@@ -295,9 +299,7 @@ class StateView:
         as one replace made every journal row as large as the document, so the database grew
         quadratically. :func:`delta_ops` records only what changed.
         """
-        from modgate.state_changes import staged_changes  # the walk lives beside: it builds on this module
-
-        return staged_changes(self.state, self._staged)[0]
+        return _walker().staged_changes(self.state, self._staged)[0]
 
     @property
     def staged(self) -> Mapping[str, Any]:
@@ -320,6 +322,18 @@ class StateView:
 def delta_ops(path: str, before: Any, after: Any, depth: int = 0) -> list[Op]:
     """Ops turning ``before`` into ``after`` at ``path``: key by key in objects; in arrays the
     changed middle between a common prefix and suffix (a whole replace when most changed)."""
-    from modgate.state_changes import delta_ops as walk  # the walk lives beside: it builds on this module
+    return _walker().delta_ops(path, before, after, depth)
 
-    return walk(path, before, after, depth)
+
+def _walker() -> Any:
+    """:mod:`modgate.state_changes`, where the walk lives (it builds on this module, so it is
+    imported on first use; an import statement per call would cost as much as a small walk)."""
+    if _WALKER:
+        return _WALKER[0]
+    import modgate.state_changes as walker
+
+    _WALKER.append(walker)
+    return walker
+
+
+_WALKER: list[Any] = []

@@ -99,8 +99,14 @@ def _dict_delta(path: str, before: dict[str, Any], after: dict[str, Any], depth:
             undo.append(make_op("remove", child))
             continue
         kept += 1
-        if not (old is value or (type(old) is type(value) and old == value)):
+        if old is value or (type(old) is type(value) and old == value):
+            continue
+        if isinstance(old, (dict, list)):
             _delta(_child(path, key), old, value, depth + 1, ops, undo)
+        else:  # a scalar changed: what _delta would append, without the call
+            child = f"{path}/{key}" if type(key) is str and "~" not in key and "/" not in key else _child(path, key)
+            ops.append(make_op("replace", child, value))
+            undo.append(make_op("replace", child, old))
     if kept < len(before):  # removed keys come first, in the order of the key-set difference
         gone = [(_child(path, key), before[key]) for key in before.keys() - after.keys()]
         ops[start:start] = [make_op("remove", child) for child, _ in gone]
