@@ -12,7 +12,7 @@ No I/O, no clock: this module is part of the pure core.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -299,7 +299,7 @@ class StateView:
         as one replace made every journal row as large as the document, so the database grew
         quadratically. :func:`delta_ops` records only what changed.
         """
-        return _walker().staged_changes(self.state, self._staged)[0]
+        return _walker()[0](self.state, self._staged)[0]
 
     @property
     def staged(self) -> Mapping[str, Any]:
@@ -322,18 +322,20 @@ class StateView:
 def delta_ops(path: str, before: Any, after: Any, depth: int = 0) -> list[Op]:
     """Ops turning ``before`` into ``after`` at ``path``: key by key in objects; in arrays the
     changed middle between a common prefix and suffix (a whole replace when most changed)."""
-    return _walker().delta_ops(path, before, after, depth)
+    return _walker()[1](path, before, after, depth)
 
 
-def _walker() -> Any:
-    """:mod:`modgate.state_changes`, where the walk lives (it builds on this module, so it is
-    imported on first use; an import statement per call would cost as much as a small walk)."""
-    if _WALKER:
-        return _WALKER[0]
-    import modgate.state_changes as walker
+def _walker() -> tuple[Callable[[Any, Mapping[str, Any]], tuple[list[Op], list[Op]]],
+                       Callable[[str, Any, Any, int], list[Op]]]:
+    """(staged_changes, delta_ops) of :mod:`modgate.state_changes`, where the walk lives (it builds
+    on this module, so it is imported on first use; an import statement per call would cost as
+    much as a small walk)."""
+    if not _WALKER:
+        from modgate.state_changes import delta_ops, staged_changes
 
-    _WALKER.append(walker)
-    return walker
+        _WALKER.append((staged_changes, delta_ops))
+    return _WALKER[0]
 
 
-_WALKER: list[Any] = []
+_WALKER: list[tuple[Callable[[Any, Mapping[str, Any]], tuple[list[Op], list[Op]]],
+                    Callable[[str, Any, Any, int], list[Op]]]] = []
