@@ -15,7 +15,8 @@ from modgate.app import open_runtime
 from modgate.bus import Bus
 from modgate.bus_memory import MemoryBusStore
 from modgate.host import get_host
-from modgate.state import StateView
+from modgate.state import Op, StateView, apply_ops
+from modgate.state_changes import staged_changes
 from modgate.store.db import Database
 from modgate.store.schema import CORE_MIGRATIONS
 
@@ -56,6 +57,23 @@ def _general(bus: Bus) -> Any:
     return lambda: bus.dispatch("setColumnCount", dict(next(counts)))
 
 
+def _general_floor(host: Any) -> Any:
+    """What no general dispatch can skip: setColumnCount's handler on a StateView, then its ops and
+    their inverse (the bus's one walk), alternating between two states so every call changes one."""
+    spec = host.commands["setColumnCount"]
+    first = host.initial_state()
+    second = apply_ops(first, [Op("replace", "/doc/pageColumnCounts/page-1", 1)])
+    cases = itertools.cycle(((first, {"count": 1}), (second, {"count": 2})))
+
+    def call() -> Any:
+        state, payload = next(cases)
+        view = StateView(state)
+        spec.handler(view, dict(payload))
+        return staged_changes(state, view.staged)
+
+    return call
+
+
 def _with_journal(bus: Bus, entries: int) -> Bus:
     call = _alternating(bus)
     for _ in range(entries):
@@ -71,6 +89,7 @@ def in_process(quick: bool) -> dict[str, Any]:
     pluggy_ns = per_call_ns(_pluggy_call(), number=number, repeat=repeat)
     general_ns = per_call_ns(_general(Bus(host, MemoryBusStore(host.initial_state()))), number=number // 5,
                              repeat=repeat)
+    floor_ns = per_call_ns(_general_floor(host), number=number, repeat=repeat)
     second = Bus(host, MemoryBusStore(host.initial_state()))
     empty = per_call_ns(_alternating(second), number=number // 5, repeat=repeat)
     full = _with_journal(Bus(host, MemoryBusStore(host.initial_state())), 10_000)
@@ -82,6 +101,8 @@ def in_process(quick: bool) -> dict[str, Any]:
     direct_ns = per_call_ns(lambda: spec.handler(StateView(state), payload), number=number, repeat=repeat)
     return {"dispatch_ns": dispatch_ns, "pluggy_call_ns": pluggy_ns, "ratio_vs_pluggy": ratio(dispatch_ns, pluggy_ns),
             "dispatch_general_ns": general_ns, "general_ratio_vs_pluggy": ratio(general_ns, pluggy_ns),
+            "general_floor_ns": floor_ns, "general_floor_ratio_vs_pluggy": ratio(floor_ns, pluggy_ns),
+            "general_ratio_vs_floor": ratio(general_ns, floor_ns),
             "dispatch_noop_ns": noop_ns, "direct_call_ns": direct_ns,
             "dispatch_empty_journal_ns": empty, "dispatch_10k_journal_ns": journal_ns,
             "journal_growth_ratio": ratio(journal_ns, empty)}
