@@ -75,7 +75,11 @@ def get_path(state: Any, path: str) -> Any:
     """Value at ``path`` or MISSING."""
     node = state
     for token in _tokens(path):
-        if isinstance(node, dict):
+        if type(node) is dict:  # the usual case, one lookup (a subclass may define its own lookups)
+            node = node.get(token, MISSING)
+            if node is MISSING:
+                return MISSING
+        elif isinstance(node, dict):
             if token not in node:
                 return MISSING
             node = node[token]
@@ -278,10 +282,13 @@ class StateView:
 
     def get(self, path: str, default: Any = None) -> Any:
         """The value at JSON pointer ``path`` (staged writes included), else ``default``."""
-        if path in self._staged:
-            value = self._staged[path]
+        staged = self._staged
+        if not staged:
+            value = get_path(self.state, path)
+        elif path in staged:
+            value = staged[path]
         else:
-            value = get_path(self.state if not self._staged else self.preview(), path)
+            value = get_path(self.preview(), path)
         return default if value is MISSING else value
 
     def set(self, path: str, value: Any) -> None:
