@@ -241,7 +241,7 @@ class Bus:
             cached = self.store.idempotent_result(cache_key, now)
             if cached is not None:
                 return self._replay(cached)
-        limits = self.limits.get(role) or _NO_LIMITS
+        limits = self._limits.get(role) or _NO_LIMITS
         refused, payload = self._over_limits(command_id, payload, role, limits, now)
         if refused is not None:
             return refused  # not audited: a flood of refusals must not fill the disk either
@@ -416,7 +416,7 @@ class Bus:
                 if plan.setter is not None:
                     outcome = _run_setter(plan, payload, role, session.state)
                 if outcome is None:
-                    outcome = self._run(spec, payload, role, session)
+                    outcome = self._run(plan, payload, role, session)
                 if isinstance(outcome, dict):  # a coded refusal from the handler or effect check
                     raise _Abort(outcome)
                 result, ops, journal, statuses = outcome
@@ -462,8 +462,9 @@ class Bus:
                 self._remember(cache_key, abort.envelope, now, ttl_ms)
             return abort.envelope
 
-    def _run(self, spec: CommandSpec, payload: Any, role: str, session: WriteSession
+    def _run(self, plan: _Plan, payload: Any, role: str, session: WriteSession
              ) -> Envelope | tuple[Any, list[Op], JournalEntry | None, list[tuple[int, str]]]:
+        spec = plan.spec
         if spec.journal_action is not None:
             return self._run_journal(spec, role, session)
         view = StateView(session.state)
@@ -478,9 +479,9 @@ class Bus:
             return _fail("command-execution-failed", spec.id,
                          f"command '{spec.id}' execution failed: {type(exc).__name__}: {exc}",
                          auditTag=spec.audit_tag)
-        staged = view.staged
+        staged, declared = view.staged, plan.declared
         for path in staged:
-            if not path_within(path, spec.writes):
+            if path not in declared and not path_within(path, spec.writes):
                 return _fail("undeclared-write", spec.id,
                              f"command '{spec.id}' wrote {path} outside its declared writes; nothing changed",
                              auditTag=spec.audit_tag, path=path)

@@ -84,7 +84,14 @@ class ApprovalQueue(Protocol):
 
 def correlation_id(now: float, number: int) -> str:
     """A dispatch's correlation id: unique per process (pid + counter), readable by time."""
-    return f"cmd-{int(now * 1000)}-{_PROCESS_TAG}{number:x}"
+    ms = int(now * 1000)
+    last = _PREFIX[0]
+    if last[0] != ms:  # dispatches in one millisecond share the prefix: format it once
+        last = _PREFIX[0] = (ms, f"cmd-{ms}-{_PROCESS_TAG}")
+    return f"{last[1]}{number:x}"
+
+
+_PREFIX: list[tuple[int | None, str]] = [(None, "")]  # (the last millisecond, its prefix), read as one
 
 
 def _fail(code: str, command_id: str, message: str, **extra: Any) -> Envelope:

@@ -36,6 +36,8 @@ class _Plan:
     # How the field path checks the setter's one-field payload (None: the general path only).
     rule: FieldRule | None = None
     tokens: tuple[str, ...] = ()
+    # The declared writes as a set: a staged path equal to one is within them without a scan.
+    declared: frozenset[str] = frozenset()
 
 
 def _compile(host: Host) -> dict[str, _Plan]:
@@ -50,7 +52,7 @@ def _compile(host: Host) -> dict[str, _Plan]:
                 return str(err.message), _dotted(err.instance_path)
             return None
 
-        plan = _Plan(spec, validator.is_valid, _first_error)
+        plan = _Plan(spec, validator.is_valid, _first_error, declared=frozenset(spec.writes))
         handler = spec.handler
         if (isinstance(handler, FieldSetter) and spec.check is None and spec.journal_action is None
                 and path_within(handler.path, spec.writes) and handler.path.count("/") >= 2):
