@@ -65,3 +65,26 @@ def test_a_flat_payload_changed_afterwards_does_not_change_the_journal() -> None
     payload["count"] = 4
     assert store.state["doc"]["pageColumnCounts"] == {"page-1": 3}
     assert store.journal.entries[-1].ops[0].value == 3
+
+
+def test_the_positional_builders_set_every_field_as_init_does() -> None:
+    import dataclasses
+
+    from modgate.auditevent import AuditEvent, new_event
+    from modgate.bus_model import Commit, JournalEntry, new_commit, new_entry
+    from modgate.state import Op
+
+    ops, inverse = [Op("replace", "/doc/x", 1)], [Op("replace", "/doc/x", 2)]
+    built = [
+        (new_entry("c", "host", "doc", "undo", ops, inverse, 7),
+         JournalEntry(command_id="c", role="host", scope="doc", kind="undo", ops=ops, inverse=inverse, ref_seq=7)),
+        (new_event("dispatch-executed", "cmd-1", "c", "host", {"paths": []}),
+         AuditEvent(event_type="dispatch-executed", correlation_id="cmd-1", command_id="c", role="host",
+                    data={"paths": []})),
+        (new_commit(ops, None, [], None, [(1, "done")], None),
+         Commit(ops=ops, journal=None, events=[], idempotency=None, journal_status=[(1, "done")], decision=None)),
+    ]
+    for fast, slow in built:
+        assert fast == slow
+        assert [getattr(fast, f.name) for f in dataclasses.fields(fast)] == [  # every slot set
+            getattr(slow, f.name) for f in dataclasses.fields(slow)]

@@ -13,3 +13,13 @@ class AuditEvent:
     command_id: str | None = None
     role: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+def new_event(event_type: str, correlation_id: str, command_id: str | None, role: str | None,
+              data: dict[str, Any]) -> AuditEvent:
+    """``AuditEvent(event_type=..., ...)`` built positionally: a keyword call to a dataclass
+    __init__ costs twice a positional one, and the bus makes one per dispatch."""
+    event = object.__new__(AuditEvent)
+    event.event_type, event.correlation_id, event.command_id, event.role = event_type, correlation_id, command_id, role
+    event.data = data
+    return event

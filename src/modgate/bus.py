@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 import modgate.roles as roles
-from modgate.auditevent import AuditEvent
+from modgate.auditevent import AuditEvent, new_event
 from modgate.bus_fields import FastDispatch, FieldWriter, fast_dispatch
 
 # The vocabulary and the plans live beside the bus; their names stay importable from here.
@@ -45,6 +45,8 @@ from modgate.bus_model import (
     _NotPending,
     _ttl,
     correlation_id,
+    new_commit,
+    new_entry,
     quota_text,
 )
 from modgate.bus_plan import (
@@ -428,13 +430,10 @@ class Bus:
                                         "refSeq": journal.ref_seq if journal else None}
                 if meta is not None:
                     data["meta"] = meta
-                events.append(AuditEvent(event_type=_executed_event(journal), correlation_id=correlation,
-                                         command_id=spec.id, role=role, data=data))
+                events.append(new_event(_executed_event(journal), correlation, spec.id, role, data))
                 idem = (cache_key, envelope, now + _ttl(ttl_ms) / 1000) if cache_key else None
                 decided = (decision[0], "approved", decision[1], envelope) if decision else None
-                envelope["revision"] = session.commit(Commit(ops=ops, journal=journal, events=events,
-                                                             idempotency=idem, journal_status=statuses,
-                                                             decision=decided))
+                envelope["revision"] = session.commit(new_commit(ops, journal, events, idem, statuses, decided))
             if self.after_commit:  # after the with: committed
                 self._notify("command.executed", envelope, role)
                 if ops:
@@ -486,8 +485,7 @@ class Bus:
                              f"command '{spec.id}' wrote {path} outside its declared writes; nothing changed",
                              auditTag=spec.audit_tag, path=path)
         ops, inverse = staged_changes(view.state, staged)  # view.ops() and inverse_ops in one walk
-        journal = JournalEntry(command_id=spec.id, role=role, scope=spec.mutation_scope, kind="edit",
-                               ops=ops, inverse=inverse) if ops else None
+        journal = new_entry(spec.id, role, spec.mutation_scope, "edit", ops, inverse) if ops else None
         return result, ops, journal, []
 
     def _run_journal(self, spec: CommandSpec, role: str, session: WriteSession

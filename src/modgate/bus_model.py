@@ -53,6 +53,28 @@ class Commit:
     decision: tuple[str, str, str, Envelope] | None = None
 
 
+# The hot path builds these per dispatch: a keyword call to a dataclass __init__ costs twice a
+# positional one, so these positional builders set the same slots (tests/test_bus_general.py
+# checks they set every field, as __init__ would).
+def new_entry(command_id: str, role: str, scope: str, kind: str, ops: list[Op], inverse: list[Op],
+              ref_seq: int | None = None) -> JournalEntry:
+    """``JournalEntry(command_id=..., ...)``, built positionally."""
+    entry = object.__new__(JournalEntry)
+    entry.command_id, entry.role, entry.scope, entry.kind = command_id, role, scope, kind
+    entry.ops, entry.inverse, entry.ref_seq = ops, inverse, ref_seq
+    return entry
+
+
+def new_commit(ops: list[Op], journal: JournalEntry | None, events: list[AuditEvent],
+               idempotency: tuple[str, Envelope, float] | None, journal_status: list[tuple[int, str]],
+               decision: tuple[str, str, str, Envelope] | None) -> Commit:
+    """``Commit(ops=..., ...)``, built positionally."""
+    commit = object.__new__(Commit)
+    commit.ops, commit.journal, commit.events, commit.idempotency = ops, journal, events, idempotency
+    commit.journal_status, commit.decision = journal_status, decision
+    return commit
+
+
 class WriteSession(Protocol):
     state: JsonObject
     revision: int
