@@ -50,13 +50,11 @@ from modgate.bus_model import (
     quota_text,
 )
 from modgate.bus_plan import (
-    FLAT_MAX_BYTES,
     _Abort,
     _bad_names,
     _compile,
     _dispatch_roles,
     _executed_event,
-    _flat_copy,
     _Gated,
     _json_object,
     _non_finite,
@@ -276,23 +274,21 @@ class Bus:
                      ) -> tuple[Envelope | None, Any]:
         """(a refusal or None, the payload to dispatch): a private copy of a container payload,
         so a caller changing its object afterwards cannot change what was stored."""
-        bound = limits.max_payload_bytes
-        copy = _flat_copy(payload) if not bound or bound >= FLAT_MAX_BYTES else None  # JSON, within the limit
-        if copy is None:
-            try:
-                text = orjson.dumps(payload)
-                if b"null" in text and _non_finite(payload):  # orjson writes NaN and Infinity as null
-                    raise TypeError("NaN and Infinity are not JSON numbers")
-            except TypeError as exc:  # not JSON (a non-str key, an int past 64 bits, an object): never storable
-                return _not_json(command_id, exc), None
-            if bound and len(text) > bound:
-                return refusal("payload-too-large", command_id, f"the payload is {len(text)} bytes; a {role} may"
-                               f" send at most {bound}", path="payload", limit=bound), None
-            copy = orjson.loads(text) if isinstance(payload, (dict, list, tuple)) else payload
+        try:
+            text = orjson.dumps(payload)
+            # orjson writes NaN and Infinity as null (find: a third of the cost of ``in`` on bytes)
+            if text.find(b"null") != -1 and _non_finite(payload):
+                raise TypeError("NaN and Infinity are not JSON numbers")
+        except TypeError as exc:  # not JSON (a non-str key, an int past 64 bits, an object): never storable
+            return _not_json(command_id, exc), None
+        if limits.max_payload_bytes and len(text) > limits.max_payload_bytes:
+            return refusal("payload-too-large", command_id, f"the payload is {len(text)} bytes; a {role} may send at"
+                           f" most {limits.max_payload_bytes}", path="payload", limit=limits.max_payload_bytes), None
         if limits.per_minute and not self.store.admit(role, minute_of(now), limits.per_minute):
             return refusal("rate-limited", command_id, f"a {role} may dispatch at most {limits.per_minute} commands"
                            " a minute; wait and try again", path="role", limit=limits.per_minute), None
-        return None, copy
+        container = type(payload) is dict or isinstance(payload, (dict, list, tuple))
+        return None, orjson.loads(text) if container else payload
 
     def _replay(self, cached: Envelope) -> Envelope:
         """The answer to a retry: the first answer, or for a queued dispatch its item's outcome now."""

@@ -149,36 +149,6 @@ def _non_finite(value: Any) -> bool:
     return False
 
 
-_FLAT_ITEMS, _FLAT_TEXT = 8, 256
-# The longest JSON text of a flat object within those bounds (a character escapes to 6 bytes at most).
-FLAT_MAX_BYTES = 2 + _FLAT_ITEMS * (2 * (6 * _FLAT_TEXT + 2) + 2)
-_INT_RANGE = range(-(1 << 63), 1 << 64)  # what orjson writes; past it, "Integer exceeds 64-bit range"
-
-
-def _flat_copy(payload: Any) -> dict[str, Any] | None:
-    """``orjson.loads(orjson.dumps(payload))`` without the text, for the usual payload: a small
-    object of short ASCII strings, 64-bit ints, finite floats, booleans and nulls (its JSON is at
-    most :data:`FLAT_MAX_BYTES` long). None for anything else: the caller serialises it."""
-    if type(payload) is not dict or len(payload) > _FLAT_ITEMS:
-        return None
-    for key, value in payload.items():
-        if type(key) is not str or len(key) > _FLAT_TEXT or not key.isascii():
-            return None
-        kind = type(value)
-        if kind is str:
-            if len(value) > _FLAT_TEXT or not value.isascii():  # (non-ASCII may hold a lone surrogate)
-                return None
-        elif kind is int:
-            if value not in _INT_RANGE:
-                return None
-        elif kind is float:
-            if value - value != 0.0:  # NaN or an infinity
-                return None
-        elif kind is not bool and value is not None:
-            return None
-    return dict(payload)
-
-
 def _not_json(command_id: str, exc: Exception, audit_tag: str | None = None) -> Envelope:
     return _fail("invalid-payload", command_id, f"payload validation failed: the payload is not JSON ({exc})",
                  auditTag=audit_tag, path="payload")
