@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchutil import per_call_ns, ratio
+from benchutil import interleaved_ns, per_call_ns, ratio
 
 from modgate.app import open_runtime
 from modgate.bus import Bus
@@ -85,15 +85,19 @@ def in_process(quick: bool) -> dict[str, Any]:
     host = get_host("board")
     number, repeat = (5_000, 5) if quick else (50_000, 9)
     fresh = Bus(host, MemoryBusStore(host.initial_state()))
-    dispatch_ns = per_call_ns(_alternating(fresh), number=number, repeat=repeat)
-    pluggy_ns = per_call_ns(_pluggy_call(), number=number, repeat=repeat)
-    general_ns = per_call_ns(_general(Bus(host, MemoryBusStore(host.initial_state()))), number=number // 5,
-                             repeat=repeat)
-    floor_ns = per_call_ns(_general_floor(host), number=number, repeat=repeat)
-    second = Bus(host, MemoryBusStore(host.initial_state()))
-    empty = per_call_ns(_alternating(second), number=number // 5, repeat=repeat)
-    full = _with_journal(Bus(host, MemoryBusStore(host.initial_state())), 10_000)
-    journal_ns = per_call_ns(_alternating(full), number=number // 5, repeat=repeat)
+    # Each ratio's two sides side by side in every round (medians of the rounds), so a change of
+    # load during the run hits both alike. "floor" is what no general dispatch can skip.
+    paired = interleaved_ns({"dispatch": _alternating(fresh), "pluggy": _pluggy_call(),
+                             "general": _general(Bus(host, MemoryBusStore(host.initial_state()))),
+                             "floor": _general_floor(host)},
+                            number=number, repeat=repeat)
+    dispatch_ns, pluggy_ns, general_ns = paired["dispatch"], paired["pluggy"], paired["general"]
+    floor_ns = paired["floor"]
+    growth = interleaved_ns({"empty": _alternating(Bus(host, MemoryBusStore(host.initial_state()))),
+                             "full": _alternating(_with_journal(Bus(host, MemoryBusStore(host.initial_state())),
+                                                                10_000))},
+                            number=number // 5, repeat=repeat)
+    empty, journal_ns = growth["empty"], growth["full"]
     noop = Bus(host, MemoryBusStore(host.initial_state()))
     payload = {"tool": "pen"}  # already the active tool: a no-op local command
     noop_ns = per_call_ns(lambda: noop.dispatch("setTool", payload), number=number, repeat=repeat)

@@ -66,6 +66,36 @@ def test_field_path_answers_as_the_general_pipeline(script: list[tuple[str, Any,
     assert _audit_shape(fast_store.audit) == _audit_shape(slow_store.audit)
 
 
+mixed = st.lists(st.tuples(st.sampled_from([*SETTERS, "undo", "redo", "setColumnCount", "peek"]), payloads,
+                           st.sampled_from(("host", "student"))), max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(mixed)
+def test_in_place_writes_and_their_log_match_the_general_pipeline(script: list[tuple[str, Any, str]]) -> None:
+    """The state is read only at "peek" steps, so runs of field writes go in place through the
+    cached parent and their records wait on the log, interleaved with general dispatches, undo
+    and redo: the state handed out earlier never changes, and the journal and the audit come
+    out in the order the general pipeline writes them."""
+    fast_store, slow_store = MemoryBusStore(HOST.initial_state()), MemoryBusStore(HOST.initial_state())
+    fast, slow = Bus(HOST, fast_store), _slow(Bus(HOST, slow_store))
+    seen: list[tuple[Any, Any]] = []
+    for command_id, payload, role in script:
+        if command_id == "peek":
+            state = fast_store.state
+            seen.append((state, copy.deepcopy(state)))
+            assert state == slow_store.state
+            continue
+        if command_id == "setColumnCount":
+            payload = {"count": 2 if len(seen) % 2 else 3}
+        assert fast.dispatch(command_id, payload, role=role) == slow.dispatch(command_id, payload, role=role)
+    assert fast_store.state == slow_store.state and fast_store.revision == slow_store.revision
+    assert all(state == snapshot for state, snapshot in seen)
+    assert [(s, e.ops, e.inverse, e.role, st_) for s, e, st_ in fast_store.journal.rows()] == \
+        [(s, e.ops, e.inverse, e.role, st_) for s, e, st_ in slow_store.journal.rows()]
+    assert _audit_shape(fast_store.audit) == _audit_shape(slow_store.audit)
+
+
 def test_one_audit_event_per_executed_dispatch() -> None:
     store = MemoryBusStore(HOST.initial_state())
     bus = Bus(HOST, store)

@@ -16,7 +16,7 @@ import itertools
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
@@ -25,11 +25,13 @@ from modgate.host.model import CommandSpec, FieldSetter, KeyNormalizer
 if TYPE_CHECKING:
     from modgate.bus import Bus
 
-# (value, role, now, correlation number, meta) -> (revision, changed, committed), or None when the
-# store cannot take the field path for this write (the general path then decides). ``committed``
-# is False inside a caller's transaction: the post-commit events are not sent for such writes
-# (nothing is committed yet; the board's listener never ran inside a transaction either).
-FieldWriter = Callable[[Any, str, float, int, "dict[str, Any] | None"], "tuple[int, bool, bool] | None"]
+# (value, role, now, correlation number, meta) -> the new revision (an int: the value changed and
+# is committed, the common case, answered without building a tuple), or (revision, changed,
+# committed), or None when the store cannot take the field path for this write (the general path
+# then decides). ``committed`` is False inside a caller's transaction: the post-commit events are
+# not sent for such writes (nothing is committed yet; the board's listener never ran inside a
+# transaction either).
+FieldWriter = Callable[[Any, str, float, int, "dict[str, Any] | None"], "int | tuple[int, bool, bool] | None"]
 # (payload, role name, meta) -> the envelope, or None for the general path.
 FastDispatch = Callable[[Any, str, "Mapping[str, Any] | None"], "dict[str, Any] | None"]
 
@@ -116,6 +118,8 @@ def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping
     roles = _field_roles(key, allowed)
     command_id, audit_tag, name = spec.id, spec.audit_tag, spec.handler.name  # type: ignore[attr-defined]
     slow, (low, high), transforms = _SLOW, _INT_RANGE, norm is not None or convert is not None
+    template = {"ok": True, "code": "executed", "commandId": command_id, "auditTag": audit_tag, "result": None,
+                "revision": 0}
 
     def dispatch(payload: Any, role_name: str, meta: Mapping[str, Any] | None) -> dict[str, Any] | None:
         try:
@@ -150,12 +154,19 @@ def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping
             return None
         role = found[0]
         written = writer(value, role, bus.clock(), next(counter), dict(meta) if meta else None)
+        envelope = template.copy()  # cheaper than a literal of six keys
+        envelope["result"] = {name: value}
+        if type(written) is int:
+            envelope["revision"] = written
+            if bus.after_commit:
+                bus.notify_field(envelope, role, True)
+            return envelope
         if written is None:
             return None
-        envelope = {"ok": True, "code": "executed", "commandId": command_id, "auditTag": audit_tag,
-                    "result": {name: value}, "revision": written[0]}
-        if written[2] and bus.after_commit:
-            bus.notify_field(envelope, role, written[1])
+        revision, changed, committed = cast("tuple[int, bool, bool]", written)  # not an int: a tuple
+        envelope["revision"] = revision
+        if committed and bus.after_commit:
+            bus.notify_field(envelope, role, changed)
         return envelope
 
     return dispatch

@@ -86,10 +86,11 @@ class _MemoryQueue:
 
 # -- in-memory store ------------------------------------------------------------------------------
 # A field setter's journal entry and audit record: one tuple of plain values in both lists until
-# someone reads them (the garbage collector stops tracking such tuples, so history costs it
-# nothing): (commandId, role, scope, path -- None when nothing changed --, value, before, now,
-# correlation number, meta).
+# someone reads them: (commandId, role, scope, path -- None when nothing changed --, value, before,
+# now, correlation number, meta). A write puts its record's values on the store's flat log, which
+# holds no container the garbage collector would have to track (_settle makes the tuples).
 _FieldRecord = tuple[str, str, str, "str | None", Any, Any, float, int, "dict[str, Any] | None"]
+_RECORD = 9  # the log's stride: the length of a _FieldRecord
 
 
 class MemoryBusStore:
@@ -104,9 +105,12 @@ class MemoryBusStore:
     def __init__(self, state: JsonObject) -> None:
         self._state = state
         self._owned: set[int] = set()
+        # A field writer's cell holds its parent object while it is owned (tokens -> [parent]).
+        self._parents: dict[tuple[str, ...], list[Any]] = {}
         self.revision = 0
-        self.journal = _MemoryJournal()
+        self._journal = _MemoryJournal()
         self._audit: list[AuditEvent | _FieldRecord] = []
+        self._log: list[Any] = []  # field writes' records, flat, not yet in the journal and the audit list
         self.queue: dict[str, JsonObject] = {}
         self._idem: dict[str, tuple[Envelope, float]] = {}
         self._rate: dict[tuple[str, int], int] = {}
@@ -114,18 +118,52 @@ class MemoryBusStore:
     @property
     def state(self) -> JsonObject:
         """The current state (never changed in place after this read)."""
-        self._owned.clear()  # shared from now on: the next field write copies again
+        if self._owned:
+            self._disown()  # shared from now on: the next field write copies again
         return self._state
 
     @state.setter
     def state(self, value: JsonObject) -> None:
-        self._owned.clear()
+        if self._owned:
+            self._disown()
         self._state = value
+
+    def _disown(self) -> None:
+        self._owned.clear()
+        for cell in self._parents.values():
+            cell[0] = None
+
+    @property
+    def journal(self) -> _MemoryJournal:
+        """The journal (with every field write so far in its indexes)."""
+        if self._log:
+            self._settle()
+        return self._journal
+
+    def _audit_list(self) -> list[AuditEvent | _FieldRecord]:
+        """The audit list, every field write so far in it: append to it only through this."""
+        if self._log:
+            self._settle()
+        return self._audit
+
+    def _settle(self) -> None:
+        """Move the field writes' records into the journal (edits) and the audit list, in order.
+
+        A field write appends one record to ``_log`` and nothing else; every reader of the journal
+        or the audit list settles first (:attr:`journal`, :meth:`_audit_list`), so the order and
+        the undo indexes are what they would have been had each write filed itself."""
+        log, journal, audit = self._log, self._journal, self._audit
+        for at in range(0, len(log), _RECORD):
+            record: _FieldRecord = tuple(log[at:at + _RECORD])
+            if record[3] is not None:  # it changed something: an edit
+                journal.append_field(record, record[2])
+            audit.append(record)
+        log.clear()
 
     @property
     def audit(self) -> list[AuditEvent]:
         """The audit events, oldest first."""
-        audit = self._audit
+        audit = self._audit_list()
         for i, item in enumerate(audit):
             if type(item) is tuple:
                 audit[i] = _field_event(item)
@@ -133,42 +171,47 @@ class MemoryBusStore:
 
     def field_writer(self, spec: CommandSpec, tokens: tuple[str, ...]) -> FieldWriter:
         """The write of a field setter (:data:`modgate.bus_fields.FieldWriter`): the scalar at
-        ``tokens`` replaced, journaled and audited; None when it is not a scalar under objects."""
+        ``tokens`` replaced, and its journal entry and audit record put on the log
+        (:meth:`_settle`); None when it is not a scalar under objects."""
         parents, leaf, scope, command_id = tokens[:-1], tokens[-1], spec.mutation_scope, spec.id
         path = spec.handler.path  # type: ignore[attr-defined]  # a FieldSetter's
-        owned, audit, journal = self._owned, self._audit, self.journal
-        entries, status = journal._entries, journal.status
-        done, undone = journal._done.setdefault(scope, []), journal._undone.setdefault(scope, [])
-
-        parent: list[Any] = [None]  # the parent object of the last write while it stays owned
+        owned, log = self._owned, self._log
+        # The parent object while it is owned (emptied by _disown): it was copied, with its whole
+        # path, by a field write, and since then only field writes -- scalars, each to its own
+        # leaf -- have changed it, so the leaf is there and holds a scalar.
+        parent = self._parents.setdefault(tokens, [None])
 
         def write(value: Any, role: str, now: float, number: int, meta: dict[str, Any] | None
-                  ) -> tuple[int, bool, bool] | None:
+                  ) -> int | tuple[int, bool, bool] | None:
             node = parent[0]
-            if node is None or id(node) not in owned:  # (held here, so its id is not reused)
-                node = object_at(self._state, parents)
-                if node is None:
-                    return None
+            if node is None:
+                return first_write(value, role, now, number, meta)
+            before = node[leaf]
+            if before == value and type(before) is type(value):
+                log.extend((command_id, role, scope, None, value, before, now, number, meta))
+                return self.revision, False, True
+            node[leaf] = value  # owned: written in place
+            self.revision = revision = self.revision + 1
+            log.extend((command_id, role, scope, path, value, before, now, number, meta))
+            return revision
+
+        def first_write(value: Any, role: str, now: float, number: int, meta: dict[str, Any] | None
+                        ) -> int | tuple[int, bool, bool] | None:
+            """A write whose parent is shared: copied with its whole path, then owned."""
+            node = object_at(self._state, parents)
+            if node is None:
+                return None
             before = node.get(leaf, MISSING)
             if before is MISSING or type(before) in (dict, list):
                 return None
             if before == value and type(before) is type(value):
-                audit.append((command_id, role, scope, None, value, before, now, number, meta))
+                log.extend((command_id, role, scope, None, value, before, now, number, meta))
                 return self.revision, False, True
-            if id(node) in owned:  # copied by an earlier write, with its whole path: write in place
-                node[leaf] = value
-            else:
-                self._state = set_owned(self._state, tokens, value, owned)
-                parent[0] = object_at(self._state, parents)
-            self.revision += 1
-            if undone:
-                journal._kill_undone(scope)
-            record = (command_id, role, scope, path, value, before, now, number, meta)
-            entries.append(record)
-            status.append("done")
-            done.append(len(entries))
-            audit.append(record)
-            return self.revision, True, True
+            self._state = set_owned(self._state, tokens, value, owned)
+            parent[0] = object_at(self._state, parents)
+            self.revision = revision = self.revision + 1
+            log.extend((command_id, role, scope, path, value, before, now, number, meta))
+            return revision
 
         return write
 
@@ -187,7 +230,7 @@ class MemoryBusStore:
 
     def record(self, events: list[AuditEvent]) -> None:
         """Append audit events (to a plain list)."""
-        self._audit.extend(events)
+        self._audit_list().extend(events)
 
     def idempotent_result(self, key: str, now: float) -> Envelope | None:
         """The result first stored under ``key`` while it has not expired, else None."""
@@ -206,7 +249,7 @@ class MemoryBusStore:
         self.queue[approval_id] = {**item, "id": approval_id, "status": "pending"}
         if reserve is not None:
             self._idem[reserve["key"]] = ({**reserve["envelope"], "approvalId": approval_id}, reserve["expiresAt"])
-        self._audit.extend(events)
+        self._audit_list().extend(events)
         return approval_id
 
     def approval(self, approval_id: str) -> JsonObject | None:
@@ -221,7 +264,7 @@ class MemoryBusStore:
             raise _NotPending(approval_id)
         self.queue[approval_id] = {**self.queue[approval_id], "status": status, "decidedBy": approver,
                                    "result": result, "output": result.get("result")}
-        self._audit.extend(events)
+        self._audit_list().extend(events)
 
 
 class _MemoryJournal:
@@ -364,7 +407,7 @@ class _MemorySession:
             store.journal.set_status(seq, status)
         if commit.decision is not None:
             store.decide(commit.decision, [])
-        store._audit.extend(commit.events)
+        store._audit_list().extend(commit.events)
         if commit.idempotency is not None:
             key, envelope, expires = commit.idempotency
             store._idem[key] = (dict(envelope), expires)

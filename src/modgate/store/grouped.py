@@ -71,7 +71,7 @@ class FieldBuffer:
         op_json = (b'[{"op":"replace","path":' + orjson.dumps(path) + b',"value":', b"}]")
 
         def write(value: Any, role: str, now: float, number: int, meta: dict[str, Any] | None
-                  ) -> tuple[int, bool, bool] | None:
+                  ) -> int | tuple[int, bool, bool] | None:
             if self.db.in_transaction:  # committed with the caller's transaction, not now
                 return self._write(spec, path, op_json, tokens, value, role, now, number, meta, False)
             with self.db.atomic():  # a group of one: flushed before this COMMIT
@@ -81,7 +81,7 @@ class FieldBuffer:
 
     def _write(self, spec: CommandSpec, path: str, op_json: tuple[bytes, bytes], tokens: tuple[str, ...], value: Any,
                role: str, now: float, number: int, meta: dict[str, Any] | None, committed: bool
-               ) -> tuple[int, bool, bool] | None:
+               ) -> int | tuple[int, bool, bool] | None:
         ep = self._current()
         state = self.store.cached_state()
         node = object_at(state, tokens[:-1])
@@ -119,7 +119,7 @@ class FieldBuffer:
             "paths": [path], "refSeq": None, "meta": meta or {}, "revision": revision,
             "domains": {domain: domain_revision}, "opsHash": "sha256:" + hashlib.sha256(ops).hexdigest(),
             "journalSeq": seq})
-        return revision, True, committed
+        return revision if committed else (revision, True, False)
 
     def _event(self, ep: _Epoch, spec: CommandSpec, role: str, now: float, number: int, data: dict[str, Any]
                ) -> None:
