@@ -398,8 +398,7 @@ class _MemorySession:
     def commit(self, commit: Commit) -> int:
         store = self._store
         if commit.ops:
-            store._owned.clear()  # what the state setter does, without its call
-            store._state = apply_ops(store._state, commit.ops)
+            store.state = apply_ops(store._state, commit.ops)
             store.revision += 1
         if commit.journal is not None:
             store.journal.append(commit.journal)
