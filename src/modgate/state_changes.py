@@ -51,6 +51,9 @@ def staged_changes(state: Any, staged: Mapping[str, Any]) -> tuple[list[Op], lis
         elif before is MISSING:
             ops.append(make_op("add", path, value))
             undo.append(make_op("remove", path))
+        elif type(before) is dict and type(value) is dict:  # the usual write: an object rebuilt
+            if before != value:
+                _dict_delta(path, before, value, 0, ops, undo)
         elif not (before is value or (type(before) is type(value) and before == value)):
             _delta(path, before, value, 0, ops, undo)
     if len(ops) > 1 and not independent_paths([op.path for op in ops]):
