@@ -11,6 +11,7 @@ from modgate.bus import Bus
 from modgate.bus_memory import MemoryBusStore
 from modgate.host import get_host
 from modgate.limits import RoleLimits
+from modgate.state import StateView
 
 HOST = get_host("board")
 
@@ -61,3 +62,23 @@ def test_the_positional_builders_set_every_field_as_init_does() -> None:
         assert fast == slow
         assert [getattr(fast, f.name) for f in dataclasses.fields(fast)] == [  # every slot set
             getattr(slow, f.name) for f in dataclasses.fields(slow)]
+
+
+@pytest.mark.parametrize("path", [5, None, ("/local", "x"), b"/local/x"])
+def test_a_handler_staging_a_path_that_is_not_a_string_gets_a_code_not_a_traceback(path: Any) -> None:
+    """Found by the general-path review: a non-string staged path reached path_within (AttributeError)."""
+    from tests.fakehost import fake_host, spec
+
+    from modgate.host.model import Host
+
+    def bad(view: StateView, payload: Any) -> Any:
+        view.set(path, 1)
+        return None
+
+    base = fake_host()
+    host = Host(**{**{f: getattr(base, f) for f in base.__dataclass_fields__},
+                   "commands": {**base.commands, "bad": spec("bad", bad, writes=("/local/x",))}})
+    store = MemoryBusStore({"local": {"x": 0}, "doc": {"items": []}})
+    envelope = Bus(host, store).dispatch("bad", {})
+    assert envelope["ok"] is False and envelope["code"] == "command-execution-failed"
+    assert "JSON pointer" in envelope["message"] and store.state == {"local": {"x": 0}, "doc": {"items": []}}

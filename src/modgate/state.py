@@ -267,6 +267,12 @@ def domains_of(ops: Iterable[Op]) -> set[str]:
     return {split_pointer(op.path)[0] for op in ops if op.path}
 
 
+def _not_a_pointer(path: object) -> None:
+    """A handler staged a path that is not a string: its bug, reported by the bus with a code
+    (``command-execution-failed``) rather than failing later in the effect check."""
+    raise TypeError(f"a state path is a JSON pointer string, not {type(path).__name__} {path!r}")
+
+
 class StateView:
     """What a handler sees: reads of the state plus its own staged writes.
 
@@ -293,10 +299,14 @@ class StateView:
 
     def set(self, path: str, value: Any) -> None:
         """Stage writing ``value`` at ``path`` (it must lie within the command's ``writes``)."""
+        if type(path) is not str:
+            _not_a_pointer(path)
         self._staged[path] = value
 
     def delete(self, path: str) -> None:
         """Stage removing ``path``."""
+        if type(path) is not str:
+            _not_a_pointer(path)
         self._staged[path] = MISSING
 
     def ops(self) -> list[Op]:
