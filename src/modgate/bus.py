@@ -147,7 +147,7 @@ class Bus:
             if not limits.per_minute and not (queued and gated):  # no rate limit, never queued
                 allowed[name] = (role, limits.max_payload_bytes)
         writer = factory(plan.spec, plan.tokens) if allowed else None
-        return fast_dispatch(self, plan.spec, plan.rule, allowed, writer, _COUNTER) if writer is not None else None
+        return fast_dispatch(self, plan.spec, plan.rule, allowed, writer) if writer is not None else None
 
     def _compile_fast(self, command_id: str) -> FastDispatch | None:
         """A clone's field path, compiled on its first dispatch (a dry run dispatches one command)."""

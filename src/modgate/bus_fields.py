@@ -12,7 +12,6 @@ explains it, so both paths give the same answers (tests/test_bus_fields.py).
 
 from __future__ import annotations
 
-import itertools
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,13 +24,14 @@ from modgate.host.model import CommandSpec, FieldSetter, KeyNormalizer
 if TYPE_CHECKING:
     from modgate.bus import Bus
 
-# (value, role, now, correlation number, meta) -> the new revision (an int: the value changed and
-# is committed, the common case, answered without building a tuple), or (revision, changed,
-# committed), or None when the store cannot take the field path for this write (the general path
-# then decides). ``committed`` is False inside a caller's transaction: the post-commit events are
-# not sent for such writes (nothing is committed yet; the board's listener never ran inside a
-# transaction either).
-FieldWriter = Callable[[Any, str, float, int, "dict[str, Any] | None"], "int | tuple[int, bool, bool] | None"]
+# (value, role, now, meta) -> the new revision (an int: the value changed and is committed, the
+# common case, answered without building a tuple), or (revision, changed, committed), or None
+# when the store cannot take the field path for this write (the general path then decides). The
+# store draws the dispatch's correlation number (from ``bus_model._COUNTER``, as the general path
+# does) when it writes the audit event. ``committed`` is False inside a caller's transaction: the
+# post-commit events are not sent for such writes (nothing is committed yet; the board's
+# listener never ran inside a transaction either).
+FieldWriter = Callable[[Any, str, float, "dict[str, Any] | None"], "int | tuple[int, bool, bool] | None"]
 # (payload, role name, meta) -> the envelope, or None for the general path.
 FastDispatch = Callable[[Any, str, "Mapping[str, Any] | None"], "dict[str, Any] | None"]
 
@@ -112,7 +112,7 @@ def _field_roles(key: str, allowed: Mapping[str, tuple[str, int]]) -> dict[str, 
 
 
 def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping[str, tuple[str, int]],
-                  writer: FieldWriter, counter: itertools.count[int]) -> FastDispatch:
+                  writer: FieldWriter) -> FastDispatch:
     """One setter's dispatch, compiled (see the module docstring)."""
     key, norm, is_valid, convert = rule.key, rule.normalize, rule.is_valid, rule.convert
     roles = _field_roles(key, allowed)
@@ -153,7 +153,7 @@ def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping
         if transforms and type(value) is not str and not _plain(value):
             return None
         role = found[0]
-        written = writer(value, role, bus.clock(), next(counter), dict(meta) if meta else None)
+        written = writer(value, role, bus.clock(), dict(meta) if meta else None)
         envelope = template.copy()  # cheaper than a literal of six keys
         envelope["result"] = {name: value}
         if type(written) is int:

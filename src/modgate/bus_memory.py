@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from modgate.auditevent import AuditEvent
 from modgate.bus_fields import FieldWriter
 from modgate.bus_model import (
+    _COUNTER,
     DEFAULT_TTL_MS,
     Commit,
     Envelope,
@@ -87,10 +88,11 @@ class _MemoryQueue:
 # -- in-memory store ------------------------------------------------------------------------------
 # A field setter's journal entry and audit record: one tuple of plain values in both lists until
 # someone reads them: (commandId, role, scope, path -- None when nothing changed --, value, before,
-# now, correlation number, meta). A write puts its record's values on the store's flat log, which
-# holds no container the garbage collector would have to track (_settle makes the tuples).
+# now, correlation number, meta). A write puts six values on the store's flat log -- its constant
+# (commandId, scope, path), role, value, before, now, meta -- none of them a container the garbage
+# collector would have to track; _settle makes the tuples and draws the correlation numbers.
 _FieldRecord = tuple[str, str, str, "str | None", Any, Any, float, int, "dict[str, Any] | None"]
-_RECORD = 9  # the log's stride: the length of a _FieldRecord
+_RECORD = 6  # the log's stride
 
 
 class MemoryBusStore:
@@ -154,9 +156,10 @@ class MemoryBusStore:
         the undo indexes are what they would have been had each write filed itself."""
         log, journal, audit = self._log, self._journal, self._audit
         for at in range(0, len(log), _RECORD):
-            record: _FieldRecord = tuple(log[at:at + _RECORD])
-            if record[3] is not None:  # it changed something: an edit
-                journal.append_field(record, record[2])
+            (command_id, scope, path), role, value, before, now, meta = log[at:at + _RECORD]
+            record: _FieldRecord = (command_id, role, scope, path, value, before, now, next(_COUNTER), meta)
+            if path is not None:  # it changed something: an edit
+                journal.append_field(record, scope)
             audit.append(record)
         log.clear()
 
@@ -173,29 +176,30 @@ class MemoryBusStore:
         """The write of a field setter (:data:`modgate.bus_fields.FieldWriter`): the scalar at
         ``tokens`` replaced, and its journal entry and audit record put on the log
         (:meth:`_settle`); None when it is not a scalar under objects."""
-        parents, leaf, scope, command_id = tokens[:-1], tokens[-1], spec.mutation_scope, spec.id
-        path = spec.handler.path  # type: ignore[attr-defined]  # a FieldSetter's
+        parents, leaf = tokens[:-1], tokens[-1]
+        edit = (spec.id, spec.mutation_scope, spec.handler.path)  # type: ignore[attr-defined]  # a FieldSetter's
+        same = (spec.id, spec.mutation_scope, None)  # a write that changed nothing: audited only
         owned, log = self._owned, self._log
         # The parent object while it is owned (emptied by _disown): it was copied, with its whole
         # path, by a field write, and since then only field writes -- scalars, each to its own
         # leaf -- have changed it, so the leaf is there and holds a scalar.
         parent = self._parents.setdefault(tokens, [None])
 
-        def write(value: Any, role: str, now: float, number: int, meta: dict[str, Any] | None
+        def write(value: Any, role: str, now: float, meta: dict[str, Any] | None
                   ) -> int | tuple[int, bool, bool] | None:
             node = parent[0]
             if node is None:
-                return first_write(value, role, now, number, meta)
+                return first_write(value, role, now, meta)
             before = node[leaf]
             if before == value and type(before) is type(value):
-                log.extend((command_id, role, scope, None, value, before, now, number, meta))
+                log.extend((same, role, value, before, now, meta))
                 return self.revision, False, True
             node[leaf] = value  # owned: written in place
             self.revision = revision = self.revision + 1
-            log.extend((command_id, role, scope, path, value, before, now, number, meta))
+            log.extend((edit, role, value, before, now, meta))
             return revision
 
-        def first_write(value: Any, role: str, now: float, number: int, meta: dict[str, Any] | None
+        def first_write(value: Any, role: str, now: float, meta: dict[str, Any] | None
                         ) -> int | tuple[int, bool, bool] | None:
             """A write whose parent is shared: copied with its whole path, then owned."""
             node = object_at(self._state, parents)
@@ -205,12 +209,12 @@ class MemoryBusStore:
             if before is MISSING or type(before) in (dict, list):
                 return None
             if before == value and type(before) is type(value):
-                log.extend((command_id, role, scope, None, value, before, now, number, meta))
+                log.extend((same, role, value, before, now, meta))
                 return self.revision, False, True
             self._state = set_owned(self._state, tokens, value, owned)
             parent[0] = object_at(self._state, parents)
             self.revision = revision = self.revision + 1
-            log.extend((command_id, role, scope, path, value, before, now, number, meta))
+            log.extend((edit, role, value, before, now, meta))
             return revision
 
         return write

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 import modgate.evidence as evidence
-from modgate.bus_model import correlation_id
+from modgate.bus_model import _COUNTER, correlation_id
 from modgate.host.model import CommandSpec
 from modgate.state import MISSING, object_at, set_owned
 from modgate.store import audit
@@ -70,12 +70,12 @@ class FieldBuffer:
         # The op's JSON around its value, as orjson writes [{"op": "replace", "path": p, "value": v}].
         op_json = (b'[{"op":"replace","path":' + orjson.dumps(path) + b',"value":', b"}]")
 
-        def write(value: Any, role: str, now: float, number: int, meta: dict[str, Any] | None
+        def write(value: Any, role: str, now: float, meta: dict[str, Any] | None
                   ) -> int | tuple[int, bool, bool] | None:
             if self.db.in_transaction:  # committed with the caller's transaction, not now
-                return self._write(spec, path, op_json, tokens, value, role, now, number, meta, False)
+                return self._write(spec, path, op_json, tokens, value, role, now, next(_COUNTER), meta, False)
             with self.db.atomic():  # a group of one: flushed before this COMMIT
-                return self._write(spec, path, op_json, tokens, value, role, now, number, meta, True)
+                return self._write(spec, path, op_json, tokens, value, role, now, next(_COUNTER), meta, True)
 
         return write
 
