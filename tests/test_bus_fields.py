@@ -66,8 +66,13 @@ def test_field_path_answers_as_the_general_pipeline(script: list[tuple[str, Any,
     assert _audit_shape(fast_store.audit) == _audit_shape(slow_store.audit)
 
 
-mixed = st.lists(st.tuples(st.sampled_from([*SETTERS, "undo", "redo", "setColumnCount", "peek"]), payloads,
-                           st.sampled_from(("host", "student"))), max_size=30)
+VALID_WRITES = [("setPenColor", {"color": "#112233"}), ("setPenColor", {"color": "#445566"}),
+                ("setPenWidth", {"width": 3}), ("setPenWidth", {"width": 4}), ("setEraserWidth", {"width": 20})]
+mixed = st.lists(st.one_of(
+    st.tuples(st.sampled_from([*SETTERS, "undo", "redo", "setColumnCount", "peek"]), payloads,
+              st.sampled_from(("host", "student"))),
+    st.builds(lambda pair, role: (*pair, role), st.sampled_from(VALID_WRITES), st.sampled_from(("host", "student"))),
+), max_size=30)
 
 
 @settings(max_examples=150, deadline=None)
@@ -94,6 +99,24 @@ def test_in_place_writes_and_their_log_match_the_general_pipeline(script: list[t
     assert [(s, e.ops, e.inverse, e.role, st_) for s, e, st_ in fast_store.journal.rows()] == \
         [(s, e.ops, e.inverse, e.role, st_) for s, e, st_ in slow_store.journal.rows()]
     assert _audit_shape(fast_store.audit) == _audit_shape(slow_store.audit)
+
+
+def test_runs_of_writes_through_the_slot_match_the_general_pipeline() -> None:
+    """Writes to owned parents go through the store's FieldSlot (no writer call): revision,
+    state, journal and audit must still be what the general pipeline makes of them."""
+    script: list[tuple[str, Any]] = [("setPenColor", {"color": c}) for c in ("#111111", "#222222", "#333333")]
+    script += [("setPenWidth", {"width": w}) for w in (3, 4, 4, 5)] + [("setPenColor", {"color": "#444444"})]
+    script += [("setColumnCount", {"count": 3}), ("setPenWidth", {"width": 6}), ("setPenWidth", {"width": 7}),
+               ("undo", None), ("setPenWidth", {"width": 8}), ("setPenWidth", {"width": 9})]
+    fast_store, slow_store = MemoryBusStore(HOST.initial_state()), MemoryBusStore(HOST.initial_state())
+    fast, slow = Bus(HOST, fast_store), _slow(Bus(HOST, slow_store))
+    for command_id, payload in script:
+        assert fast.dispatch(command_id, payload, meta={"n": 1}) == slow.dispatch(command_id, payload, meta={"n": 1})
+        assert fast_store.revision == slow_store.revision
+    assert [(s, e.ops, e.inverse, e.role, st_) for s, e, st_ in fast_store.journal.rows()] == \
+        [(s, e.ops, e.inverse, e.role, st_) for s, e, st_ in slow_store.journal.rows()]
+    assert _audit_shape(fast_store.audit) == _audit_shape(slow_store.audit)
+    assert fast_store.state == slow_store.state
 
 
 def test_one_audit_event_per_executed_dispatch() -> None:

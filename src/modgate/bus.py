@@ -23,7 +23,7 @@ import orjson
 
 import modgate.roles as roles
 from modgate.auditevent import AuditEvent, new_event
-from modgate.bus_fields import FastDispatch, FieldWriter, fast_dispatch
+from modgate.bus_fields import FastDispatch, FieldSlot, FieldWriter, fast_dispatch
 
 # The vocabulary and the plans live beside the bus; their names stay importable from here.
 from modgate.bus_model import (
@@ -147,7 +147,11 @@ class Bus:
             if not limits.per_minute and not (queued and gated):  # no rate limit, never queued
                 allowed[name] = (role, limits.max_payload_bytes)
         writer = factory(plan.spec, plan.tokens) if allowed else None
-        return fast_dispatch(self, plan.spec, plan.rule, allowed, writer) if writer is not None else None
+        if writer is None:
+            return None
+        slot_of: Callable[[CommandSpec, tuple[str, ...]], FieldSlot] | None = getattr(self.store, "field_slot", None)
+        slot = slot_of(plan.spec, plan.tokens) if slot_of is not None else None
+        return fast_dispatch(self, plan.spec, plan.rule, allowed, writer, slot)
 
     def _compile_fast(self, command_id: str) -> FastDispatch | None:
         """A clone's field path, compiled on its first dispatch (a dry run dispatches one command)."""

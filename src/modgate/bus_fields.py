@@ -5,7 +5,9 @@ is ``{key: value}`` (one required property, no others) is compiled once into a f
 does what the general pipeline does for it -- role, payload limit, normalisation, validation of
 the value by jsonschema-rs against the property's own schema, the write, its journal entry and
 its one audit record -- without building the general pipeline's objects. The store supplies
-the write (``field_writer(spec, tokens)``); anything unusual (another role, a refused payload,
+the write (``field_writer(spec, tokens)``) and may offer a :class:`FieldSlot`
+(``field_slot(spec, tokens)``: the in-memory store does), through which a change to a parent
+the store owns is written by the compiled function itself; anything unusual (another role, a refused payload,
 a non-scalar at the path, an idempotency key) answers None and the general path decides and
 explains it, so both paths give the same answers (tests/test_bus_fields.py).
 """
@@ -34,6 +36,29 @@ if TYPE_CHECKING:
 FieldWriter = Callable[[Any, str, float, "dict[str, Any] | None"], "int | tuple[int, bool, bool] | None"]
 # (payload, role name, meta) -> the envelope, or None for the general path.
 FastDispatch = Callable[[Any, str, "Mapping[str, Any] | None"], "dict[str, Any] | None"]
+
+# A field write's record on a store's flat log (FieldSlot.log): six values, none of them a
+# container the garbage collector must track -- (commandId, scope, path) (path None when the write
+# changed nothing), role, value, before, now, meta.
+LOG_STRIDE = 6
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSlot:
+    """Where a store lets the field path change a scalar itself (the in-memory store offers one).
+
+    While ``parent[0]`` is not None it is an object the store copied for field writes and has not
+    handed out since, holding a scalar at ``leaf``: the field path may replace that scalar in
+    place, bump ``owner.revision`` and put the write's record on ``log`` (see LOG_STRIDE), whose
+    first value is ``edit``. Anything else -- no parent, a value that does not change -- goes to
+    the store's FieldWriter. The store empties ``parent`` whenever the state is shared or replaced.
+    """
+
+    parent: list[Any]
+    leaf: str
+    log: list[Any]
+    edit: tuple[str, str, str]
+    owner: Any  # has the int attribute ``revision``
 
 _SLOW: Any = object()
 # Keywords a one-field payload schema may have for the field path to check it exactly.
@@ -112,14 +137,18 @@ def _field_roles(key: str, allowed: Mapping[str, tuple[str, int]]) -> dict[str, 
 
 
 def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping[str, tuple[str, int]],
-                  writer: FieldWriter) -> FastDispatch:
-    """One setter's dispatch, compiled (see the module docstring)."""
+                  writer: FieldWriter, slot: FieldSlot | None = None) -> FastDispatch:
+    """One setter's dispatch, compiled (see the module docstring); with the store's ``slot``, a
+    change to an owned parent is written here, without the writer's call."""
     key, norm, is_valid, convert = rule.key, rule.normalize, rule.is_valid, rule.convert
     roles = _field_roles(key, allowed)
     command_id, audit_tag, name = spec.id, spec.audit_tag, spec.handler.name  # type: ignore[attr-defined]
     slow, (low, high), transforms = _SLOW, _INT_RANGE, norm is not None or convert is not None
     template = {"ok": True, "code": "executed", "commandId": command_id, "auditTag": audit_tag, "result": None,
                 "revision": 0}
+    if slot is None:  # the store has none: its parent stays empty, every write goes to the writer
+        slot = FieldSlot(parent=[None], leaf="", log=[], edit=("", "", ""), owner=None)
+    cell, leaf, log, edit, owner = slot.parent, slot.leaf, slot.log, slot.edit, slot.owner
 
     def dispatch(payload: Any, role_name: str, meta: Mapping[str, Any] | None) -> dict[str, Any] | None:
         try:
@@ -153,8 +182,21 @@ def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping
         if transforms and type(value) is not str and not _plain(value):
             return None
         role = found[0]
+        node = cell[0]
+        if node is not None:  # the slot's owned parent: a change is written here (see FieldSlot)
+            before = node[leaf]
+            if before != value or type(before) is not type(value):
+                node[leaf] = value
+                owner.revision = revision = owner.revision + 1
+                log.extend((edit, role, value, before, bus.clock(), dict(meta) if meta else None))
+                envelope = template.copy()  # cheaper than a literal of six keys
+                envelope["result"] = {name: value}
+                envelope["revision"] = revision
+                if bus.after_commit:
+                    bus.notify_field(envelope, role, True)
+                return envelope
         written = writer(value, role, bus.clock(), dict(meta) if meta else None)
-        envelope = template.copy()  # cheaper than a literal of six keys
+        envelope = template.copy()
         envelope["result"] = {name: value}
         if type(written) is int:
             envelope["revision"] = written

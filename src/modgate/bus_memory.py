@@ -11,7 +11,7 @@ import bisect
 from typing import TYPE_CHECKING, Any
 
 from modgate.auditevent import AuditEvent
-from modgate.bus_fields import FieldWriter
+from modgate.bus_fields import LOG_STRIDE, FieldSlot, FieldWriter
 from modgate.bus_model import (
     _COUNTER,
     DEFAULT_TTL_MS,
@@ -88,11 +88,9 @@ class _MemoryQueue:
 # -- in-memory store ------------------------------------------------------------------------------
 # A field setter's journal entry and audit record: one tuple of plain values in both lists until
 # someone reads them: (commandId, role, scope, path -- None when nothing changed --, value, before,
-# now, correlation number, meta). A write puts six values on the store's flat log -- its constant
-# (commandId, scope, path), role, value, before, now, meta -- none of them a container the garbage
-# collector would have to track; _settle makes the tuples and draws the correlation numbers.
+# now, correlation number, meta). A write puts its six values on the store's flat log
+# (bus_fields.LOG_STRIDE); _settle makes the tuples and draws the correlation numbers.
 _FieldRecord = tuple[str, str, str, "str | None", Any, Any, float, int, "dict[str, Any] | None"]
-_RECORD = 6  # the log's stride
 
 
 class MemoryBusStore:
@@ -155,8 +153,8 @@ class MemoryBusStore:
         or the audit list settles first (:attr:`journal`, :meth:`_audit_list`), so the order and
         the undo indexes are what they would have been had each write filed itself."""
         log, journal, audit = self._log, self._journal, self._audit
-        for at in range(0, len(log), _RECORD):
-            (command_id, scope, path), role, value, before, now, meta = log[at:at + _RECORD]
+        for at in range(0, len(log), LOG_STRIDE):
+            (command_id, scope, path), role, value, before, now, meta = log[at:at + LOG_STRIDE]
             record: _FieldRecord = (command_id, role, scope, path, value, before, now, next(_COUNTER), meta)
             if path is not None:  # it changed something: an edit
                 journal.append_field(record, scope)
@@ -172,47 +170,46 @@ class MemoryBusStore:
                 audit[i] = _field_event(item)
         return audit  # type: ignore[return-value]
 
+    def field_slot(self, spec: CommandSpec, tokens: tuple[str, ...]) -> FieldSlot:
+        """Where the field path writes a change itself (:class:`modgate.bus_fields.FieldSlot`): the
+        parent object this store copied for field writes, while nobody has seen it."""
+        return FieldSlot(parent=self._parent(tokens), leaf=tokens[-1], log=self._log,
+                         edit=(spec.id, spec.mutation_scope, spec.handler.path),  # type: ignore[attr-defined]
+                         owner=self)
+
+    def _parent(self, tokens: tuple[str, ...]) -> list[Any]:
+        """The cell of the owned parent of ``tokens``: it is emptied by _disown (the state shared
+        or replaced); while full, only field writes -- scalars, each to its own leaf -- have
+        changed the object since it was copied, so its leaf is there and holds a scalar."""
+        return self._parents.setdefault(tokens, [None])
+
     def field_writer(self, spec: CommandSpec, tokens: tuple[str, ...]) -> FieldWriter:
         """The write of a field setter (:data:`modgate.bus_fields.FieldWriter`): the scalar at
-        ``tokens`` replaced, and its journal entry and audit record put on the log
-        (:meth:`_settle`); None when it is not a scalar under objects."""
+        ``tokens`` replaced (its path copied first unless owned), and its journal entry and audit
+        record put on the log (:meth:`_settle`); None when it is not a scalar under objects."""
         parents, leaf = tokens[:-1], tokens[-1]
         edit = (spec.id, spec.mutation_scope, spec.handler.path)  # type: ignore[attr-defined]  # a FieldSetter's
         same = (spec.id, spec.mutation_scope, None)  # a write that changed nothing: audited only
-        owned, log = self._owned, self._log
-        # The parent object while it is owned (emptied by _disown): it was copied, with its whole
-        # path, by a field write, and since then only field writes -- scalars, each to its own
-        # leaf -- have changed it, so the leaf is there and holds a scalar.
-        parent = self._parents.setdefault(tokens, [None])
+        owned, log, parent = self._owned, self._log, self._parent(tokens)
 
         def write(value: Any, role: str, now: float, meta: dict[str, Any] | None
                   ) -> int | tuple[int, bool, bool] | None:
             node = parent[0]
             if node is None:
-                return first_write(value, role, now, meta)
-            before = node[leaf]
-            if before == value and type(before) is type(value):
-                log.extend((same, role, value, before, now, meta))
-                return self.revision, False, True
-            node[leaf] = value  # owned: written in place
-            self.revision = revision = self.revision + 1
-            log.extend((edit, role, value, before, now, meta))
-            return revision
-
-        def first_write(value: Any, role: str, now: float, meta: dict[str, Any] | None
-                        ) -> int | tuple[int, bool, bool] | None:
-            """A write whose parent is shared: copied with its whole path, then owned."""
-            node = object_at(self._state, parents)
-            if node is None:
-                return None
+                node = object_at(self._state, parents)
+                if node is None:
+                    return None
             before = node.get(leaf, MISSING)
             if before is MISSING or type(before) in (dict, list):
                 return None
             if before == value and type(before) is type(value):
                 log.extend((same, role, value, before, now, meta))
                 return self.revision, False, True
-            self._state = set_owned(self._state, tokens, value, owned)
-            parent[0] = object_at(self._state, parents)
+            if node is parent[0]:  # owned: written in place
+                node[leaf] = value
+            else:
+                self._state = set_owned(self._state, tokens, value, owned)
+                parent[0] = object_at(self._state, parents)
             self.revision = revision = self.revision + 1
             log.extend((edit, role, value, before, now, meta))
             return revision
