@@ -22,7 +22,8 @@ divided by the strict jsonschema-rs stack. The import path's cache keyed by *inp
 (``fastpath._PAYLOAD_OK``: payloads already checked) is cleared before every modgate iteration, so
 a repeated run does not flatter it; what is compiled or derived once per host or command (the
 schema validators, the host's parsed app version) is kept, as the references keep their compiled
-schema. The stacks take turns within every round (round-robin per repeat, one median per stack).
+schema. The stacks take turns within every round (round-robin per repeat in a shuffled order, one
+median per stack).
 ``import_first_error.165k_ms`` times an invalid 165 KiB package (a bad moduleId): fail-fast should
 not pay for the rest of the document.
 """
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -235,13 +237,18 @@ def _median_ms(fn: Callable[[bytes], Any], data: bytes, repeats: int) -> float:
 
 
 def _interleaved_medians_ms(stacks: dict[str, Callable[[bytes], Any]], data: bytes, repeats: int) -> dict[str, float]:
-    """Median ms per stack, the stacks taking turns within every round (round-robin per repeat), so
-    drift (thermal, other load) hits them alike instead of whichever stack ran during a busy spell."""
+    """Median ms per stack, the stacks taking turns within every round (each runs once per repeat),
+    so drift (thermal, other load) hits them alike. The order within a round is shuffled (seeded,
+    so runs are repeatable): in a fixed order each stack would always follow the same neighbour and
+    inherit its cache state (the floor, right after modgate, would find the loader warm)."""
     for fn in stacks.values():
         fn(data)  # warm-up: compiled validators, caches
-    samples: dict[str, list[float]] = {name: [] for name in stacks}
+    names = list(stacks)
+    order = random.Random(len(data))
+    samples: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(repeats):
-        for name, fn in stacks.items():
+        for name in order.sample(names, len(names)):
+            fn = stacks[name]
             start = time.perf_counter()
             fn(data)
             samples[name].append((time.perf_counter() - start) * 1000)

@@ -86,6 +86,13 @@ def _bind_plain_entry(doc: Doc) -> None:
     doc["commandBindings"].append({"bindingId": "binding-plain", "uiEntryId": "plain", "commandId": "nextPage"})
 
 
+def _only_action_entries_one_id_twice(doc: Doc) -> None:
+    # Every entry has an action (the map's size decides uniqueness), and one id is used twice.
+    ui = doc["pluginManifest"]["ui"]
+    del ui[0]
+    ui[1]["id"] = ui[0]["id"]
+
+
 def _swap_entries(doc: Doc) -> None:
     first, second = doc["commandBindings"][0], doc["commandBindings"][1]
     first["uiEntryId"], second["uiEntryId"] = second["uiEntryId"], first["uiEntryId"]
@@ -106,6 +113,7 @@ MUTATIONS: dict[str, Callable[[Doc], None]] = {
        for v in [*_BLANKS, "entry-1", "plain", "nope", " entry-0", {"id": "entry-0"}]},
     **{f"bindingId={v!r}": _set((*B, 2, "bindingId"), v) for v in [*_BLANKS, "binding-1"]},
     **{f"ui.id={v!r}": _set((*UI, 2, "id"), v) for v in [*_BLANKS, "entry-0", "plain"]},
+    "entry without action takes an action's id": _set((*UI, 0, "id"), "entry-0"),
     "scope=doc": _set((*B, 0, "expectedMutationScope"), "doc"),
     "scope=None": _set((*B, 0, "expectedMutationScope"), None),
     "scope absent": _delete((*B, 0, "expectedMutationScope")),
@@ -123,6 +131,7 @@ MUTATIONS: dict[str, Callable[[Doc], None]] = {
     "binding appended": _append_binding,
     "plain entry bound": _bind_plain_entry,
     "entries swapped": _swap_entries,
+    "only action entries, one id twice": _only_action_entries_one_id_twice,
     "action removed": _delete((*UI, 1, "action")),
     "packageAbiVersion 1.0": _set(("packageAbiVersion",), 1.0),
     "pluginManifestVersion 1.0": _set((*COMPAT, "pluginManifestVersion"), 1.0),

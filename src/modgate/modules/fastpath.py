@@ -89,10 +89,10 @@ def _bound_key(version: str) -> tuple[Any, ...]:
 
 def _ui_actions(ui: list[dict[str, Any]], commands: Mapping[str, CommandSpec]) -> dict[str, str] | None:
     """entry id -> action commandId (entries with an action), or None when something is off."""
-    ids = {entry["id"] for entry in ui}
-    if len(ids) != len(ui):
-        return None
     actions = {entry["id"]: action["commandId"] for entry in ui if (action := entry.get("action")) is not None}
+    # When every entry has an action, the map's size already says whether the ids are unique.
+    if len(actions) != len(ui) and len({entry["id"] for entry in ui}) != len(ui):
+        return None
     # The quick schema only says "string": a host command id that is a non-empty string stands in
     # for the nonEmptyString pattern (a host may register any id).
     used = set(actions.values())
