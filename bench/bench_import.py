@@ -256,7 +256,7 @@ def _interleaved_medians_ms(stacks: dict[str, Callable[[bytes], Any]], data: byt
 
 
 def _repeats(label: str, quick: bool) -> int:
-    base = {"19k": 200, "165k": 40, "1m": 10}[label]
+    base = {"19k": 200, "165k": 60, "1m": 20}[label]
     return base if quick else base * 5
 
 

@@ -221,3 +221,10 @@ def test_combined_mutations_agree(names: list[str], entries: int) -> None:
             continue  # an earlier mutation removed what this one aims at
     fast, slow = _answers(doc)
     assert fast == slow, names
+
+
+def test_nesting_orjson_cannot_reserialise_is_a_coded_refusal() -> None:
+    """256..1024 levels: orjson parses them but cannot serialise them again (a traceback once)."""
+    data = dumps(package(2))[:-1] + b',"x-deep":' + b"[" * 300 + b"]" * 300 + b"}"
+    envelope = import_bytes(data, HOST).envelope
+    assert (envelope["code"], envelope["detail"]["jsonCode"]) == ("invalid-package-root", "json-too-deep")

@@ -87,11 +87,15 @@ def _screen(raw: bytes, value: Any, max_depth: int) -> bool:
     ``:`` and every string's literal colons again; so the colon counts match exactly when no key
     was dropped — unless the input spelled a colon as an escape (``\\u003a``), which we route to
     the exact scanner. The pretty dump indents an element of nesting level L by 2L spaces, so a
-    container deeper than ``max_depth`` implies a line indented by at least ``2 * max_depth``.
+    container deeper than ``max_depth`` implies a line indented by at least ``2 * max_depth``. A
+    value orjson cannot serialise again (more than 255 levels) goes to the scanner too.
     """
     if max_depth < 2 or b"\\u003" in raw:
         return True
-    pretty = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    try:
+        pretty = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:  # orjson parses 1024 levels but serialises only 255
+        return True
     if raw.count(b":") != pretty.count(b":"):
         return True
     return b"\n" + b" " * (2 * max_depth) in pretty
