@@ -228,3 +228,32 @@ def test_nesting_orjson_cannot_reserialise_is_a_coded_refusal() -> None:
     data = dumps(package(2))[:-1] + b',"x-deep":' + b"[" * 300 + b"]" * 300 + b"}"
     envelope = import_bytes(data, HOST).envelope
     assert (envelope["code"], envelope["detail"]["jsonCode"]) == ("invalid-package-root", "json-too-deep")
+
+
+_FREE_SLOTS = [(*UI, 1, "action", "payload"), (*UI, 1, "action", "context"), (*B, 0, "payload"), (*B, 0, "context"),
+               ("extensions", "x-diff")]
+
+
+@pytest.mark.parametrize("slot", _FREE_SLOTS, ids=lambda s: ".".join(map(str, s)))
+@pytest.mark.parametrize("depth", [4, 129, 200, 300])
+def test_what_the_quick_schema_accepts_is_shallow(slot: tuple[Any, ...], depth: int) -> None:
+    """import_bytes defers the loader's depth check to the quick schema: every free slot refuses
+    a fourth level, and a too deep package is refused by the loader's own check (json-too-deep)."""
+    doc = package(2)
+    value: Any = {"k": 1}
+    for _ in range(depth - 1):
+        value = [value]
+    _set(slot, value)(doc)
+    assert not is_valid(quick_validator(), doc)
+    envelope = import_bytes(dumps(doc) if depth < 255 else _deep_bytes(doc, slot, depth), HOST).envelope
+    if depth > 128:
+        assert (envelope["code"], envelope["detail"]["jsonCode"]) == ("invalid-package-root", "json-too-deep")
+    else:
+        assert envelope["code"] != "invalid-package-root"
+
+
+def _deep_bytes(doc: Doc, slot: tuple[Any, ...], depth: int) -> bytes:
+    # orjson cannot serialise 255+ levels: splice the nesting into the text.
+    _set(slot, "@DEEP@")(doc)
+    nested = b"[" * (depth - 1) + b'{"k":1}' + b"]" * (depth - 1)
+    return dumps(doc).replace(b'"@DEEP@"', nested)

@@ -23,15 +23,18 @@ from modgate.modules.schemas import is_valid, package_validator, quick_validator
 from modgate.modules.semver import semver_key
 
 
-def first_problem(doc: Any, host: Host, *, from_json: bool = False) -> Problem | None:
+def first_problem(doc: Any, host: Host, *, from_json: bool = False, quick: bool | None = None) -> Problem | None:
     """The fail-fast answer. ``from_json`` (strict-loaded data) enables the schema fast paths.
 
     Tier 1: the quick schema (:func:`~modgate.modules.schemas.quick_validator`) accepts the
     document and :func:`all_clear` finds nothing: no problem. Tier 2: the published schema accepts
-    it: only the cross-checks run (in order). Tier 3: the ordered Python rules.
+    it: only the cross-checks run (in order). Tier 3: the ordered Python rules. ``quick`` is the
+    quick schema's answer when the caller has it already (None: ask it).
     """
     if from_json:
-        if is_valid(quick_validator(), doc) and all_clear(doc, host):
+        if quick is None:
+            quick = is_valid(quick_validator(), doc)
+        if quick and all_clear(doc, host):
             return None
         if is_valid(package_validator(), doc):
             return next(iter_package_problems(doc, host, structural=False), None)

@@ -29,7 +29,8 @@ from modgate.modules.migrations import (
     MigrationFailed,
     MigrationRegistry,
 )
-from modgate.strictjson import canonical_bytes, loads
+from modgate.modules.schemas import is_valid, quick_validator
+from modgate.strictjson import canonical_bytes, check_depth, loads_depth_deferred
 
 Scalar = str | int | float | bool | None
 
@@ -193,7 +194,10 @@ def validate_package(
     return _validate(value, host, options, from_json=False)
 
 
-def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool) -> ImportOutcome:
+def _validate(
+    value: Any, host: Host, options: ImportOptions, *, from_json: bool, quick: bool | None = None
+) -> ImportOutcome:
+    """``quick``: whether the quick schema accepted ``value`` (None: not asked yet)."""
     registered_version = options.registered_version
     prepared = prepare(value, migrations=options.migrations, manifest_adapters=options.manifest_adapters)
     if prepared.problem is not None:
@@ -201,7 +205,7 @@ def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool
     document = prepared.document
     # The schema fast path only for untouched strict-loaded data: a migration may build tuples etc.
     owned = from_json and document is value
-    first = fastpath.first_problem(document, host, from_json=owned)
+    first = fastpath.first_problem(document, host, from_json=owned, quick=quick if owned else None)
     if first is not None:
         return _fail(first, prepared.migrated_from)
     capability = capability_problem(document)
@@ -250,7 +254,7 @@ def import_bytes(
     migrations: MigrationRegistry = DEFAULT_MIGRATIONS,
     manifest_adapters: AdapterRegistry = DEFAULT_MANIFEST_ADAPTERS,
 ) -> ImportOutcome:
-    """Strict loading, then :func:`validate_package`.
+    """Strict loading, then :func:`validate_package` (the loader's refusals, then the rules').
 
     Decision: bytes that are not strict JSON are ``invalid-package-root`` at ``package`` (the text
     is not a JSON object, as DESIGN §3 says), with the loader's own code in ``detail.jsonCode``
@@ -258,7 +262,12 @@ def import_bytes(
     ``detail.jsonPath``. The seed's 23 codes stay the whole story at the top level.
     """
     try:
-        value = loads(data)
+        value = loads_depth_deferred(data)
+        # The quick schema closes every object and bounds every free value, so what it accepts is
+        # far shallower than the loader's limit; anything else gets the loader's own depth check.
+        quick = is_valid(quick_validator(), value)
+        if not quick:
+            check_depth(data, value)
     except JsonLoadError as exc:
         return _fail(load_problem(exc.problem))
     options = ImportOptions(
@@ -267,7 +276,7 @@ def import_bytes(
         migrations=migrations,
         manifest_adapters=manifest_adapters,
     )
-    return _validate(value, host, options, from_json=True)
+    return _validate(value, host, options, from_json=True, quick=quick)
 
 
 def load_problem(inner: Problem) -> Problem:
