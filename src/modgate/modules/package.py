@@ -10,6 +10,9 @@ Fast path: when the compiled structural schema (``heavy-module-package.v1.schema
 document is valid, no structural rule can fire, so only the cross-checks run in Python. When it
 says invalid, the ordered Python rules run to find the deterministic first error. The Python rules
 stay the definition; the schema only has to be at least as strict (a test checks both paths agree).
+:func:`import_bytes` asks the quick schema (:mod:`modgate.modules.fastpath`, tier 1) right after
+parsing: what it accepts is far shallower than the loader's nesting limit, so the loader's depth
+screen runs only for what it refuses - before anything else, so every refusal stays the loader's.
 """
 
 from __future__ import annotations
