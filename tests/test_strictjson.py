@@ -76,6 +76,15 @@ def test_loads_never_recursion_error() -> None:
         assert error.code == "json-too-deep"
 
 
+@pytest.mark.parametrize("depth", [255, 256, 300, 1024])
+def test_nesting_orjson_parses_but_cannot_reserialise_is_json_too_deep(depth: int) -> None:
+    # orjson parses up to 1024 levels but serialises only 255: the screen's re-serialisation once
+    # escaped as "TypeError: Recursion limit reached" (a traceback instead of a coded refusal).
+    assert load_error(b"[" * depth + b"]" * depth).code == "json-too-deep"
+    assert load_error(b'{"a":' * depth + b"1" + b"}" * depth).code == "json-too-deep"
+    assert loads(b"[" * depth + b"]" * depth, max_depth=2000) is not None
+
+
 def test_loads_large_max_depth_beyond_orjson_limit() -> None:
     text = b"[" * 1500 + b"]" * 1500
     assert loads(text, max_depth=2000) is not None

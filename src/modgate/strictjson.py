@@ -32,9 +32,11 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_DEPTH",
     "canonical_bytes",
+    "check_depth",
     "dumps",
     "dumps_pretty",
     "loads",
+    "loads_depth_deferred",
     "sha256_hex",
     "sha256_prefixed",
 ]
@@ -52,10 +54,7 @@ def loads(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: i
 
     ``max_depth`` counts containers: ``[]`` has depth 1, ``[[1]]`` depth 2.
     """
-    raw = _as_bytes(data)
-    if len(raw) > max_bytes:
-        raise _error("json-too-large", "$", f"The input is {len(raw)} bytes; the limit is {max_bytes}.",
-                     size=len(raw), limit=max_bytes)
+    raw = _sized_bytes(data, max_bytes)
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -65,6 +64,48 @@ def loads(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: i
     if _screen(raw, value, max_depth):
         return _Scanner(raw, max_depth).run()
     return value
+
+
+def loads_depth_deferred(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """:func:`loads` without its nesting screen, for a caller whose next step bounds the depth.
+
+    Everything :func:`loads` refuses is refused the same way, except nesting deeper than
+    ``DEFAULT_MAX_DEPTH`` that orjson parsed: the caller must pass the value to :func:`check_depth`
+    unless a check that accepts nothing that deep (a schema with closed objects) accepted it. The
+    duplicate-key screen counts colons in the compact dump: the indented one only serves the depth.
+    """
+    raw = _sized_bytes(data, max_bytes)
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _Scanner(raw, DEFAULT_MAX_DEPTH).run()
+    compact = _dump_or_empty(value, 0)
+    if not compact or b"\\u003" in raw or raw.count(b":") != compact.count(b":"):
+        return _Scanner(raw, DEFAULT_MAX_DEPTH).run()  # too deep to dump, or a dropped duplicate key
+    return value
+
+
+def check_depth(data: bytes | str, value: Any) -> None:
+    """Raise what :func:`loads` raises for ``value`` (from :func:`loads_depth_deferred`) nested deeper
+    than ``DEFAULT_MAX_DEPTH``; nothing when it is not."""
+    pretty = _dump_or_empty(value, orjson.OPT_INDENT_2)
+    if not pretty or b"\n" + b" " * (2 * DEFAULT_MAX_DEPTH) in pretty:
+        _Scanner(_as_bytes(data), DEFAULT_MAX_DEPTH).run()
+
+
+def _dump_or_empty(value: Any, option: int) -> bytes:
+    try:
+        return orjson.dumps(value, option=option)
+    except orjson.JSONEncodeError:  # orjson parses 1024 levels but serialises only 255
+        return b""
+
+
+def _sized_bytes(data: bytes | str, max_bytes: int) -> bytes:
+    raw = _as_bytes(data)
+    if len(raw) > max_bytes:
+        raise _error("json-too-large", "$", f"The input is {len(raw)} bytes; the limit is {max_bytes}.",
+                     size=len(raw), limit=max_bytes)
+    return raw
 
 
 def _as_bytes(data: bytes | str) -> bytes:
@@ -87,12 +128,13 @@ def _screen(raw: bytes, value: Any, max_depth: int) -> bool:
     ``:`` and every string's literal colons again; so the colon counts match exactly when no key
     was dropped — unless the input spelled a colon as an escape (``\\u003a``), which we route to
     the exact scanner. The pretty dump indents an element of nesting level L by 2L spaces, so a
-    container deeper than ``max_depth`` implies a line indented by at least ``2 * max_depth``.
+    container deeper than ``max_depth`` implies a line indented by at least ``2 * max_depth``. A
+    value orjson cannot serialise again (more than 255 levels) goes to the scanner too.
     """
     if max_depth < 2 or b"\\u003" in raw:
         return True
-    pretty = orjson.dumps(value, option=orjson.OPT_INDENT_2)
-    if raw.count(b":") != pretty.count(b":"):
+    pretty = _dump_or_empty(value, orjson.OPT_INDENT_2)
+    if not pretty or raw.count(b":") != pretty.count(b":"):
         return True
     return b"\n" + b" " * (2 * max_depth) in pretty
 

@@ -1,34 +1,40 @@
 """The fail-fast answer, fast: three tiers over the ordered rules of :mod:`package_rules`.
 
-Tier 1: the published schema with "surely small" values accepts the document and :func:`all_clear`
-finds nothing. Tier 2: the published schema accepts it; only the cross-checks run. Tier 3: the
-ordered Python rules. Never more lenient than the rules (a property test checks they agree).
+Tier 1: the quick schema (the published one with "surely small" values, and four id fields left
+to :func:`all_clear`) accepts the document and :func:`all_clear` finds nothing. Tier 2: the
+published schema accepts it; only the cross-checks run. Tier 3: the ordered Python rules. Never
+more lenient than the rules (a property test and tests/test_fastpath.py check they agree).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from modgate.errors import Problem
 from modgate.host.model import CommandSpec, Host
-from modgate.modules.package_rules import app_range_problems, iter_package_problems
+from modgate.modules.manifest import is_nonempty_string
+from modgate.modules.package_rules import iter_package_problems
 from modgate.modules.payloads import payload_problem
-from modgate.modules.schemas import is_valid, package_validator, small_values_validator
+from modgate.modules.schemas import is_valid, package_validator, quick_validator
+from modgate.modules.semver import semver_key
 
 
-def first_problem(doc: Any, host: Host, *, from_json: bool = False) -> Problem | None:
+def first_problem(doc: Any, host: Host, *, from_json: bool = False, quick: bool | None = None) -> Problem | None:
     """The fail-fast answer. ``from_json`` (strict-loaded data) enables the schema fast paths.
 
-    Tier 1: the published schema with "surely small" payload/context/extension values accepts the
-    document and :func:`all_clear` finds nothing: no problem. Tier 2: the published
-    schema accepts it: only the cross-checks run (in order). Tier 3: the ordered Python rules.
+    Tier 1: the quick schema (:func:`~modgate.modules.schemas.quick_validator`) accepts the
+    document and :func:`all_clear` finds nothing: no problem. Tier 2: the published schema accepts
+    it: only the cross-checks run (in order). Tier 3: the ordered Python rules. ``quick`` is the
+    quick schema's answer when the caller has it already (None: ask it).
     """
     if from_json:
-        if is_valid(small_values_validator(), doc) and all_clear(doc, host):
+        if quick is None:
+            quick = is_valid(quick_validator(), doc)
+        if quick and all_clear(doc, host):
             return None
         if is_valid(package_validator(), doc):
             return next(iter_package_problems(doc, host, structural=False), None)
@@ -38,15 +44,18 @@ def first_problem(doc: Any, host: Host, *, from_json: bool = False) -> Problem |
 def all_clear(doc: dict[str, Any], host: Host) -> bool:
     """True only when no rule can fire; False means "look closer" (never "there is a problem").
 
-    An optimisation of the ordered cross-checks for the common, valid case: it must never be more
-    lenient than :func:`iter_package_problems` (tests/property check both agree on every input).
+    An optimisation of the ordered rules for the common, valid case, only sound after the quick
+    schema accepted ``doc``: it must never be more lenient than :func:`iter_package_problems`
+    (tests/test_fastpath.py and tests/property check both agree). It also stands in for the
+    non-empty-string patterns the quick schema leaves out: pluginId equals the (pattern-checked)
+    moduleId, every action's commandId is a host command id that is a non-empty string, and every
+    binding's uiEntryId and commandId equal a (pattern-checked) ui entry id and its action's
+    commandId.
     """
     compat = doc["compatibility"]
     if not (type(doc["packageAbiVersion"]) is int and type(compat["pluginManifestVersion"]) is int):
         return False
-    if type(compat["commandBusContractVersion"]) is not int:
-        return False
-    if next(app_range_problems(compat, host.app_version, ""), None) is not None:
+    if type(compat["commandBusContractVersion"]) is not int or not _range_clear(compat, host.app_version):
         return False
     manifest = doc["pluginManifest"]
     if manifest["pluginId"] != doc["moduleId"]:
@@ -55,43 +64,60 @@ def all_clear(doc: dict[str, Any], host: Host) -> bool:
     return actions is not None and _bindings_clear(doc["commandBindings"], actions, host)
 
 
+def _range_clear(compat: dict[str, Any], app_version: str) -> bool:
+    """No problem from :func:`~modgate.modules.package_rules.app_range_problems`, each bound parsed once."""
+    low, high = compat.get("minAppVersion"), compat.get("maxAppVersionExclusive")
+    app = _app_key(app_version)
+    low_key = None if low is None else _bound_key(low)
+    high_key = None if high is None else _bound_key(high)
+    if low_key is not None and (app < low_key or (high_key is not None and not low_key < high_key)):
+        return False
+    return high_key is None or app < high_key
+
+
+@lru_cache(maxsize=8)
+def _app_key(app_version: str) -> tuple[Any, ...]:
+    # Only ever called with a host's own version: a per-host fact, never a package's input.
+    return semver_key(app_version)
+
+
+def _bound_key(version: str) -> tuple[Any, ...]:
+    """:func:`semver_key` of a version the schema's SemVer pattern accepted; a plain ``X.Y.Z``
+    (only digits and two dots, so nothing else to parse) without the regex."""
+    if "-" in version or "+" in version:
+        return semver_key(version)
+    major, minor, patch = version.split(".")
+    return (int(major), int(minor), int(patch), 1, ())
+
+
 def _ui_actions(ui: list[dict[str, Any]], commands: Mapping[str, CommandSpec]) -> dict[str, str] | None:
     """entry id -> action commandId (entries with an action), or None when something is off."""
-    ids: set[str] = set()
-    actions: dict[str, str] = {}
-    for entry in ui:
-        entry_id = entry["id"]
-        if entry_id in ids:
-            return None
-        ids.add(entry_id)
-        action = entry.get("action")
-        if action is not None:
-            if action["commandId"] not in commands:
-                return None
-            actions[entry_id] = action["commandId"]
+    actions = {entry["id"]: action["commandId"] for entry in ui if (action := entry.get("action")) is not None}
+    # When every entry has an action, the map's size already says whether the ids are unique.
+    if len(actions) != len(ui) and len({entry["id"] for entry in ui}) != len(ui):
+        return None
+    # The quick schema only says "string": a host command id that is a non-empty string stands in
+    # for the nonEmptyString pattern (a host may register any id).
+    used = set(actions.values())
+    if not all(c in commands and is_nonempty_string(c) for c in used):
+        return None
     # Entries without an action cannot be bound (command-id-mismatch): all bindings use `actions`.
     return actions
 
 
 def _bindings_clear(bindings: list[dict[str, Any]], actions: dict[str, str], host: Host) -> bool:
-    # Whole-list set arithmetic instead of a per-binding loop: this runs on every valid import.
-    binding_ids = list(map(_BINDING_ID, bindings))
-    entry_ids = list(map(_UI_ENTRY_ID, bindings))
-    entry_set = set(entry_ids)
-    # Unique binding ids; each ui action bound exactly once (no unknown, duplicate or missing entry).
-    if len(set(binding_ids)) != len(binding_ids) or len(entry_set) != len(entry_ids) or entry_set != actions.keys():
+    if len({b["bindingId"] for b in bindings}) != len(bindings) or len(bindings) != len(actions):
         return False
-    command_ids = list(map(_COMMAND_ID, bindings))
-    if [actions[e] for e in entry_ids] != command_ids:
+    # Each ui action bound exactly once to its own command: as many bindings as actions, and their
+    # uiEntryId -> commandId map is the actions map (so no unknown, duplicate or missing entry).
+    if {b["uiEntryId"]: b["commandId"] for b in bindings} != actions:
         return False
-    uses = {(b["commandId"], b.get("expectedMutationScope"), orjson.dumps(b.get("payload"))) for b in bindings}
+    dumps = orjson.dumps
+    uses = {(b["commandId"], b.get("expectedMutationScope"), dumps(b.get("payload"))) for b in bindings}
     commands = host.commands
     return all(_use_ok(commands[c], scope, payload) for c, scope, payload in uses)
 
 
-_BINDING_ID = itemgetter("bindingId")
-_UI_ENTRY_ID = itemgetter("uiEntryId")
-_COMMAND_ID = itemgetter("commandId")
 _PAYLOAD_OK: dict[tuple[int, bytes], tuple[CommandSpec, bool]] = {}
 
 

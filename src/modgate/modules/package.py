@@ -10,6 +10,9 @@ Fast path: when the compiled structural schema (``heavy-module-package.v1.schema
 document is valid, no structural rule can fire, so only the cross-checks run in Python. When it
 says invalid, the ordered Python rules run to find the deterministic first error. The Python rules
 stay the definition; the schema only has to be at least as strict (a test checks both paths agree).
+:func:`import_bytes` asks the quick schema (:mod:`modgate.modules.fastpath`, tier 1) right after
+parsing: what it accepts is far shallower than the loader's nesting limit, so the loader's depth
+screen runs only for what it refuses - before anything else, so every refusal stays the loader's.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from modgate.modules.migrations import (
     MigrationFailed,
     MigrationRegistry,
 )
-from modgate.strictjson import canonical_bytes, loads
+from modgate.modules.schemas import is_valid, quick_validator
+from modgate.strictjson import canonical_bytes, check_depth, loads_depth_deferred
 
 Scalar = str | int | float | bool | None
 
@@ -193,7 +197,10 @@ def validate_package(
     return _validate(value, host, options, from_json=False)
 
 
-def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool) -> ImportOutcome:
+def _validate(
+    value: Any, host: Host, options: ImportOptions, *, from_json: bool, quick: bool | None = None
+) -> ImportOutcome:
+    """``quick``: whether the quick schema accepted ``value`` (None: not asked yet)."""
     registered_version = options.registered_version
     prepared = prepare(value, migrations=options.migrations, manifest_adapters=options.manifest_adapters)
     if prepared.problem is not None:
@@ -201,7 +208,7 @@ def _validate(value: Any, host: Host, options: ImportOptions, *, from_json: bool
     document = prepared.document
     # The schema fast path only for untouched strict-loaded data: a migration may build tuples etc.
     owned = from_json and document is value
-    first = fastpath.first_problem(document, host, from_json=owned)
+    first = fastpath.first_problem(document, host, from_json=owned, quick=quick if owned else None)
     if first is not None:
         return _fail(first, prepared.migrated_from)
     capability = capability_problem(document)
@@ -250,7 +257,7 @@ def import_bytes(
     migrations: MigrationRegistry = DEFAULT_MIGRATIONS,
     manifest_adapters: AdapterRegistry = DEFAULT_MANIFEST_ADAPTERS,
 ) -> ImportOutcome:
-    """Strict loading, then :func:`validate_package`.
+    """Strict loading, then :func:`validate_package` (the loader's refusals, then the rules').
 
     Decision: bytes that are not strict JSON are ``invalid-package-root`` at ``package`` (the text
     is not a JSON object, as DESIGN §3 says), with the loader's own code in ``detail.jsonCode``
@@ -258,7 +265,12 @@ def import_bytes(
     ``detail.jsonPath``. The seed's 23 codes stay the whole story at the top level.
     """
     try:
-        value = loads(data)
+        value = loads_depth_deferred(data)
+        # The quick schema closes every object and bounds every free value, so what it accepts is
+        # far shallower than the loader's limit; anything else gets the loader's own depth check.
+        quick = is_valid(quick_validator(), value)
+        if not quick:
+            check_depth(data, value)
     except JsonLoadError as exc:
         return _fail(load_problem(exc.problem))
     options = ImportOptions(
@@ -267,7 +279,7 @@ def import_bytes(
         migrations=migrations,
         manifest_adapters=manifest_adapters,
     )
-    return _validate(value, host, options, from_json=True)
+    return _validate(value, host, options, from_json=True, quick=quick)
 
 
 def load_problem(inner: Problem) -> Problem:

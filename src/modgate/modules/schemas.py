@@ -30,13 +30,19 @@ def package_validator() -> Any:
 
 
 @cache
-def small_values_validator() -> Any:
-    """The published schema with payload/context/extension values narrowed to "surely small".
+def quick_validator() -> Any:
+    """The schema of the import fast path (tier 1): only sound together with ``fastpath.all_clear``.
 
-    Containers at most two levels deep with at most 6 members each, strings and keys at most 24
-    characters: at most 43 containers, and even with every character escaped as \\uXXXX (6 UTF-16
-    units) and 25-character numbers, JSON.stringify stays under 12,500 units - so the 512-node and
-    16,384-unit limits cannot fire and need no counting.
+    It is the published schema with two changes. Payload/context/extension values are narrowed
+    to "surely small": containers at most two levels deep with at most 6 members each, strings and
+    keys at most 24 characters: at most 43 containers, and even with every character escaped as
+    \\uXXXX (6 UTF-16 units) and 25-character numbers, JSON.stringify stays under 12,500 units - so
+    the 512-node and 16,384-unit limits cannot fire and need no counting. And four id fields only
+    need to be strings, because ``all_clear`` compares each with a value that is checked
+    already: pluginId with moduleId (its pattern is stricter), an action's commandId with the host's
+    command ids (each checked to be a non-empty string), a binding's uiEntryId and commandId with a
+    ui entry's id (pattern-checked) and its action's commandId. Those patterns cost a regex per
+    element; the comparisons are made anyway.
     """
     schema = load_schema(PACKAGE_SCHEMA)
     defs = schema["$defs"]
@@ -50,6 +56,11 @@ def small_values_validator() -> Any:
             small |= {"maxProperties": 0, "maxItems": 0}
         defs[f"small{depth}"] = small
     defs["jsonSafe0"] = {"$ref": "#/$defs/small0"}
+    string = {"type": "string"}
+    defs["pluginManifest"]["properties"]["pluginId"] = string
+    defs["uiEntry"]["properties"]["action"]["properties"]["commandId"] = string
+    defs["commandBinding"]["properties"]["uiEntryId"] = string
+    defs["commandBinding"]["properties"]["commandId"] = string
     return jsonschema_rs.validator_for(schema)
 
 
