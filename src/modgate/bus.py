@@ -56,11 +56,11 @@ from modgate.bus_plan import (
     _dispatch_roles,
     _executed_event,
     _Gated,
-    _json_object,
     _non_finite,
     _not_json,
     _Outcome,
     _Plan,
+    _private_meta,
     _request,
     _run_setter,
 )
@@ -217,9 +217,11 @@ class Bus:
         then one atomic commit with its journal entry and audit events. Never raises for bad
         input: a refusal is an envelope with ``ok: false`` and a documented ``code``.
         """
-        if meta is not None and not _json_object(meta):
-            return _fail("invalid-argument", command_id, "meta must be a JSON object (string keys, JSON values):"
-                         " it is recorded in the audit log", path="meta")
+        if meta is not None:
+            meta = _private_meta(meta)  # (deep: the caller may change its object afterwards)
+            if meta is None:
+                return _fail("invalid-argument", command_id, "meta must be a JSON object (string keys, JSON"
+                             " values): it is recorded in the audit log", path="meta")
         if idempotency_key is None:
             try:
                 fast = self._fast.get(command_id)
@@ -317,6 +319,8 @@ class Bus:
         except PayloadError as exc:
             return None, _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
                                auditTag=spec.audit_tag, path=exc.problem.path or "payload")
+        except Exception as exc:  # an embedder's normaliser that raises: the payload is refused, coded
+            return None, _unchecked(spec, "normalise", exc)
         try:
             valid = plan.is_valid(value)
         except (TypeError, ValueError) as exc:  # jsonschema-rs refuses what JSON cannot hold
@@ -332,6 +336,8 @@ class Bus:
             except PayloadError as exc:
                 return None, _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
                                    auditTag=spec.audit_tag, path=exc.problem.path or "payload")
+            except Exception as exc:  # as for the normaliser
+                return None, _unchecked(spec, "check", exc)
         return value, None
 
     def _refuse(self, events: list[AuditEvent], envelope: Envelope, cache_key: str | None,
@@ -505,6 +511,13 @@ class Bus:
                                ops=ops, inverse=inverse_ops(session.state, ops), ref_seq=seq)
         status = "undone" if spec.journal_action == "undo" else "done"
         return {key: seq}, ops, journal, [(seq, status)]
+
+
+def _unchecked(spec: CommandSpec, step: str, exc: Exception) -> Envelope:
+    """The refusal of a payload whose normaliser or check raised something else than a
+    PayloadError (an embedder's bug or an input it did not expect): coded, never a traceback."""
+    return _fail("invalid-payload", spec.id, f"payload validation failed: could not {step} the payload"
+                 f" ({type(exc).__name__}: {exc})", auditTag=spec.audit_tag, path="payload")
 
 
 DryRun = Callable[[str, Any, JsonObject], "tuple[Envelope, JsonObject]"]

@@ -124,15 +124,17 @@ def _bad_names(command_id: Any, role: Any) -> Envelope:
     return _fail("unknown-command", repr(command_id), f"unknown command {command_id!r}")
 
 
-def _json_object(meta: Any) -> bool:
-    """True when ``meta`` is a mapping the audit log can record as a JSON object."""
+def _private_meta(meta: Any) -> dict[str, Any] | None:
+    """A private copy of ``meta`` as the audit log records it (a JSON object), or None when it is
+    not one. Deep: the caller may change its dict (or what it holds) after the dispatch, and the
+    audit keeps it by reference (in memory) or writes it later (a SQLite group's buffer)."""
     if not isinstance(meta, Mapping):
-        return False
+        return None
     try:
-        orjson.dumps(dict(meta))
+        copied = orjson.loads(orjson.dumps(dict(meta)))
     except (TypeError, ValueError):
-        return False
-    return True
+        return None
+    return copied if type(copied) is dict else None
 
 
 def _non_finite(value: Any) -> bool:

@@ -1,0 +1,79 @@
+"""Issue 16's review: what a careless embedder or a hostile caller tried against the bus's hot
+paths (the field path, its in-memory slot and log, the SQLite group buffer, the general walk).
+Each test failed before its fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.fieldhost import _setter
+
+from modgate.app import open_runtime
+from modgate.bus import Bus
+from modgate.bus_memory import MemoryBusStore
+from modgate.host import get_host
+from modgate.host.model import Host, KeyNormalizer
+from modgate.store.verify import verify
+
+HOST = get_host("board")
+
+
+def _slow(bus: Bus) -> Bus:
+    bus._fast = {}  # the general pipeline only
+    return bus
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("command", [("setPenWidth", {"width": 3}), ("setColumnCount", {"count": 3})])
+def test_meta_changed_by_its_caller_afterwards_does_not_change_the_audit(fast: bool,
+                                                                         command: tuple[str, Any]) -> None:
+    store = MemoryBusStore(HOST.initial_state())
+    bus = Bus(HOST, store) if fast else _slow(Bus(HOST, store))
+    meta: dict[str, Any] = {"source": {"tool": "t"}, "tags": ["a"]}
+    assert bus.dispatch(*command, meta=meta)["ok"]
+    meta["source"]["tool"] = "changed"
+    meta["tags"].append("b")
+    assert store.audit[-1].data["meta"] == {"source": {"tool": "t"}, "tags": ["a"]}
+
+
+def test_meta_changed_inside_a_group_does_not_change_or_break_what_is_flushed(tmp_path: Path) -> None:
+    rt = open_runtime(tmp_path / "home")
+    try:
+        meta: dict[str, Any] = {"source": {"tool": "t"}}
+        with rt.db.atomic():
+            assert rt.bus.dispatch("setPenWidth", {"width": 3}, meta=meta)["ok"]
+            meta["source"]["tool"] = {1, 2}  # not JSON: the buffered row must not be built from it
+        rows = rt.db.query("SELECT data FROM audit WHERE event_type='dispatch-executed' ORDER BY seq")
+        assert json.loads(rows[-1][0])["meta"] == {"source": {"tool": "t"}}
+        assert rt.store.state()["local"]["tool"]["penWidth"] == 3
+        assert verify(rt.db)["ok"]
+    finally:
+        rt.close()
+
+
+def _raises(value: Any) -> Any:
+    if value == "boom":
+        raise ValueError("cannot normalise boom")
+    return value
+
+
+_NORMALISED = _setter("setName", "/local/box/name", "name", {"type": "string"},
+                      normalize=KeyNormalizer({"name": _raises}))
+_NORM_HOST = Host(app_id="review", app_version="1.0.0", platform_ids=("*",), ui_slots=(), event_names=(),
+                  commands={"setName": _NORMALISED}, state_domains=("doc", "sync", "local"),
+                  initial_state=lambda: {"doc": {}, "sync": {}, "local": {"box": {"name": ""}}})
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_normaliser_that_raises_is_a_coded_refusal_not_a_traceback(fast: bool) -> None:
+    store = MemoryBusStore(_NORM_HOST.initial_state())
+    bus = Bus(_NORM_HOST, store) if fast else _slow(Bus(_NORM_HOST, store))
+    envelope = bus.dispatch("setName", {"name": "boom"})
+    assert envelope["ok"] is False and envelope["code"] == "invalid-payload", envelope
+    assert envelope["path"] == "payload" and "ValueError" in envelope["message"]
+    assert store.state == _NORM_HOST.initial_state() and store.revision == 0
+    assert [e.event_type for e in store.audit] == ["dispatch-request", "dispatch-invalid-payload"]
+    assert bus.dispatch("setName", {"name": "ok"})["ok"]
