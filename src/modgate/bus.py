@@ -53,6 +53,7 @@ from modgate.bus_plan import (
     _Abort,
     _bad_names,
     _compile,
+    _detached,
     _dispatch_roles,
     _executed_event,
     _Gated,
@@ -431,7 +432,7 @@ class Bus:
                 if gate and domains_of(ops) & gate:
                     raise _Gated
                 envelope: Envelope = {"ok": True, "code": "executed", "commandId": spec.id,
-                                      "auditTag": spec.audit_tag, "result": result}
+                                      "auditTag": spec.audit_tag, "result": _detached(result)}
                 data: dict[str, Any] = {"paths": [op.path for op in ops],
                                         "refSeq": journal.ref_seq if journal else None}
                 if meta is not None:

@@ -7,6 +7,7 @@ records of :mod:`modgate.bus` and check what a caller gave (payload, meta, names
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -122,6 +123,18 @@ def _bad_names(command_id: Any, role: Any) -> Envelope:
         allowed = ", ".join(roles.DISPATCH_CHOICES)
         return _fail("invalid-role", repr(command_id), f"role must be one of {allowed}, not {role!r}")
     return _fail("unknown-command", repr(command_id), f"unknown command {command_id!r}")
+
+
+def _detached(result: Any) -> Any:
+    """A handler's result as the envelope carries it: sharing no container with the state, the
+    journal or the payload (a handler may return what it read or staged), so a caller changing
+    its envelope changes nothing stored. A flat object -- the usual result -- is copied shallow."""
+    if type(result) is dict:
+        for value in result.values():
+            if isinstance(value, (dict, list)):
+                return copy.deepcopy(result)
+        return dict(result)
+    return copy.deepcopy(result) if isinstance(result, (dict, list)) else result
 
 
 def _private_meta(meta: Any) -> dict[str, Any] | None:

@@ -4,6 +4,7 @@ Each test failed before its fix."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,72 @@ def test_a_normaliser_that_raises_is_a_coded_refusal_not_a_traceback(fast: bool)
     assert store.state == _NORM_HOST.initial_state() and store.revision == 0
     assert [e.event_type for e in store.audit] == ["dispatch-request", "dispatch-invalid-payload"]
     assert bus.dispatch("setName", {"name": "ok"})["ok"]
+
+
+def _queued(bus: Bus) -> str:
+    payload = copy.deepcopy(HOST.commands["setAnimationModInput"].payload_example)
+    envelope = bus.dispatch("setAnimationModInput", payload, role="student")
+    assert envelope["code"] == "approval-required", envelope
+    return str(envelope["approvalId"])
+
+
+def test_a_queued_payload_cannot_be_changed_through_what_the_queue_hands_out() -> None:
+    """Approval is bound to what was queued: a reader changing the item it was given (item() or
+    items()) must not change what the approval runs."""
+    store = MemoryBusStore(HOST.initial_state())
+    bus = Bus(HOST, store)
+    approval_id = _queued(bus)
+    assert bus.approvals is not None
+    bus.approvals.item(approval_id)["payload"]["input"]["payload"]["steps"].append(99)  # type: ignore[index]
+    bus.approvals.items(None)[0]["payload"]["input"]["format"] = "other/v1"
+    assert bus.approve(approval_id)["ok"]
+    assert store.state["doc"]["animationModInput"]["payload"]["steps"] == [0, 1, 2]
+    assert store.state["doc"]["animationModInput"]["format"] == "reveal-plan/v1"
+
+
+def test_an_approved_state_does_not_share_objects_with_the_queue_item() -> None:
+    store = MemoryBusStore(HOST.initial_state())
+    bus = Bus(HOST, store)
+    approval_id = _queued(bus)
+    assert bus.approve(approval_id)["ok"]
+    seen = store.state
+    before = copy.deepcopy(seen)
+    assert bus.approvals is not None
+    item = bus.approvals.item(approval_id)
+    assert item is not None
+    item["payload"]["input"]["payload"]["steps"].append(100)
+    store.queue[approval_id]["payload"]["input"]["payload"]["steps"].append(101)
+    assert seen == before and store.state == before
+
+
+def test_a_replayed_result_is_what_was_first_answered() -> None:
+    store = MemoryBusStore(HOST.initial_state())
+    bus = Bus(HOST, store)
+    payload = HOST.commands["setAnimationModInput"].payload_example
+    first = bus.dispatch("setAnimationModInput", copy.deepcopy(payload), idempotency_key="k1")
+    first["result"]["animationModInput"]["format"] = "changed"
+    again = bus.dispatch("setAnimationModInput", copy.deepcopy(payload), idempotency_key="k1")
+    assert again["deduped"] and again["result"]["animationModInput"]["format"] == "reveal-plan/v1"
+    again["result"]["animationModInput"]["format"] = "changed again"
+    third = bus.dispatch("setAnimationModInput", copy.deepcopy(payload), idempotency_key="k1")
+    assert third["result"]["animationModInput"]["format"] == "reveal-plan/v1"
+    assert store.state["doc"]["animationModInput"]["format"] == "reveal-plan/v1"
+
+
+def test_a_result_changed_by_its_caller_changes_nothing_stored(tmp_path: Path) -> None:
+    """The handler's result holds what it staged: the envelope must not hand out the state's own
+    objects (in memory: the store's state and journal; SQLite: its cached state, written later)."""
+    payload = HOST.commands["setAnimationModInput"].payload_example
+    store = MemoryBusStore(HOST.initial_state())
+    envelope = Bus(HOST, store).dispatch("setAnimationModInput", copy.deepcopy(payload))
+    envelope["result"]["animationModInput"]["payload"]["steps"].append(9)
+    assert store.state["doc"]["animationModInput"] == payload["input"]
+    assert [op.value for op in store.journal.entries[-1].ops] == [payload["input"]]
+    rt = open_runtime(tmp_path / "home")
+    try:
+        envelope = rt.bus.dispatch("setAnimationModInput", copy.deepcopy(payload))
+        envelope["result"]["animationModInput"]["format"] = "changed/v1"
+        assert rt.bus.dispatch("setPenWidth", {"width": 3})["ok"]  # writes the cached state's documents
+        assert rt.store.state()["doc"]["animationModInput"] == payload["input"]
+    finally:
+        rt.close()
