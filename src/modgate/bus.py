@@ -76,7 +76,7 @@ from modgate.state import (
     inverse_ops,
     path_within,
 )
-from modgate.state_changes import staged_changes
+from modgate.state_changes import misplaced_write, staged_changes
 
 __all__ = ["DEFAULT_TTL_MS", "MAX_TTL_MS", "AfterCommit", "ApprovalQueue", "Bus", "BusStore", "Commit", "DryRun",
            "Envelope", "JournalEntry", "WriteSession", "correlation_id", "dry_runner", "quota_text"]
@@ -492,6 +492,11 @@ class Bus:
                              f"command '{spec.id}' wrote {path} outside its declared writes; nothing changed",
                              auditTag=spec.audit_tag, path=path)
         ops, inverse = staged_changes(view.state, staged)  # view.ops() and inverse_ops in one walk
+        misplaced = misplaced_write(view.state, ops)
+        if misplaced is not None:  # it would not land where it says, and its undo would not restore
+            return _fail("command-execution-failed", spec.id, f"command '{spec.id}' execution failed: it wrote"
+                         f" {misplaced}, beneath a value that is not an object or past the end of an array;"
+                         " nothing changed", auditTag=spec.audit_tag, path=misplaced)
         journal = new_entry(spec.id, role, spec.mutation_scope, "edit", ops, inverse) if ops else None
         return result, ops, journal, []
 

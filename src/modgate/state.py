@@ -84,7 +84,7 @@ def get_path(state: Any, path: str) -> Any:
                 return MISSING
             node = node[token]
         elif isinstance(node, list):
-            if not token.isdigit() or int(token) >= len(node):
+            if not (token.isascii() and token.isdigit()) or int(token) >= len(node):  # ("²" is a digit)
                 return MISSING
             node = node[int(token)]
         else:
@@ -234,6 +234,9 @@ def _inverse_of(state: Any, op: Op) -> Op:
     before = get_path(state, op.path)
     if _in_array(state, op.path):
         if op.op == "add":  # an insertion: its inverse removes the inserted element
+            if op.path.endswith("/-"):  # an append: the element's index is the array's length now
+                parent = op.path[:-2]
+                return Op("remove", f"{parent}/{len(get_path(state, parent))}")
             return Op("remove", op.path)
         if op.op == "remove":  # a removal: its inverse inserts the old element back
             return Op("add", op.path, before)

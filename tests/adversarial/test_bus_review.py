@@ -147,3 +147,51 @@ def test_a_result_changed_by_its_caller_changes_nothing_stored(tmp_path: Path) -
         assert rt.store.state()["doc"]["animationModInput"] == payload["input"]
     finally:
         rt.close()
+
+
+def _stager(path: str, value: Any) -> Any:
+    def handler(view: Any, payload: Any) -> None:
+        view.set(path, copy.deepcopy(value))
+
+    return handler
+
+
+def _odd_host(path: str, value: Any) -> Host:
+    from tests.fakehost import spec
+
+    cmds = [spec("write", _stager(path, value), scope="doc", writes=("/doc",)),
+            spec("undo", None, scope="doc", writes=("/doc",), journal="undo"),
+            spec("redo", None, scope="doc", writes=("/doc",), journal="redo")]
+    return Host(app_id="odd", app_version="1.0.0", platform_ids=("*",), ui_slots=(), event_names=(),
+                commands={c.id: c for c in cmds}, state_domains=("doc",),
+                initial_state=lambda: {"doc": {"list": [1, 2], "o": {"a": 0}, "s": "text"}})
+
+
+@pytest.mark.parametrize(("path", "after"), [
+    ("/doc/list/-", [1, 2, 5]), ("/doc/list/2", [1, 2, 5]), ("/doc/list/0", [5, 2]), ("/doc/o/new/deep", None),
+])
+def test_a_write_into_an_array_or_a_new_key_is_undone_and_redone(path: str, after: Any) -> None:
+    host = _odd_host(path, 5)
+    store = MemoryBusStore(host.initial_state())
+    bus = Bus(host, store)
+    assert bus.dispatch("write", {})["ok"]
+    written = store.state
+    if after is not None:
+        assert written["doc"]["list"] == after
+    undone = bus.dispatch("undo")
+    assert undone["ok"] and undone["result"]["undone"] == 1, undone
+    assert store.state["doc"]["list"] == [1, 2]
+    assert bus.dispatch("redo")["ok"] and store.state == written
+
+
+@pytest.mark.parametrize("path", ["/doc/list/9", "/doc/list/x", "/doc/list/\u00b2", "/doc/list/5/x", "/doc/o/a/b",
+                                  "/doc/s/x", "/doc/list/0/x"])
+def test_a_write_that_cannot_land_where_it_says_is_refused_with_a_code(path: str) -> None:
+    """Past an array's end, a token that is not an index, beneath a scalar: before, these were a
+    traceback, or a change that its undo could not reverse (a scalar replaced by an object)."""
+    host = _odd_host(path, 5)
+    store = MemoryBusStore(host.initial_state())
+    envelope = Bus(host, store).dispatch("write", {})
+    assert envelope["ok"] is False and envelope["code"] == "command-execution-failed", envelope
+    assert envelope["path"] == path
+    assert store.state == host.initial_state() and store.revision == 0 and len(store.journal) == 0
