@@ -60,6 +60,7 @@ from modgate.bus_plan import (
     _non_finite,
     _not_json,
     _Outcome,
+    _outside_domains,
     _Plan,
     _private_meta,
     _request,
@@ -492,11 +493,9 @@ class Bus:
                              f"command '{spec.id}' wrote {path} outside its declared writes; nothing changed",
                              auditTag=spec.audit_tag, path=path)
         ops, inverse = staged_changes(view.state, staged)  # view.ops() and inverse_ops in one walk
-        misplaced = misplaced_write(view.state, ops)
-        if misplaced is not None:  # it would not land where it says, and its undo would not restore
-            return _fail("command-execution-failed", spec.id, f"command '{spec.id}' execution failed: it wrote"
-                         f" {misplaced}, beneath a value that is not an object or past the end of an array;"
-                         " nothing changed", auditTag=spec.audit_tag, path=misplaced)
+        unstorable = _unstorable(plan, staged, view.state, ops)
+        if unstorable is not None:
+            return unstorable
         journal = new_entry(spec.id, role, spec.mutation_scope, "edit", ops, inverse) if ops else None
         return result, ops, journal, []
 
@@ -517,6 +516,23 @@ class Bus:
                                ops=ops, inverse=inverse_ops(session.state, ops), ref_seq=seq)
         status = "undone" if spec.journal_action == "undo" else "done"
         return {key: seq}, ops, journal, [(seq, status)]
+
+
+def _unstorable(plan: _Plan, staged: Mapping[str, Any], state: JsonObject, ops: list[Op]) -> Envelope | None:
+    """The refusal of staged writes the stores could not keep as the state would show them: outside
+    the state's domains (the root, a domain removed), or not landing where their pointer says
+    (past an array's end, a token that is no index, beneath a scalar: their undo would not restore)."""
+    spec = plan.spec
+    outside = _outside_domains(staged, plan.domains) if plan.domains is not None else None
+    if outside is not None:
+        reason = "outside the state's domains"
+    else:
+        outside = misplaced_write(state, ops)
+        if outside is None:
+            return None
+        reason = "beneath a value that is not an object or past the end of an array"
+    return _fail("command-execution-failed", spec.id, f"command '{spec.id}' execution failed: it wrote"
+                 f" {outside or '(the root)'}, {reason}; nothing changed", auditTag=spec.audit_tag, path=outside)
 
 
 def _unchecked(spec: CommandSpec, step: str, exc: Exception) -> Envelope:

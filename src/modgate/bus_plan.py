@@ -39,6 +39,9 @@ class _Plan:
     tokens: tuple[str, ...] = ()
     # The declared writes as a set: a staged path equal to one is within them without a scan.
     declared: frozenset[str] = frozenset()
+    # The host's state domains when a declared write is not beneath one ("", "/doc", "/other"):
+    # then each staged path is checked to lie beneath a domain (see _outside_domains).
+    domains: frozenset[str] | None = None
 
 
 def _compile(host: Host) -> dict[str, _Plan]:
@@ -54,6 +57,9 @@ def _compile(host: Host) -> dict[str, _Plan]:
             return None
 
         plan = _Plan(spec, validator.is_valid, _first_error, declared=frozenset(spec.writes))
+        domains = frozenset(host.state_domains)
+        if not all(len(t := pointer_tokens(w)) >= 2 and t[0] in domains for w in spec.writes):
+            plan.domains = domains
         handler = spec.handler
         if (isinstance(handler, FieldSetter) and spec.check is None and spec.journal_action is None
                 and path_within(handler.path, spec.writes) and handler.path.count("/") >= 2):
@@ -123,6 +129,17 @@ def _bad_names(command_id: Any, role: Any) -> Envelope:
         allowed = ", ".join(roles.DISPATCH_CHOICES)
         return _fail("invalid-role", repr(command_id), f"role must be one of {allowed}, not {role!r}")
     return _fail("unknown-command", repr(command_id), f"unknown command {command_id!r}")
+
+
+def _outside_domains(staged: Mapping[str, Any], domains: frozenset[str]) -> str | None:
+    """The first staged path that does not write inside one of the host's state domains (the
+    root, a domain itself removed, another top-level key), else None: the stores keep one
+    document per domain, so such a write could not be stored as the state shows it."""
+    for path, value in staged.items():
+        tokens = pointer_tokens(path)
+        if not tokens or tokens[0] not in domains or (len(tokens) == 1 and value is MISSING):
+            return path
+    return None
 
 
 def _detached(result: Any) -> Any:

@@ -195,3 +195,53 @@ def test_a_write_that_cannot_land_where_it_says_is_refused_with_a_code(path: str
     assert envelope["ok"] is False and envelope["code"] == "command-execution-failed", envelope
     assert envelope["path"] == path
     assert store.state == host.initial_state() and store.revision == 0 and len(store.journal) == 0
+
+
+def _domain_host(path: str, value: Any, delete: bool, writes: tuple[str, ...] = ("", "/doc", "/other")) -> Host:
+    from tests.fakehost import spec
+
+    def handler(view: Any, payload: Any) -> None:
+        if delete:
+            view.delete(path)
+        else:
+            view.set(path, value)
+
+    cmds = [spec("write", handler, scope="doc", writes=writes)]
+    return Host(app_id="domains", app_version="1.0.0", platform_ids=("*",), ui_slots=(), event_names=(),
+                commands={c.id: c for c in cmds}, state_domains=("doc", "sync", "local"),
+                initial_state=lambda: {"doc": {"a": 1}, "sync": {}, "local": {}})
+
+
+@pytest.mark.parametrize(("path", "value", "delete"), [
+    ("", None, True), ("", 5, False), ("", {"doc": {}}, False), ("/", 1, False), ("/doc", None, True),
+    ("/other", {"x": 1}, False), ("/other/x", 1, False),
+])
+def test_a_write_outside_the_state_domains_is_refused(path: str, value: Any, delete: bool) -> None:
+    """A host (not checked: the Python API) declaring the root or a whole domain writable:
+    removing the state (it became a sentinel object), replacing it by a scalar, removing a domain
+    or writing a key no store keeps a document for."""
+    host = _domain_host(path, value, delete)
+    store = MemoryBusStore(host.initial_state())
+    envelope = Bus(host, store).dispatch("write", {})
+    assert envelope["code"] == "command-execution-failed" and envelope["path"] == path, envelope
+    assert store.state == host.initial_state()
+
+
+def test_a_domain_removed_is_refused_by_the_sqlite_store_with_a_code(tmp_path: Path) -> None:
+    """A checked host may declare a whole domain writable; removing it was a KeyError traceback."""
+    host = _domain_host("/doc", None, True, writes=("/doc",))
+    rt = open_runtime(tmp_path / "home", host)
+    try:
+        before = rt.store.state()
+        envelope = rt.bus.dispatch("write", {})
+        assert envelope["code"] == "command-execution-failed" and envelope["path"] == "/doc", envelope
+        assert rt.store.state() == before and verify(rt.db)["ok"]
+    finally:
+        rt.close()
+
+
+def test_a_whole_domain_may_still_be_replaced_by_an_object() -> None:
+    host = _domain_host("/doc", {"b": 2}, False)
+    store = MemoryBusStore(host.initial_state())
+    bus = Bus(host, store)
+    assert bus.dispatch("write", {})["ok"] and store.state["doc"] == {"b": 2}
