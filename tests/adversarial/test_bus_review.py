@@ -245,3 +245,32 @@ def test_a_whole_domain_may_still_be_replaced_by_an_object() -> None:
     store = MemoryBusStore(host.initial_state())
     bus = Bus(host, store)
     assert bus.dispatch("write", {})["ok"] and store.state["doc"] == {"b": 2}
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_process_draws_correlation_ids_of_its_own() -> None:
+    """The pid tag was taken at import and the millisecond's prefix is cached: a forked child
+    (multiprocessing's default on Linux) repeated its parent's ids, counter and all."""
+    import os
+    import time
+
+    from modgate.bus_model import _COUNTER, correlation_id
+
+    now = time.time()
+    correlation_id(now, 1)  # the parent's prefix cached for this millisecond
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, then out at once
+        try:
+            os.write(write, correlation_id(now, next(_COUNTER)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    try:
+        child = os.read(read, 200).decode()
+    finally:
+        os.close(read)
+        os.waitpid(pid, 0)
+    parent = correlation_id(now, next(_COUNTER))
+    assert child and child != parent
+    assert f"-{pid:x}-" in child and f"-{os.getpid():x}-" in parent
