@@ -114,6 +114,9 @@ class Bus:
         # dispatch by a role that waits for a host is queued when its ops touch one, whatever its label.
         self.protected = frozenset(s.mutation_scope for s in host.commands.values() if s.requires_approval)
         self.after_commit: list[AfterCommit] = []
+        # A store that draws its field writes' correlation numbers late (the memory store's log)
+        # draws them before a general dispatch draws its own: numbers follow the audit order.
+        self._settle: Callable[[], None] | None = getattr(store, "settle", None)
         self._fast = self._fast_paths()
 
     @property
@@ -196,6 +199,7 @@ class Bus:
         clone._limits = MappingProxyType({})
         clone.after_commit = []  # a dry run commits nothing anyone should hear about
         clone._fast = {}
+        clone._settle = getattr(store, "settle", None)
         clone._uncompiled = {cid for cid, plan in self._plans.items() if plan.rule is not None}
         return clone
 
@@ -253,7 +257,12 @@ class Bus:
         refused, payload = self._over_limits(command_id, payload, role, limits, now)
         if refused is not None:
             return refused  # not audited: a flood of refusals must not fill the disk either
-        correlation = idempotency_key or correlation_id(now, next(_COUNTER))
+        if idempotency_key:
+            correlation = idempotency_key
+        else:
+            if self._settle is not None:  # the memory store's field writes draw theirs first
+                self._settle()
+            correlation = correlation_id(now, next(_COUNTER))
         # One audit event per executed dispatch (the executed event carries the meta); a refusal
         # or a queued dispatch also records its request.
         meta_copy = dict(meta) if meta else {}

@@ -148,6 +148,12 @@ class MemoryBusStore:
             self._settle()
         return self._audit
 
+    def settle(self) -> None:
+        """File the field writes' records now (they draw their correlation numbers): the bus
+        calls it before a general dispatch draws its own, so numbers follow the audit order."""
+        if self._log:
+            self._settle()
+
     def _settle(self) -> None:
         """Move the field writes' records into the journal (edits) and the audit list, in order.
 

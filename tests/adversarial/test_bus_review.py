@@ -274,3 +274,17 @@ def test_a_forked_process_draws_correlation_ids_of_its_own() -> None:
     parent = correlation_id(now, next(_COUNTER))
     assert child and child != parent
     assert f"-{pid:x}-" in child and f"-{os.getpid():x}-" in parent
+
+
+def test_correlation_numbers_follow_the_audit_order_as_on_the_general_path() -> None:
+    """The memory store draws a field write's number when it files it (at the next read): a
+    general dispatch in between drew an earlier number than the field write before it."""
+    store = MemoryBusStore(HOST.initial_state())
+    bus = Bus(HOST, store)
+    for command, payload in [("setPenWidth", {"width": 3}), ("setPenWidth", {"width": 4}),
+                             ("setColumnCount", {"count": 3}), ("setPenWidth", {"width": 5}),
+                             ("setPenWidth", {"width": "x"}), ("setPenColor", {"color": "#123456"}),
+                             ("undo", None)]:
+        bus.dispatch(command, payload)
+    numbers = [int(e.correlation_id.rsplit("-", 1)[1], 16) for e in store.audit]
+    assert numbers == sorted(numbers), numbers
