@@ -224,8 +224,9 @@ def independent_paths(paths: list[str]) -> bool:
     """True when ops at ``paths`` can each be inverted against the state before all of them: no
     path twice, none beneath another, and no two indexes of one array."""
     path_set = set(paths)
-    # Array-index ops shift their siblings, so two ops in one array are never independent.
-    parents = [p.rsplit("/", 1)[0] for p in paths if p.rsplit("/", 1)[-1].isdigit()]
+    # Array-index ops shift their siblings, so two ops in one array are never independent; "-"
+    # (an append) lands at an index its siblings' ops decide.
+    parents = [p.rsplit("/", 1)[0] for p in paths if (last := p.rsplit("/", 1)[-1]).isdigit() or last == "-"]
     return (len(path_set) == len(paths) and len(set(parents)) == len(parents)
             and not any(ancestors(p) & path_set for p in paths))
 

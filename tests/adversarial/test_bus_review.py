@@ -288,3 +288,25 @@ def test_correlation_numbers_follow_the_audit_order_as_on_the_general_path() -> 
         bus.dispatch(command, payload)
     numbers = [int(e.correlation_id.rsplit("-", 1)[1], 16) for e in store.audit]
     assert numbers == sorted(numbers), numbers
+
+
+def test_a_removal_and_an_append_in_one_array_are_undone_in_order() -> None:
+    """An append ("-") beside another op in its array was taken as independent of it: its undo
+    removed past the end of the array (an IndexError from undo)."""
+    from tests.fakehost import spec
+
+    def handler(view: Any, payload: Any) -> None:
+        view.delete("/doc/list/0")
+        view.set("/doc/list/-", 9)
+
+    cmds = [spec("write", handler, scope="doc", writes=("/doc",)),
+            spec("undo", None, scope="doc", writes=("/doc",), journal="undo"),
+            spec("redo", None, scope="doc", writes=("/doc",), journal="redo")]
+    host = Host(app_id="arrays", app_version="1.0.0", platform_ids=("*",), ui_slots=(), event_names=(),
+                commands={c.id: c for c in cmds}, state_domains=("doc",),
+                initial_state=lambda: {"doc": {"list": [1, 2, 3]}})
+    store = MemoryBusStore(host.initial_state())
+    bus = Bus(host, store)
+    assert bus.dispatch("write", {})["ok"] and store.state["doc"]["list"] == [2, 3, 9]
+    assert bus.dispatch("undo")["ok"] and store.state == host.initial_state()
+    assert bus.dispatch("redo")["ok"] and store.state["doc"]["list"] == [2, 3, 9]
