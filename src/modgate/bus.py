@@ -495,7 +495,7 @@ class Bus:
             return _fail("command-execution-failed", spec.id,
                          f"command '{spec.id}' execution failed: {type(exc).__name__}: {exc}",
                          auditTag=spec.audit_tag)
-        staged, declared = view.staged, plan.declared
+        staged, declared = view._staged, plan.declared  # (the dict itself: the bus only reads it)
         for path in staged:
             if path not in declared and not path_within(path, spec.writes):
                 return _fail("undeclared-write", spec.id,

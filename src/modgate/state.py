@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, Literal
 
 JsonObject = dict[str, Any]
@@ -324,8 +325,9 @@ class StateView:
 
     @property
     def staged(self) -> Mapping[str, Any]:
-        """The staged writes, path -> value (MISSING for a removal), in order: read, never change."""
-        return self._staged
+        """The staged writes, path -> value (MISSING for a removal), in order: a read-only view (a
+        handler writing into it would skip set()'s check of the path)."""
+        return MappingProxyType(self._staged)
 
     @property
     def staged_paths(self) -> list[str]:

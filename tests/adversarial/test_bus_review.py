@@ -310,3 +310,20 @@ def test_a_removal_and_an_append_in_one_array_are_undone_in_order() -> None:
     assert bus.dispatch("write", {})["ok"] and store.state["doc"]["list"] == [2, 3, 9]
     assert bus.dispatch("undo")["ok"] and store.state == host.initial_state()
     assert bus.dispatch("redo")["ok"] and store.state["doc"]["list"] == [2, 3, 9]
+
+
+def test_a_handler_cannot_stage_through_the_read_only_view_of_its_writes() -> None:
+    """``view.staged`` handed out the dict itself: a handler writing a non-string path into it
+    skipped set()'s check and the effect check raised (AttributeError) out of dispatch."""
+    from tests.fakehost import spec
+
+    def handler(view: Any, payload: Any) -> None:
+        view.staged[5] = 1
+
+    cmds = [spec("write", handler, scope="doc", writes=("/doc",))]
+    host = Host(app_id="staged", app_version="1.0.0", platform_ids=("*",), ui_slots=(), event_names=(),
+                commands={c.id: c for c in cmds}, state_domains=("doc",), initial_state=lambda: {"doc": {}})
+    store = MemoryBusStore(host.initial_state())
+    envelope = Bus(host, store).dispatch("write", {})
+    assert envelope["code"] == "command-execution-failed" and "TypeError" in envelope["message"], envelope
+    assert store.state == host.initial_state()
