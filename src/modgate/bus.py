@@ -502,9 +502,10 @@ class Bus:
                              f"command '{spec.id}' wrote {path} outside its declared writes; nothing changed",
                              auditTag=spec.audit_tag, path=path)
         ops, inverse = staged_changes(view.state, staged)  # view.ops() and inverse_ops in one walk
-        unstorable = _unstorable(plan, staged, view.state, ops)
-        if unstorable is not None:
-            return unstorable
+        if plan.domains is not None or ops:  # (no call when nothing changed)
+            unstorable = _unstorable(plan, staged, view.state, ops)
+            if unstorable is not None:
+                return unstorable
         journal = new_entry(spec.id, role, spec.mutation_scope, "edit", ops, inverse) if ops else None
         return result, ops, journal, []
 

@@ -167,7 +167,10 @@ def misplaced_write(state: Any, ops: list[Op]) -> str | None:
     an add beneath a scalar (it would replace the scalar by a new object), into an array at a
     token that is not "-" or an index up to its length, or beneath an array at a token that is
     not one of its indexes. Adds beneath a missing key make the missing objects, as before."""
-    if not any(op.op == "add" for op in ops):
+    for op in ops:  # (a loop: any() over a generator costs more than the usual short walk)
+        if op.op == "add":
+            break
+    else:
         return None  # replaces and removes found their value: every container on the way exists
     if len(ops) == 1 or independent_paths([op.path for op in ops]):
         return next((op.path for op in ops if op.op == "add" and not _fits(state, op.path)), None)
