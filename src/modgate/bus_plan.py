@@ -142,16 +142,19 @@ def _outside_domains(staged: Mapping[str, Any], domains: frozenset[str]) -> str 
     return None
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _detached(result: Any) -> Any:
     """A handler's result as the envelope carries it: sharing no container with the state, the
     journal or the payload (a handler may return what it read or staged), so a caller changing
     its envelope changes nothing stored. A flat object -- the usual result -- is copied shallow."""
     if type(result) is dict:
         for value in result.values():
-            if isinstance(value, (dict, list)):
+            if type(value) not in _SCALARS:
                 return copy.deepcopy(result)
-        return dict(result)
-    return copy.deepcopy(result) if isinstance(result, (dict, list)) else result
+        return result.copy()
+    return result if type(result) in _SCALARS else copy.deepcopy(result)
 
 
 def _private_meta(meta: Any) -> dict[str, Any] | None:
