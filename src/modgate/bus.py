@@ -53,14 +53,16 @@ from modgate.bus_plan import (
     _Abort,
     _bad_names,
     _compile,
+    _detached,
     _dispatch_roles,
     _executed_event,
     _Gated,
-    _json_object,
     _non_finite,
     _not_json,
     _Outcome,
+    _outside_domains,
     _Plan,
+    _private_meta,
     _request,
     _run_setter,
 )
@@ -75,7 +77,7 @@ from modgate.state import (
     inverse_ops,
     path_within,
 )
-from modgate.state_changes import staged_changes
+from modgate.state_changes import misplaced_write, staged_changes
 
 __all__ = ["DEFAULT_TTL_MS", "MAX_TTL_MS", "AfterCommit", "ApprovalQueue", "Bus", "BusStore", "Commit", "DryRun",
            "Envelope", "JournalEntry", "WriteSession", "correlation_id", "dry_runner", "quota_text"]
@@ -112,6 +114,9 @@ class Bus:
         # dispatch by a role that waits for a host is queued when its ops touch one, whatever its label.
         self.protected = frozenset(s.mutation_scope for s in host.commands.values() if s.requires_approval)
         self.after_commit: list[AfterCommit] = []
+        # A store that draws its field writes' correlation numbers late (the memory store's log)
+        # draws them before a general dispatch draws its own: numbers follow the audit order.
+        self._settle: Callable[[], None] | None = getattr(store, "settle", None)
         self._fast = self._fast_paths()
 
     @property
@@ -194,6 +199,7 @@ class Bus:
         clone._limits = MappingProxyType({})
         clone.after_commit = []  # a dry run commits nothing anyone should hear about
         clone._fast = {}
+        clone._settle = getattr(store, "settle", None)
         clone._uncompiled = {cid for cid, plan in self._plans.items() if plan.rule is not None}
         return clone
 
@@ -217,9 +223,11 @@ class Bus:
         then one atomic commit with its journal entry and audit events. Never raises for bad
         input: a refusal is an envelope with ``ok: false`` and a documented ``code``.
         """
-        if meta is not None and not _json_object(meta):
-            return _fail("invalid-argument", command_id, "meta must be a JSON object (string keys, JSON values):"
-                         " it is recorded in the audit log", path="meta")
+        if meta is not None:
+            meta = _private_meta(meta)  # (deep: the caller may change its object afterwards)
+            if meta is None:
+                return _fail("invalid-argument", command_id, "meta must be a JSON object (string keys, JSON"
+                             " values): it is recorded in the audit log", path="meta")
         if idempotency_key is None:
             try:
                 fast = self._fast.get(command_id)
@@ -249,7 +257,12 @@ class Bus:
         refused, payload = self._over_limits(command_id, payload, role, limits, now)
         if refused is not None:
             return refused  # not audited: a flood of refusals must not fill the disk either
-        correlation = idempotency_key or correlation_id(now, next(_COUNTER))
+        if idempotency_key:
+            correlation = idempotency_key
+        else:
+            if self._settle is not None:  # the memory store's field writes draw theirs first
+                self._settle()
+            correlation = correlation_id(now, next(_COUNTER))
         # One audit event per executed dispatch (the executed event carries the meta); a refusal
         # or a queued dispatch also records its request.
         meta_copy = dict(meta) if meta else {}
@@ -317,6 +330,8 @@ class Bus:
         except PayloadError as exc:
             return None, _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
                                auditTag=spec.audit_tag, path=exc.problem.path or "payload")
+        except Exception as exc:  # an embedder's normaliser that raises: the payload is refused, coded
+            return None, _unchecked(spec, "normalise", exc)
         try:
             valid = plan.is_valid(value)
         except (TypeError, ValueError) as exc:  # jsonschema-rs refuses what JSON cannot hold
@@ -332,6 +347,8 @@ class Bus:
             except PayloadError as exc:
                 return None, _fail("invalid-payload", spec.id, f"payload validation failed: {exc.message}",
                                    auditTag=spec.audit_tag, path=exc.problem.path or "payload")
+            except Exception as exc:  # as for the normaliser
+                return None, _unchecked(spec, "check", exc)
         return value, None
 
     def _refuse(self, events: list[AuditEvent], envelope: Envelope, cache_key: str | None,
@@ -425,7 +442,7 @@ class Bus:
                 if gate and domains_of(ops) & gate:
                     raise _Gated
                 envelope: Envelope = {"ok": True, "code": "executed", "commandId": spec.id,
-                                      "auditTag": spec.audit_tag, "result": result}
+                                      "auditTag": spec.audit_tag, "result": _detached(result)}
                 data: dict[str, Any] = {"paths": [op.path for op in ops],
                                         "refSeq": journal.ref_seq if journal else None}
                 if meta is not None:
@@ -478,13 +495,17 @@ class Bus:
             return _fail("command-execution-failed", spec.id,
                          f"command '{spec.id}' execution failed: {type(exc).__name__}: {exc}",
                          auditTag=spec.audit_tag)
-        staged, declared = view.staged, plan.declared
+        staged, declared = view._staged, plan.declared  # (the dict itself: the bus only reads it)
         for path in staged:
             if path not in declared and not path_within(path, spec.writes):
                 return _fail("undeclared-write", spec.id,
                              f"command '{spec.id}' wrote {path} outside its declared writes; nothing changed",
                              auditTag=spec.audit_tag, path=path)
         ops, inverse = staged_changes(view.state, staged)  # view.ops() and inverse_ops in one walk
+        if plan.domains is not None or ops:  # (no call when nothing changed)
+            unstorable = _unstorable(plan, staged, view.state, ops)
+            if unstorable is not None:
+                return unstorable
         journal = new_entry(spec.id, role, spec.mutation_scope, "edit", ops, inverse) if ops else None
         return result, ops, journal, []
 
@@ -505,6 +526,30 @@ class Bus:
                                ops=ops, inverse=inverse_ops(session.state, ops), ref_seq=seq)
         status = "undone" if spec.journal_action == "undo" else "done"
         return {key: seq}, ops, journal, [(seq, status)]
+
+
+def _unstorable(plan: _Plan, staged: Mapping[str, Any], state: JsonObject, ops: list[Op]) -> Envelope | None:
+    """The refusal of staged writes the stores could not keep as the state would show them: outside
+    the state's domains (the root, a domain removed), or not landing where their pointer says
+    (past an array's end, a token that is no index, beneath a scalar: their undo would not restore)."""
+    spec = plan.spec
+    outside = _outside_domains(staged, plan.domains) if plan.domains is not None else None
+    if outside is not None:
+        reason = "outside the state's domains"
+    else:
+        outside = misplaced_write(state, ops)
+        if outside is None:
+            return None
+        reason = "beneath a value that is not an object or past the end of an array"
+    return _fail("command-execution-failed", spec.id, f"command '{spec.id}' execution failed: it wrote"
+                 f" {outside or '(the root)'}, {reason}; nothing changed", auditTag=spec.audit_tag, path=outside)
+
+
+def _unchecked(spec: CommandSpec, step: str, exc: Exception) -> Envelope:
+    """The refusal of a payload whose normaliser or check raised something else than a
+    PayloadError (an embedder's bug or an input it did not expect): coded, never a traceback."""
+    return _fail("invalid-payload", spec.id, f"payload validation failed: could not {step} the payload"
+                 f" ({type(exc).__name__}: {exc})", auditTag=spec.audit_tag, path="payload")
 
 
 DryRun = Callable[[str, Any, JsonObject], "tuple[Envelope, JsonObject]"]

@@ -8,6 +8,7 @@ on one. Pure: nothing leaves the process.
 from __future__ import annotations
 
 import bisect
+import copy
 from typing import TYPE_CHECKING, Any
 
 from modgate.auditevent import AuditEvent
@@ -46,7 +47,8 @@ class _MemoryQueue:
         return self.store.approval(approval_id)
 
     def items(self, status: str | None) -> list[JsonObject]:
-        return [dict(i) for i in self.store.queue.values() if status is None or i["status"] == status]
+        # Deep copies, as the SQLite queue's rows are: a reader changing one changes nothing queued.
+        return [copy.deepcopy(i) for i in self.store.queue.values() if status is None or i["status"] == status]
 
     def approve(self, approval_id: str, approver: str) -> Envelope:
         item = self._pending(approval_id)
@@ -146,6 +148,12 @@ class MemoryBusStore:
             self._settle()
         return self._audit
 
+    def settle(self) -> None:
+        """File the field writes' records now (they draw their correlation numbers): the bus
+        calls it before a general dispatch draws its own, so numbers follow the audit order."""
+        if self._log:
+            self._settle()
+
     def _settle(self) -> None:
         """Move the field writes' records into the journal (edits) and the audit list, in order.
 
@@ -236,7 +244,7 @@ class MemoryBusStore:
     def idempotent_result(self, key: str, now: float) -> Envelope | None:
         """The result first stored under ``key`` while it has not expired, else None."""
         hit = self._idem.get(key)
-        return dict(hit[0]) if hit and hit[1] > now else None
+        return copy.deepcopy(hit[0]) if hit and hit[1] > now else None  # a replay's reader may change it
 
     def enqueue(self, item: JsonObject, events: list[AuditEvent]) -> str:
         """Queue an approval item; returns its id (``apr-N``)."""
@@ -254,9 +262,10 @@ class MemoryBusStore:
         return approval_id
 
     def approval(self, approval_id: str) -> JsonObject | None:
-        """A copy of the approval item, or None."""
+        """A deep copy of the approval item, or None: approval runs what was queued, whatever a
+        reader does to the copy it was given, and the state it makes shares nothing with the queue."""
         item = self.queue.get(approval_id)
-        return dict(item) if item else None
+        return copy.deepcopy(item) if item else None
 
     def decide(self, decision: tuple[str, str, str, Envelope], events: list[AuditEvent]) -> None:
         """Record a decision on a pending approval item."""
@@ -410,5 +419,5 @@ class _MemorySession:
         store._audit_list().extend(commit.events)
         if commit.idempotency is not None:
             key, envelope, expires = commit.idempotency
-            store._idem[key] = (dict(envelope), expires)
+            store._idem[key] = (copy.deepcopy(envelope), expires)  # the caller gets ``envelope`` itself
         return store.revision

@@ -116,6 +116,18 @@ def correlation_id(now: float, number: int) -> str:
 _PREFIX: list[tuple[int | None, str]] = [(None, "")]  # (the last millisecond, its prefix), read as one
 
 
+def _forked() -> None:
+    """A forked child is another process: its ids take its own pid (under the parent's tag, the
+    counter it inherited would draw the parent's next ids again)."""
+    global _PROCESS_TAG
+    _PROCESS_TAG = f"{os.getpid():x}-"
+    _PREFIX[0] = (None, "")
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
+
+
 def _fail(code: str, command_id: str, message: str, **extra: Any) -> Envelope:
     out: Envelope = {"ok": False, "code": code, "commandId": command_id, "error": message, "message": message}
     out.update({k: v for k, v in extra.items() if v is not None})

@@ -7,6 +7,7 @@ records of :mod:`modgate.bus` and check what a caller gave (payload, meta, names
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,9 @@ class _Plan:
     tokens: tuple[str, ...] = ()
     # The declared writes as a set: a staged path equal to one is within them without a scan.
     declared: frozenset[str] = frozenset()
+    # The host's state domains when a declared write is not beneath one ("", "/doc", "/other"):
+    # then each staged path is checked to lie beneath a domain (see _outside_domains).
+    domains: frozenset[str] | None = None
 
 
 def _compile(host: Host) -> dict[str, _Plan]:
@@ -53,6 +57,9 @@ def _compile(host: Host) -> dict[str, _Plan]:
             return None
 
         plan = _Plan(spec, validator.is_valid, _first_error, declared=frozenset(spec.writes))
+        domains = frozenset(host.state_domains)
+        if not all(len(t := pointer_tokens(w)) >= 2 and t[0] in domains for w in spec.writes):
+            plan.domains = domains
         handler = spec.handler
         if (isinstance(handler, FieldSetter) and spec.check is None and spec.journal_action is None
                 and path_within(handler.path, spec.writes) and handler.path.count("/") >= 2):
@@ -124,15 +131,43 @@ def _bad_names(command_id: Any, role: Any) -> Envelope:
     return _fail("unknown-command", repr(command_id), f"unknown command {command_id!r}")
 
 
-def _json_object(meta: Any) -> bool:
-    """True when ``meta`` is a mapping the audit log can record as a JSON object."""
+def _outside_domains(staged: Mapping[str, Any], domains: frozenset[str]) -> str | None:
+    """The first staged path that does not write inside one of the host's state domains (the
+    root, a domain itself removed, another top-level key), else None: the stores keep one
+    document per domain, so such a write could not be stored as the state shows it."""
+    for path, value in staged.items():
+        tokens = pointer_tokens(path)
+        if not tokens or tokens[0] not in domains or (len(tokens) == 1 and value is MISSING):
+            return path
+    return None
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _detached(result: Any) -> Any:
+    """A handler's result as the envelope carries it: sharing no container with the state, the
+    journal or the payload (a handler may return what it read or staged), so a caller changing
+    its envelope changes nothing stored. A flat object -- the usual result -- is copied shallow."""
+    if type(result) is dict:
+        for value in result.values():
+            if type(value) not in _SCALARS:
+                return copy.deepcopy(result)
+        return result.copy()
+    return result if type(result) in _SCALARS else copy.deepcopy(result)
+
+
+def _private_meta(meta: Any) -> dict[str, Any] | None:
+    """A private copy of ``meta`` as the audit log records it (a JSON object), or None when it is
+    not one. Deep: the caller may change its dict (or what it holds) after the dispatch, and the
+    audit keeps it by reference (in memory) or writes it later (a SQLite group's buffer)."""
     if not isinstance(meta, Mapping):
-        return False
+        return None
     try:
-        orjson.dumps(dict(meta))
+        copied = orjson.loads(orjson.dumps(dict(meta)))
     except (TypeError, ValueError):
-        return False
-    return True
+        return None
+    return copied if type(copied) is dict else None
 
 
 def _non_finite(value: Any) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, Literal
 
 JsonObject = dict[str, Any]
@@ -84,7 +85,7 @@ def get_path(state: Any, path: str) -> Any:
                 return MISSING
             node = node[token]
         elif isinstance(node, list):
-            if not token.isdigit() or int(token) >= len(node):
+            if not (token.isascii() and token.isdigit()) or int(token) >= len(node):  # ("²" is a digit)
                 return MISSING
             node = node[int(token)]
         else:
@@ -224,8 +225,9 @@ def independent_paths(paths: list[str]) -> bool:
     """True when ops at ``paths`` can each be inverted against the state before all of them: no
     path twice, none beneath another, and no two indexes of one array."""
     path_set = set(paths)
-    # Array-index ops shift their siblings, so two ops in one array are never independent.
-    parents = [p.rsplit("/", 1)[0] for p in paths if p.rsplit("/", 1)[-1].isdigit()]
+    # Array-index ops shift their siblings, so two ops in one array are never independent; "-"
+    # (an append) lands at an index its siblings' ops decide.
+    parents = [p.rsplit("/", 1)[0] for p in paths if (last := p.rsplit("/", 1)[-1]).isdigit() or last == "-"]
     return (len(path_set) == len(paths) and len(set(parents)) == len(parents)
             and not any(ancestors(p) & path_set for p in paths))
 
@@ -234,6 +236,9 @@ def _inverse_of(state: Any, op: Op) -> Op:
     before = get_path(state, op.path)
     if _in_array(state, op.path):
         if op.op == "add":  # an insertion: its inverse removes the inserted element
+            if op.path.endswith("/-"):  # an append: the element's index is the array's length now
+                parent = op.path[:-2]
+                return Op("remove", f"{parent}/{len(get_path(state, parent))}")
             return Op("remove", op.path)
         if op.op == "remove":  # a removal: its inverse inserts the old element back
             return Op("add", op.path, before)
@@ -320,8 +325,9 @@ class StateView:
 
     @property
     def staged(self) -> Mapping[str, Any]:
-        """The staged writes, path -> value (MISSING for a removal), in order: read, never change."""
-        return self._staged
+        """The staged writes, path -> value (MISSING for a removal), in order: a read-only view (a
+        handler writing into it would skip set()'s check of the path)."""
+        return MappingProxyType(self._staged)
 
     @property
     def staged_paths(self) -> list[str]:

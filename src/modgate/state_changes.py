@@ -16,7 +16,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from modgate.state import MISSING, Op, _in_array, escape_token, get_path, independent_paths, inverse_ops
+from modgate.state import (
+    MISSING,
+    Op,
+    _in_array,
+    _inverse_of,
+    _tokens,
+    apply_ops,
+    escape_token,
+    get_path,
+    independent_paths,
+    inverse_ops,
+)
 
 _MAX_DELTA_DEPTH = 32
 
@@ -49,8 +60,10 @@ def staged_changes(state: Any, staged: Mapping[str, Any]) -> tuple[list[Op], lis
                 ops.append(make_op("remove", path))
                 undo.append(make_op("add" if _in_array(state, path) else "replace", path, before))
         elif before is MISSING:
-            ops.append(make_op("add", path, value))
-            undo.append(make_op("remove", path))
+            op = make_op("add", path, value)
+            ops.append(op)
+            # An append ("-") is undone by removing the element at the index it got.
+            undo.append(make_op("remove", path) if not path.endswith("/-") else _inverse_of(state, op))
         elif type(before) is dict and type(value) is dict:  # the usual write: an object rebuilt
             if before != value:
                 _dict_delta(path, before, value, 0, ops, undo)
@@ -147,3 +160,50 @@ def _array_delta(path: str, before: list[Any], after: list[Any], depth: int, ops
 
 def _same(a: Any, b: Any) -> bool:
     return a is b or (type(a) is type(b) and a == b)
+
+
+def misplaced_write(state: Any, ops: list[Op]) -> str | None:
+    """The path of the first op that cannot be applied as written (so neither undone), else None:
+    an add beneath a scalar (it would replace the scalar by a new object), into an array at a
+    token that is not "-" or an index up to its length, or beneath an array at a token that is
+    not one of its indexes. Adds beneath a missing key make the missing objects, as before."""
+    for op in ops:  # (a loop: any() over a generator costs more than the usual short walk)
+        if op.op == "add":
+            break
+    else:
+        return None  # replaces and removes found their value: every container on the way exists
+    if len(ops) == 1 or independent_paths([op.path for op in ops]):
+        return next((op.path for op in ops if op.op == "add" and not _fits(state, op.path)), None)
+    current = state  # each op sees its predecessors
+    for op in ops:
+        if op.op == "add" and not _fits(current, op.path):
+            return op.path
+        current = apply_ops(current, [op])
+    return None
+
+
+def _fits(state: Any, path: str) -> bool:
+    """True when an add at ``path`` goes where the pointer says (see :func:`misplaced_write`)."""
+    tokens = _tokens(path)
+    node = state
+    for depth, token in enumerate(tokens):
+        last = depth == len(tokens) - 1
+        if type(node) is dict or isinstance(node, dict):
+            if token not in node:
+                return True  # a new key (with new objects beneath it, if any)
+            node = node[token]
+        elif isinstance(node, list):
+            index = _index(token)
+            if last:
+                return token == "-" or index == len(node) or (index is not None and index < len(node))
+            if index is None or index >= len(node):
+                return False
+            node = node[index]
+        else:
+            return False  # beneath a scalar
+    return True
+
+
+def _index(token: str) -> int | None:
+    """The array index ``token`` names as :func:`~modgate.state.get_path` reads it, else None."""
+    return int(token) if token.isascii() and token.isdigit() else None
