@@ -80,7 +80,7 @@ def loads_depth_deferred(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTE
     except orjson.JSONDecodeError:
         return _Scanner(raw, DEFAULT_MAX_DEPTH).run()
     compact = _dump_or_empty(value, 0)
-    if not compact or b"\\u003" in raw or raw.count(b":") != compact.count(b":"):
+    if not compact or _escaped_colon(raw) or raw.count(b":") != compact.count(b":"):
         return _Scanner(raw, DEFAULT_MAX_DEPTH).run()  # too deep to dump, or a dropped duplicate key
     return value
 
@@ -91,6 +91,12 @@ def check_depth(data: bytes | str, value: Any) -> None:
     pretty = _dump_or_empty(value, orjson.OPT_INDENT_2)
     if not pretty or b"\n" + b" " * (2 * DEFAULT_MAX_DEPTH) in pretty:
         _Scanner(_as_bytes(data), DEFAULT_MAX_DEPTH).run()
+
+
+def _escaped_colon(raw: bytes) -> bool:
+    """Whether ``raw`` may spell a colon as an escape (``\\u003a``): a text without a backslash
+    cannot (a one-byte search, some thirty times cheaper than the five-byte one it spares)."""
+    return b"\\" in raw and b"\\u003" in raw
 
 
 def _dump_or_empty(value: Any, option: int) -> bytes:
@@ -131,7 +137,7 @@ def _screen(raw: bytes, value: Any, max_depth: int) -> bool:
     container deeper than ``max_depth`` implies a line indented by at least ``2 * max_depth``. A
     value orjson cannot serialise again (more than 255 levels) goes to the scanner too.
     """
-    if max_depth < 2 or b"\\u003" in raw:
+    if max_depth < 2 or _escaped_colon(raw):
         return True
     pretty = _dump_or_empty(value, orjson.OPT_INDENT_2)
     if not pretty or raw.count(b":") != pretty.count(b":"):
