@@ -332,3 +332,14 @@ def test_facts_kept_between_transactions_follow_other_writers(tmp_path: Path) ->
     finally:
         one.close()
         two.close()
+
+
+def test_a_clock_assigned_after_build_stamps_the_field_path_too() -> None:
+    """The field paths hold the bus's clock: assigning another one compiles them again, so both
+    paths stamp their audit events with the clock the bus has now."""
+    store = MemoryBusStore(HOST.initial_state())
+    bus = Bus(HOST, store)
+    bus.clock = lambda: 1_234.5
+    bus.dispatch("setPenWidth", {"width": 9})  # the field path
+    bus.dispatch("setColumnCount", {"count": 2})  # the general path
+    assert [e.correlation_id.split("-")[1] for e in store.audit] == ["1234500", "1234500"]

@@ -100,7 +100,7 @@ class Bus:
         given, an in-memory queue. ``queue_enabled=False`` refuses gated dispatches instead."""
         self.host = host
         self.store = store
-        self.clock = clock
+        self._clock = clock
         self.approvals: ApprovalQueue | None = approvals
         if approvals is None and queue_enabled:
             from modgate.bus_memory import MemoryBusStore, _MemoryQueue
@@ -117,6 +117,17 @@ class Bus:
         # A store that draws its field writes' correlation numbers late (the memory store's log)
         # draws them before a general dispatch draws its own: numbers follow the audit order.
         self._settle: Callable[[], None] | None = getattr(store, "settle", None)
+        self._fast = self._fast_paths()
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock stamping dispatches (seconds since the epoch); assigning another one compiles
+        the field paths again (they hold it)."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
         self._fast = self._fast_paths()
 
     @property
@@ -194,7 +205,7 @@ class Bus:
     def on_store(self, store: BusStore) -> Bus:
         """The same bus (validators compiled once) over another store, with no approval queue."""
         clone = Bus.__new__(Bus)
-        clone.host, clone.store, clone.clock, clone.approvals = self.host, store, self.clock, None
+        clone.host, clone.store, clone._clock, clone.approvals = self.host, store, self._clock, None
         clone._plans, clone._roles, clone.protected = self._plans, self._roles, self.protected
         clone._limits = MappingProxyType({})
         clone.after_commit = []  # a dry run commits nothing anyone should hear about
@@ -242,7 +253,7 @@ class Bus:
         if not isinstance(command_id, str) or not isinstance(role, str):
             return _bad_names(command_id, role)
         plan = self._plans.get(command_id)
-        now = self.clock()
+        now = self._clock()
         found = self._roles.get(role)
         if found is None:
             allowed = ", ".join(roles.DISPATCH_CHOICES)

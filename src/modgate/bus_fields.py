@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 # post-commit events are not sent for such writes (nothing is committed yet; the board's
 # listener never ran inside a transaction either).
 FieldWriter = Callable[[Any, str, float, "dict[str, Any] | None"], "int | tuple[int, bool, bool] | None"]
-# (payload, role name, meta) -> the envelope, or None for the general path.
-FastDispatch = Callable[[Any, str, "Mapping[str, Any] | None"], "dict[str, Any] | None"]
+# (payload, role name, meta: the dispatch's private copy) -> the envelope, or None for the general path.
+FastDispatch = Callable[[Any, str, "dict[str, Any] | None"], "dict[str, Any] | None"]
 
 # A field write's record on a store's flat log (FieldSlot.log): six values, none of them a
 # container the garbage collector must track -- (commandId, scope, path) (path None when the write
@@ -144,13 +144,15 @@ def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping
     roles = _field_roles(key, allowed)
     command_id, audit_tag, name = spec.id, spec.audit_tag, spec.handler.name  # type: ignore[attr-defined]
     slow, (low, high), transforms = _SLOW, _INT_RANGE, norm is not None or convert is not None
+    clock = bus.clock  # (assigning bus.clock compiles the field paths again)
     template = {"ok": True, "code": "executed", "commandId": command_id, "auditTag": audit_tag, "result": None,
                 "revision": 0}
     if slot is None:  # the store has none: its parent stays empty, every write goes to the writer
         slot = FieldSlot(parent=[None], leaf="", log=[], edit=("", "", ""), owner=None)
     cell, leaf, log, edit, owner = slot.parent, slot.leaf, slot.log, slot.edit, slot.owner
 
-    def dispatch(payload: Any, role_name: str, meta: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    def dispatch(payload: Any, role_name: str, meta: dict[str, Any] | None) -> dict[str, Any] | None:
+        # ``meta``: Bus.dispatch's private copy (the caller's object is never kept).
         try:
             found = roles.get(role_name)
         except TypeError:  # an unhashable role: the general path refuses it
@@ -188,14 +190,14 @@ def fast_dispatch(bus: Bus, spec: CommandSpec, rule: FieldRule, allowed: Mapping
             if before != value or type(before) is not type(value):
                 node[leaf] = value
                 owner.revision = revision = owner.revision + 1
-                log.extend((edit, role, value, before, bus.clock(), dict(meta) if meta else None))
+                log.extend((edit, role, value, before, clock(), meta))
                 envelope = template.copy()  # cheaper than a literal of six keys
                 envelope["result"] = {name: value}
                 envelope["revision"] = revision
                 if bus.after_commit:
                     bus.notify_field(envelope, role, True)
                 return envelope
-        written = writer(value, role, bus.clock(), dict(meta) if meta else None)
+        written = writer(value, role, clock(), meta)
         envelope = template.copy()
         envelope["result"] = {name: value}
         if type(written) is int:
