@@ -138,28 +138,27 @@ class MemoryBusStore:
     @property
     def journal(self) -> _MemoryJournal:
         """The journal (with every field write so far in its indexes)."""
-        if self._log:
-            self._settle()
+        self.settle()
         return self._journal
 
     def _audit_list(self) -> list[AuditEvent | _FieldRecord]:
         """The audit list, every field write so far in it: append to it only through this."""
-        if self._log:
-            self._settle()
+        self.settle()
         return self._audit
 
     def settle(self) -> None:
-        """File the field writes' records now (they draw their correlation numbers): the bus
-        calls it before a general dispatch draws its own, so numbers follow the audit order."""
+        """File the field writes' records now (they draw their correlation numbers): every reader
+        of the journal or the audit list does, and the bus before a general dispatch draws its
+        own number, so numbers follow the audit order."""
         if self._log:
             self._settle()
 
     def _settle(self) -> None:
         """Move the field writes' records into the journal (edits) and the audit list, in order.
 
-        A field write appends one record to ``_log`` and nothing else; every reader of the journal
-        or the audit list settles first (:attr:`journal`, :meth:`_audit_list`), so the order and
-        the undo indexes are what they would have been had each write filed itself."""
+        A field write puts its record's six values on ``_log`` and nothing else; every reader of
+        the journal or the audit list settles first (:attr:`journal`, :meth:`_audit_list`), so the
+        order and the undo indexes are what they would have been had each write filed itself."""
         log, journal, audit = self._log, self._journal, self._audit
         for at in range(0, len(log), LOG_STRIDE):
             (command_id, scope, path), role, value, before, now, meta = log[at:at + LOG_STRIDE]
