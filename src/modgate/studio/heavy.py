@@ -11,26 +11,17 @@ from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from modgate.studio.shell import Draft, Shell, text_field
+from modgate.studio.shell import Draft, Shell, mode_guarded, text_field
 from modgate.studio.strings import t
 from modgate.studio.svg import graph_svg
 
 MODULE_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
 CONSOLE_KEEP = 200
-
-
-def _guarded(shell: Shell, render: Callable[[Request], Response]) -> Callable[[Request], Any]:
-    async def endpoint(request: Request) -> Response:
-        if shell.session.mode != "heavy":
-            return RedirectResponse("/mode/confirm?target=heavy", 303)
-        return await run_in_threadpool(render, request)
-    return endpoint
 
 
 def _log(shell: Shell, lines: list[dict[str, Any]]) -> None:
@@ -110,10 +101,10 @@ def routes(shell: Shell) -> list[BaseRoute]:
         return shell.page("extensions.html", ext=studio.mods(), section="extensions")
 
     return [
-        Route("/heavy", _guarded(shell, workspace)),
-        Route("/heavy/grants", _guarded(shell, grants_page)),
-        Route("/heavy/graph", _guarded(shell, graph_page)),
-        Route("/extensions", _guarded(shell, extensions_page)),
+        Route("/heavy", mode_guarded(shell, "heavy", workspace)),
+        Route("/heavy/grants", mode_guarded(shell, "heavy", grants_page)),
+        Route("/heavy/graph", mode_guarded(shell, "heavy", graph_page)),
+        Route("/extensions", mode_guarded(shell, "heavy", extensions_page)),
         Route("/heavy/lint", action(shell, lint, mode="heavy"), methods=["POST"]),
         Route("/heavy/import", action(shell, import_, mode="heavy"), methods=["POST"]),
         Route("/heavy/starter", action(shell, starter, mode="heavy"), methods=["POST"]),

@@ -9,20 +9,18 @@ board on each device a layout change targets. Without the light track installed 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from modgate.app import Runtime
 from modgate.errors import ModgateError
 from modgate.studio.service import Studio, fail
-from modgate.studio.shell import Draft, Shell, text_field
+from modgate.studio.shell import Draft, Shell, mode_guarded, text_field
 from modgate.studio.strings import t
 from modgate.studio.svg import board_svg
 
@@ -36,14 +34,6 @@ def available(module: str = "modgate.light.service") -> bool:
         return importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:  # its parent package is absent
         return False
-
-
-def _guarded(shell: Shell, render: Callable[[Request], Response]) -> Callable[[Request], Any]:
-    async def endpoint(request: Request) -> Response:
-        if shell.session.mode != "light":
-            return RedirectResponse("/mode/confirm?target=light", 303)
-        return await run_in_threadpool(render, request)
-    return endpoint
 
 
 def _service(rt: Runtime) -> Any:
@@ -206,7 +196,7 @@ def routes(shell: Shell) -> list[BaseRoute]:
                           dryrun=dry_run(studio, result.get("intentId")) if tx else None)
 
     return [
-        Route("/light", _guarded(shell, page)),
+        Route("/light", mode_guarded(shell, "light", page)),
         Route("/light/propose", action(shell, do_propose, mode="light"), methods=["POST"]),
         Route("/light/answer", action(shell, do_answer, mode="light"), methods=["POST"]),
         Route("/light/approve", action(shell, do_approve, mode="light"), methods=["POST"]),

@@ -10,11 +10,13 @@ keys are never kept: every apply takes the newest approval and a fresh key.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -116,6 +118,16 @@ class Shell:
             self.session.drafts["heavy"].console.append({"code": exc.code, "path": exc.problem.path,
                                                          "message": exc.message})
         return RedirectResponse(back, status_code=303)
+
+
+def mode_guarded(shell: Shell, mode: str, render: Callable[[Request], Response]) -> Callable[[Request], Any]:
+    """An endpoint serving ``render`` (in a worker thread) only in ``mode``; in the other mode it
+    sends the user to confirm switching."""
+    async def endpoint(request: Request) -> Response:
+        if shell.session.mode != mode:
+            return RedirectResponse(f"/mode/confirm?target={mode}", 303)
+        return await run_in_threadpool(render, request)
+    return endpoint
 
 
 def _when(ts: float | None) -> str:
